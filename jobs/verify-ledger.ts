@@ -1,0 +1,43 @@
+import { Queue, UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database } from '../src/db/schema.js';
+import { verifyLedger } from '../src/ledger/index.js';
+
+export const VERIFY_LEDGER_QUEUE = 'ledger-verification';
+
+export interface VerifyLedgerResult {
+  ok: boolean;
+  accounts: string;
+  transactions: string;
+  postings: string;
+}
+
+/**
+ * The daily check that the books add up. A difference is not something a retry
+ * fixes, so it fails the job at once, visibly, with the problems as its error.
+ */
+export async function verifyLedgerJob(db: Kysely<Database>): Promise<VerifyLedgerResult> {
+  const report = await verifyLedger(db);
+  if (!report.ok) throw new UnrecoverableError(`the ledger does not add up:\n${report.problems.join('\n')}`);
+  return { ok: true, accounts: report.accounts.toString(), transactions: report.transactions.toString(), postings: report.postings.toString() };
+}
+
+export function verifyLedgerQueue(connection: ConnectionOptions): Queue {
+  return new Queue(VERIFY_LEDGER_QUEUE, {
+    connection,
+    defaultJobOptions: { attempts: 3, backoff: { type: 'exponential', delay: 10_000 }, removeOnComplete: 100, removeOnFail: false },
+  });
+}
+
+export function verifyLedgerWorker(connection: ConnectionOptions, db: Kysely<Database>, logger: Logger): Worker {
+  const worker = new Worker(VERIFY_LEDGER_QUEUE, () => verifyLedgerJob(db), { connection, concurrency: 1 });
+  worker.on('failed', (job, error) => logger.error({ job: job?.id, queue: VERIFY_LEDGER_QUEUE, err: error }, 'ledger verification failed'));
+  worker.on('completed', (job) => logger.info({ job: job.id, queue: VERIFY_LEDGER_QUEUE }, 'ledger verified'));
+  return worker;
+}
+
+/** Every morning at 06:00 Amsterdam time; upserting the scheduler makes restarts and several workers safe. */
+export async function scheduleDailyVerification(queue: Queue): Promise<void> {
+  await queue.upsertJobScheduler('daily-ledger-verification', { pattern: '0 6 * * *', tz: 'Europe/Amsterdam' }, { name: 'verify-ledger' });
+}

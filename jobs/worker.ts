@@ -1,0 +1,24 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database } from '../src/db/schema.js';
+import { connectRedis } from './connection.js';
+import { scheduleDailyVerification, verifyLedgerQueue, verifyLedgerWorker } from './verify-ledger.js';
+
+export interface RunningWorkers {
+  close(): Promise<void>;
+}
+
+/** Starts every queue's worker and its schedule. Each worker is a thin call into one core function. */
+export async function startWorkers(options: { db: Kysely<Database>; redisUrl: string; logger: Logger }): Promise<RunningWorkers> {
+  const connection = connectRedis(options.redisUrl);
+  const queue = verifyLedgerQueue(connection);
+  await scheduleDailyVerification(queue);
+  const worker = verifyLedgerWorker(connection, options.db, options.logger);
+  return {
+    async close() {
+      await worker.close();
+      await queue.close();
+      connection.disconnect();
+    },
+  };
+}

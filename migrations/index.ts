@@ -1,0 +1,11 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_ledger.js';
+
+/**
+ * Every migration, in order. Listed here rather than read from the file system so
+ * that the compiled service, the tests and the embedded database run the same set.
+ * A landed migration is never edited: add a new one.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_ledger': m0001,
+};

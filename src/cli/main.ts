@@ -1,0 +1,206 @@
+#!/usr/bin/env node
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Redis } from 'ioredis';
+import { ConfigError, loadConfig, type Config } from '../config.js';
+import { connect, type DatabaseHandle } from '../db/connect.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { createLogger } from '../logging/logger.js';
+
+/** Exit codes scripts can trust. */
+const EXIT = { ok: 0, failed: 1, usage: 2, config: 3 } as const;
+const seconds = new Intl.NumberFormat('en', { maximumFractionDigits: 1, minimumFractionDigits: 1 });
+
+const HELP = `ontzorg — payment engine for financieel ontzorgen
+
+Usage: ontzorg <command> [options]
+
+Commands:
+  demo [--reset]   Run a month of ontzorgen on the ledger for a demo region, on the
+                   configured database (embedded by default), and verify the books.
+                   Safe to run twice: the second run books nothing new.
+                   --reset removes the embedded demo database first.
+  migrate          Bring the database schema up to date.
+  verify           Recompute every balance from the journal and compare; exit 1 on a difference.
+  serve [--with-workers]
+                   Run the HTTP API (health: /healthz, /readyz); with --with-workers and
+                   REDIS_URL also the job workers in the same process.
+  worker           Run the job workers only (needs REDIS_URL).
+  ready            Check that the database (and Redis, when configured) answer; exit 1 if not.
+  help             Show this text.
+
+Configuration comes from environment variables; see README.md.
+Exit codes: 0 done, 1 failed, 2 wrong usage, 3 invalid configuration.`;
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: { reset: { type: 'boolean', default: false }, 'with-workers': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+  });
+  const command = positionals[0] ?? 'help';
+  if (values.help || command === 'help') {
+    console.log(HELP);
+    return EXIT.ok;
+  }
+  const config = loadConfig();
+  switch (command) {
+    case 'migrate':
+      return withDatabase(config, async (handle) => {
+        const applied = await migrateToLatest(handle.db);
+        console.log(applied.length > 0 ? `applied: ${applied.join(', ')}` : 'the schema is up to date');
+        return EXIT.ok;
+      });
+    case 'verify':
+      return withDatabase(config, async (handle) => {
+        const { verifyLedger } = await import('../ledger/verify.js');
+        const report = await verifyLedger(handle.db);
+        console.log(`${report.accounts} accounts, ${report.transactions} transactions, ${report.refusals} refusals, ${report.postings} postings`);
+        for (const problem of report.problems) console.log(`  ✗ ${problem}`);
+        console.log(report.ok ? 'the books add up' : `${report.problems.length} difference(s) found`);
+        return report.ok ? EXIT.ok : EXIT.failed;
+      });
+    case 'demo':
+      return demo(config, values.reset === true);
+    case 'serve':
+      return serve(config, values['with-workers'] === true);
+    case 'worker':
+      return worker(config);
+    case 'ready':
+      return ready(config);
+    default:
+      console.error(`unknown command "${command}"\n\n${HELP}`);
+      return EXIT.usage;
+  }
+}
+
+async function withDatabase(config: Config, work: (handle: DatabaseHandle) => Promise<number>): Promise<number> {
+  const handle = await connect(config);
+  try {
+    return await work(handle);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function demo(config: Config, reset: boolean): Promise<number> {
+  const started = Date.now();
+  const where = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `the embedded database in ${resolve(config.dataDir)}`;
+  if (reset && !config.databaseUrl) {
+    rmSync(config.dataDir, { recursive: true, force: true });
+    console.log(`reset: removed ${resolve(config.dataDir)}`);
+  }
+  console.log(`ontzorg demo — a month of ontzorgen on ${where}`);
+  return withDatabase(config, async (handle) => {
+    const applied = await migrateToLatest(handle.db);
+    console.log(applied.length > 0 ? `· schema created (${applied.join(', ')})` : '· schema up to date');
+    const { runLedgerMonthDemo } = await import('../demo/ledger-month.js');
+    const summary = await runLedgerMonthDemo(handle.db, (line) => console.log(`· ${line}`));
+    console.log('');
+    if (summary.booked === 0 && summary.replayed > 0) {
+      console.log(`The demo data was already there: ${summary.replayed} bookings replayed, nothing booked twice (use --reset to start over).`);
+    } else {
+      console.log(`${summary.booked} bookings made${summary.replayed > 0 ? `, ${summary.replayed} replayed without effect` : ''}.`);
+    }
+    console.log(`clients: ${summary.clients}`);
+    console.log(`receipts (bijstand, toeslagen): € ${summary.receipts.toString()}`);
+    console.log(`fixed costs paid (rent, energy, water, insurance): € ${summary.fixedCostsPaid.toString()}`);
+    console.log(`leefgeld paid: € ${summary.leefgeldPaid.toString()}`);
+    for (const b of summary.balances) console.log(`  ${b.reference}: € ${b.available} left unreserved`);
+    console.log(`exceptions: ${summary.refused.length}`);
+    for (const r of summary.refused) console.log(`  ! ${r}`);
+    console.log(summary.verified ? 'books verified: every balance equals the sum of its postings, all accounts sum to zero' : 'BOOKS DO NOT ADD UP:');
+    for (const p of summary.problems) console.log(`  ✗ ${p}`);
+    console.log(`done in ${seconds.format((Date.now() - started) / 1000)} s. Inspect with: npx ontzorg verify`);
+    return summary.verified ? EXIT.ok : EXIT.failed;
+  });
+}
+
+function waitForStopSignal(): Promise<void> {
+  return new Promise<void>((resolveStop) => {
+    process.once('SIGINT', () => resolveStop());
+    process.once('SIGTERM', () => resolveStop());
+  });
+}
+
+async function serve(config: Config, withWorkers: boolean): Promise<number> {
+  const logger = createLogger({ level: config.logLevel });
+  const handle = await connect(config);
+  if (config.migrateOnStart) await migrateToLatest(handle.db);
+  const { buildApp } = await import('../http/app.js');
+  let redis: Redis | undefined;
+  let workers: { close(): Promise<void> } | undefined;
+  if (config.redisUrl) {
+    const { connectRedis } = await import('../../jobs/connection.js');
+    redis = connectRedis(config.redisUrl);
+    if (withWorkers) {
+      const { startWorkers } = await import('../../jobs/worker.js');
+      workers = await startWorkers({ db: handle.db, redisUrl: config.redisUrl, logger });
+    }
+  } else {
+    logger.info('REDIS_URL is not set: jobs run inline in this process');
+  }
+  const app = await buildApp({ db: handle.db, logger, ...(redis ? { redis } : {}) });
+  await app.listen({ host: config.host, port: config.port });
+  await waitForStopSignal();
+  await app.close();
+  await workers?.close();
+  redis?.disconnect();
+  await handle.close();
+  return EXIT.ok;
+}
+
+async function worker(config: Config): Promise<number> {
+  if (!config.redisUrl) {
+    console.error('REDIS_URL is not set: the worker needs Redis (without it, jobs run inline in `ontzorg serve`).');
+    return EXIT.config;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  const handle = await connect(config);
+  if (config.migrateOnStart) await migrateToLatest(handle.db);
+  const { startWorkers } = await import('../../jobs/worker.js');
+  const workers = await startWorkers({ db: handle.db, redisUrl: config.redisUrl, logger });
+  logger.info('workers started');
+  await waitForStopSignal();
+  await workers.close();
+  await handle.close();
+  return EXIT.ok;
+}
+
+async function ready(config: Config): Promise<number> {
+  const { sql } = await import('kysely');
+  const problems: string[] = [];
+  await withDatabase(config, async (handle) => {
+    await sql`SELECT 1`.execute(handle.db).catch((error: unknown) => problems.push(`database: ${String(error)}`));
+    return EXIT.ok;
+  });
+  if (config.redisUrl) {
+    const { connectRedis } = await import('../../jobs/connection.js');
+    const redis = connectRedis(config.redisUrl);
+    await redis.ping().catch((error: unknown) => problems.push(`redis: ${String(error)}`));
+    redis.disconnect();
+  }
+  for (const p of problems) console.error(p);
+  if (problems.length === 0) console.log('ready');
+  return problems.length === 0 ? EXIT.ok : EXIT.failed;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exitCode = EXIT.config;
+    } else if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+      console.error(`${error.message}\n\n${HELP}`);
+      process.exitCode = EXIT.usage;
+    } else {
+      console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+      process.exitCode = EXIT.failed;
+    }
+  },
+);

@@ -1,0 +1,80 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import pg from 'pg';
+import type { Database } from './schema.js';
+
+/**
+ * One place decides how values come back from either driver, so the rest of the
+ * code sees the same types on PostgreSQL and on the embedded PGlite:
+ * int8 → bigint (cents and ids), numeric → string (exact), date → 'YYYY-MM-DD'.
+ */
+const INT8 = 20;
+const NUMERIC = 1700;
+const DATE = 1082;
+
+export type Driver = 'postgres' | 'pglite';
+
+export interface DatabaseHandle {
+  readonly db: Kysely<Database>;
+  readonly driver: Driver;
+  close(): Promise<void>;
+  /** Embedded only: the whole data directory as a gzipped tarball, to start another database from. */
+  dump?(): Promise<Blob>;
+}
+
+export interface PostgresOptions {
+  readonly url: string;
+  readonly poolSize?: number;
+  readonly applicationName?: string;
+}
+
+export function connectPostgres(options: PostgresOptions): DatabaseHandle {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    application_name: options.applicationName ?? 'ontzorg',
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+        if (oid === INT8) return (value: string) => BigInt(value);
+        if (oid === NUMERIC || oid === DATE) return (value: string) => value;
+        return pg.types.getTypeParser(oid, format as 'text');
+      }) as typeof pg.types.getTypeParser,
+    },
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, driver: 'postgres', close: () => db.destroy() };
+}
+
+export interface PGliteOptions {
+  /** A directory for the data, or undefined for an in-memory database. */
+  readonly dataDir?: string;
+  /** A migrated snapshot (from dumpDataDir) to start from: the fast path for tests. */
+  readonly loadDataDir?: Blob | File;
+}
+
+export async function connectPGlite(options: PGliteOptions = {}): Promise<DatabaseHandle> {
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const pglite = await PGlite.create({
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+    parsers: {
+      [pgliteTypes.INT8]: (value: string) => BigInt(value),
+      [NUMERIC]: (value: string) => value,
+      [DATE]: (value: string) => value,
+    },
+  });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  return { db, driver: 'pglite', close: () => db.destroy(), dump: async () => pglite.dumpDataDir('gzip') };
+}
+
+export async function connect(config: {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  databasePoolSize: number;
+}): Promise<DatabaseHandle> {
+  return config.databaseUrl
+    ? connectPostgres({ url: config.databaseUrl, poolSize: config.databasePoolSize })
+    : connectPGlite({ dataDir: config.dataDir });
+}

@@ -1,0 +1,5 @@
+import type { ClientTables } from '../clients/rows.js';
+import type { LedgerTables } from '../ledger/rows.js';
+
+/** The whole schema, assembled from the row types each capability owns. */
+export interface Database extends LedgerTables, ClientTables {}

@@ -1,0 +1,402 @@
+import { sql } from 'kysely';
+import type { Trx } from '../db/transaction.js';
+import { Money } from '../money/money.js';
+import { lockAccounts, type AccountRow } from './accounts.js';
+import { LedgerError, LedgerRefusal, type RefusalCode } from './errors.js';
+import { loadResolutions, loadTransactions, type KnownTransaction } from './journal.js';
+import {
+  canonicalRequest,
+  contentHash,
+  differences,
+  validateRequest,
+  type AccountId,
+  type CanonicalRequest,
+  type LedgerRequest,
+} from './requests.js';
+import type { Phase, Side, TransactionType } from './rows.js';
+
+export type LedgerResult =
+  | { outcome: 'booked'; idempotencyKey: string; transactionId: bigint; replayed: boolean }
+  | { outcome: 'refused'; idempotencyKey: string; transactionId: bigint; code: RefusalCode; message: string; replayed: boolean }
+  | { outcome: 'rejected'; idempotencyKey: string; error: LedgerError };
+
+export type Booked = Extract<LedgerResult, { outcome: 'booked' }>;
+export type Refused = Extract<LedgerResult, { outcome: 'refused' }>;
+
+export interface Delta {
+  readonly account: AccountId;
+  readonly side: Side;
+  readonly phase: Phase;
+  readonly amount: bigint;
+}
+
+interface AccountState {
+  readonly row: AccountRow;
+  dp: bigint;
+  cp: bigint;
+  dpn: bigint;
+  cpn: bigint;
+  seq: bigint;
+}
+
+interface Planned {
+  readonly deltas: Delta[];
+  readonly pendingId: bigint | null;
+  readonly reversesId: bigint | null;
+}
+
+const CHUNK = 2_000;
+
+/**
+ * Books a list of requests in the caller's database transaction, in order, and
+ * answers one result per request. All accounts involved are locked first in one
+ * sorted statement; the requests are then applied in memory against the locked
+ * balances and written with one multi-row insert per table and one balance
+ * update. A request is booked, refused (remembered, changes nothing) or rejected
+ * (invalid, not remembered, changes nothing); one request's failure never
+ * affects another's.
+ */
+export async function bookBatch(trx: Trx, requests: readonly LedgerRequest[]): Promise<LedgerResult[]> {
+  const results: LedgerResult[] = new Array<LedgerResult>(requests.length);
+  const valid: { index: number; request: LedgerRequest; canonical: CanonicalRequest; hash: string }[] = [];
+  requests.forEach((request, index) => {
+    try {
+      validateRequest(request);
+      const canonical = canonicalRequest(request);
+      valid.push({ index, request, canonical, hash: contentHash(canonical) });
+    } catch (error) {
+      if (!(error instanceof LedgerError)) throw error;
+      results[index] = { outcome: 'rejected', idempotencyKey: String(request?.idempotencyKey), error };
+    }
+  });
+  if (valid.length === 0) return results;
+
+  // The journal is append-only, so what a reservation or transfer booked can be read before locking.
+  const referencedKeys = valid.flatMap(({ request: r }) =>
+    r.type === 'post_pending' || r.type === 'void_pending' ? [r.pendingKey] : r.type === 'reversal' ? [r.reversesKey] : [],
+  );
+  const referenced = await loadTransactions(trx, referencedKeys, { withPostings: true });
+
+  const accountIds: AccountId[] = [];
+  for (const { request: r } of valid) {
+    if (r.type === 'transfer') accountIds.push(...r.postings.map((p) => p.account));
+    if (r.type === 'pending') accountIds.push(r.debit, r.credit);
+  }
+  for (const tx of referenced.values()) accountIds.push(...tx.deltas.map((d) => d.account));
+  const locked = await lockAccounts(trx, accountIds);
+  const states = new Map<AccountId, AccountState>();
+  for (const [id, row] of locked) {
+    states.set(id, { row, dp: row.debits_posted, cp: row.credits_posted, dpn: row.debits_pending, cpn: row.credits_pending, seq: row.last_seq });
+  }
+
+  // Read after locking: a concurrent booking on the same accounts has committed by now.
+  const known = await loadTransactions(
+    trx,
+    valid.map((v) => v.request.idempotencyKey),
+    { withPostings: false },
+  );
+  const { posted, voided, reversed } = await loadResolutions(trx, [...referenced.values()].map((t) => t.id));
+
+  const newKeys = valid.filter((v) => !known.has(v.request.idempotencyKey)).length;
+  const ids = newKeys > 0 ? await allocateTransactionIds(trx, newKeys) : [];
+  let nextId = 0;
+
+  const transactionRows: TransactionRow[] = [];
+  const postingRows: PostingRow[] = [];
+  const touchedAccounts = new Set<AccountId>();
+
+  const lookup = (key: string): KnownTransaction | undefined => known.get(key) ?? referenced.get(key);
+
+  for (const { index, request, canonical, hash } of valid) {
+    const key = request.idempotencyKey;
+    const prior = known.get(key);
+    if (prior) {
+      results[index] = replayOf(prior, key, canonical, hash);
+      continue;
+    }
+    let plan: Planned;
+    try {
+      plan = planDeltas(request, lookup, { posted, voided, reversed });
+      for (const delta of plan.deltas) {
+        if (!states.has(delta.account)) {
+          throw new LedgerError('unknown_account', `account ${delta.account} does not exist`, { account: delta.account.toString() });
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof LedgerError)) throw error;
+      results[index] = { outcome: 'rejected', idempotencyKey: key, error };
+      continue;
+    }
+
+    const id = ids[nextId++]!;
+    const refusal = checkRules(plan.deltas, states);
+    const base = {
+      id,
+      idempotency_key: key,
+      type: request.type,
+      pending_id: plan.pendingId,
+      reverses_id: plan.reversesId,
+      booking_date: request.bookingDate,
+      description: request.description,
+      request: JSON.stringify(canonical),
+      content_hash: hash,
+    };
+    if (refusal) {
+      transactionRows.push({ ...base, outcome: 'refused', refusal_code: refusal.code, refusal_message: refusal.message });
+      known.set(key, { id, key, type: request.type, outcome: 'refused', canonical, hash, refusalCode: refusal.code, refusalMessage: refusal.message, deltas: [], pendingId: plan.pendingId, reversesId: plan.reversesId });
+      results[index] = { outcome: 'refused', idempotencyKey: key, transactionId: id, code: refusal.code, message: refusal.message, replayed: false };
+      continue;
+    }
+
+    for (const delta of plan.deltas) {
+      const state = states.get(delta.account)!;
+      applyDelta(state, delta);
+      state.seq += 1n;
+      touchedAccounts.add(delta.account);
+      postingRows.push({
+        transaction_id: id,
+        account_id: delta.account,
+        gemeente_id: state.row.gemeente_id,
+        side: delta.side,
+        phase: delta.phase,
+        amount_cents: delta.amount,
+        account_seq: state.seq,
+        booking_date: request.bookingDate,
+        debits_posted_after: state.dp,
+        credits_posted_after: state.cp,
+        debits_pending_after: state.dpn,
+        credits_pending_after: state.cpn,
+      });
+    }
+    transactionRows.push({ ...base, outcome: 'booked', refusal_code: null, refusal_message: null });
+    known.set(key, { id, key, type: request.type, outcome: 'booked', canonical, hash, refusalCode: null, refusalMessage: null, deltas: plan.deltas, pendingId: plan.pendingId, reversesId: plan.reversesId });
+    if (request.type === 'post_pending' && plan.pendingId !== null) posted.add(plan.pendingId);
+    if (request.type === 'void_pending' && plan.pendingId !== null) voided.add(plan.pendingId);
+    if (plan.reversesId !== null) reversed.add(plan.reversesId);
+    results[index] = { outcome: 'booked', idempotencyKey: key, transactionId: id, replayed: false };
+  }
+
+  await writeTransactions(trx, transactionRows);
+  await writePostings(trx, postingRows);
+  await writeBalances(trx, [...touchedAccounts].map((id) => states.get(id)!));
+  return results;
+}
+
+/** Books one request; a rejection is thrown, a refusal is returned (and remembered). */
+export async function book(trx: Trx, request: LedgerRequest): Promise<Booked | Refused> {
+  const [result] = await bookBatch(trx, [request]);
+  if (!result) throw new Error('bookBatch returned no result');
+  if (result.outcome === 'rejected') throw result.error;
+  return result;
+}
+
+/** For callers that cannot go on without the booking: a refusal becomes an error. */
+export function expectBooked(result: LedgerResult): Booked {
+  if (result.outcome === 'booked') return result;
+  if (result.outcome === 'refused') throw new LedgerRefusal(result.code, result.message, result.idempotencyKey);
+  throw result.error;
+}
+
+function replayOf(prior: KnownTransaction, key: string, canonical: CanonicalRequest, hash: string): LedgerResult {
+  if (prior.hash !== hash) {
+    const diff = differences(prior.canonical, canonical);
+    return {
+      outcome: 'rejected',
+      idempotencyKey: key,
+      error: new LedgerError(
+        'duplicate_with_different_content',
+        `idempotency key "${key}" was already used for a booking with different content: ${diff.join('; ')}`,
+        { differences: diff },
+      ),
+    };
+  }
+  if (prior.outcome === 'refused') {
+    return {
+      outcome: 'refused',
+      idempotencyKey: key,
+      transactionId: prior.id,
+      code: prior.refusalCode as RefusalCode,
+      message: prior.refusalMessage ?? 'refused',
+      replayed: true,
+    };
+  }
+  return { outcome: 'booked', idempotencyKey: key, transactionId: prior.id, replayed: true };
+}
+
+interface Resolutions {
+  readonly posted: Set<bigint>;
+  readonly voided: Set<bigint>;
+  readonly reversed: Set<bigint>;
+}
+
+function planDeltas(request: LedgerRequest, lookup: (key: string) => KnownTransaction | undefined, resolved: Resolutions): Planned {
+  switch (request.type) {
+    case 'transfer':
+      return {
+        deltas: request.postings.map((p) => ({ account: p.account, side: p.side === 'debit' ? 'D' : 'C', phase: 'posted', amount: p.amount.cents })),
+        pendingId: null,
+        reversesId: null,
+      };
+    case 'pending':
+      return {
+        deltas: [
+          { account: request.debit, side: 'D', phase: 'pending', amount: request.amount.cents },
+          { account: request.credit, side: 'C', phase: 'pending', amount: request.amount.cents },
+        ],
+        pendingId: null,
+        reversesId: null,
+      };
+    case 'post_pending':
+    case 'void_pending': {
+      const pending = lookup(request.pendingKey);
+      if (!pending || pending.outcome !== 'booked') {
+        throw new LedgerError('pending_not_found', `there is no booked reservation with key "${request.pendingKey}"`, { pendingKey: request.pendingKey });
+      }
+      if (pending.type !== 'pending') {
+        throw new LedgerError('not_a_pending_transfer', `booking "${request.pendingKey}" is a ${pending.type}, not a reservation`, { pendingKey: request.pendingKey });
+      }
+      if (resolved.posted.has(pending.id)) {
+        throw new LedgerError('pending_already_posted', `reservation "${request.pendingKey}" was already paid out`, { pendingKey: request.pendingKey });
+      }
+      if (resolved.voided.has(pending.id)) {
+        throw new LedgerError('pending_already_voided', `reservation "${request.pendingKey}" was already released`, { pendingKey: request.pendingKey });
+      }
+      const releases = pending.deltas.map((d): Delta => ({ ...d, phase: 'release' }));
+      if (request.type === 'void_pending') return { deltas: releases, pendingId: pending.id, reversesId: null };
+      const reserved = pending.deltas[0]!.amount;
+      const amount = request.amount?.cents ?? reserved;
+      if (amount > reserved) {
+        throw new LedgerError(
+          'amount_exceeds_pending',
+          `cannot pay ${Money.fromCents(amount).toString()} out of reservation "${request.pendingKey}" of ${Money.fromCents(reserved).toString()}`,
+          { pendingKey: request.pendingKey },
+        );
+      }
+      const posts = pending.deltas.map((d): Delta => ({ ...d, phase: 'posted', amount }));
+      return { deltas: [...releases, ...posts], pendingId: pending.id, reversesId: null };
+    }
+    case 'reversal': {
+      const target = lookup(request.reversesKey);
+      if (!target || target.outcome !== 'booked') {
+        throw new LedgerError('transaction_not_found', `there is no booked transaction with key "${request.reversesKey}"`, { reversesKey: request.reversesKey });
+      }
+      if (!REVERSIBLE.includes(target.type)) {
+        throw new LedgerError('not_reversible', `booking "${request.reversesKey}" is a ${target.type}; only transfers and paid-out reservations can be reversed`, {
+          reversesKey: request.reversesKey,
+        });
+      }
+      if (resolved.reversed.has(target.id)) {
+        throw new LedgerError('already_reversed', `booking "${request.reversesKey}" was already reversed`, { reversesKey: request.reversesKey });
+      }
+      return {
+        deltas: target.deltas.filter((d) => d.phase === 'posted').map((d): Delta => ({ ...d, side: d.side === 'D' ? 'C' : 'D' })),
+        pendingId: null,
+        reversesId: target.id,
+      };
+    }
+  }
+}
+
+const REVERSIBLE: readonly TransactionType[] = ['transfer', 'post_pending'];
+
+function applyDelta(state: AccountState, delta: Delta): void {
+  const sign = delta.phase === 'release' ? -1n : 1n;
+  const amount = sign * delta.amount;
+  if (delta.phase === 'posted') {
+    if (delta.side === 'D') state.dp += amount;
+    else state.cp += amount;
+  } else if (delta.side === 'D') state.dpn += amount;
+  else state.cpn += amount;
+}
+
+/** Applies the deltas to copies of the balances and checks each account's rule; pending debits count against it. */
+function checkRules(deltas: readonly Delta[], states: ReadonlyMap<AccountId, AccountState>): { code: RefusalCode; message: string } | undefined {
+  const after = new Map<AccountId, AccountState>();
+  for (const delta of deltas) {
+    const state = after.get(delta.account) ?? { ...states.get(delta.account)! };
+    applyDelta(state, delta);
+    after.set(delta.account, state);
+  }
+  for (const [id, state] of after) {
+    const before = states.get(id)!;
+    const { row } = state;
+    if (row.balance_rule === 'debits_must_not_exceed_credits' && state.dp + state.dpn > state.cp) {
+      const available = before.cp - before.dp - before.dpn;
+      const needed = state.dp + state.dpn - (before.dp + before.dpn) - (state.cp - before.cp);
+      return {
+        code: 'insufficient_funds',
+        message: `insufficient funds on account "${row.code}": ${Money.fromCents(available).toString()} free, ${Money.fromCents(needed).toString()} needed`,
+      };
+    }
+    if (row.balance_rule === 'credits_must_not_exceed_debits' && state.cp + state.cpn > state.dp) {
+      const open = before.dp - before.cp - before.cpn;
+      const needed = state.cp + state.cpn - (before.cp + before.cpn) - (state.dp - before.dp);
+      return {
+        code: 'exceeds_debits',
+        message: `account "${row.code}" may not be credited beyond what it was debited: ${Money.fromCents(open).toString()} open, ${Money.fromCents(needed).toString()} credited`,
+      };
+    }
+  }
+  return undefined;
+}
+
+async function allocateTransactionIds(trx: Trx, count: number): Promise<bigint[]> {
+  const { rows } = await sql<{ id: bigint }>`SELECT nextval('ledger_transaction_id_seq') AS id FROM generate_series(1, ${count}::int)`.execute(trx);
+  return rows.map((r) => r.id);
+}
+
+interface TransactionRow {
+  id: bigint;
+  idempotency_key: string;
+  type: TransactionType;
+  outcome: 'booked' | 'refused';
+  pending_id: bigint | null;
+  reverses_id: bigint | null;
+  booking_date: string;
+  description: string;
+  request: string;
+  content_hash: string;
+  refusal_code: string | null;
+  refusal_message: string | null;
+}
+
+interface PostingRow {
+  transaction_id: bigint;
+  account_id: AccountId;
+  gemeente_id: string | null;
+  side: Side;
+  phase: Phase;
+  amount_cents: bigint;
+  account_seq: bigint;
+  booking_date: string;
+  debits_posted_after: bigint;
+  credits_posted_after: bigint;
+  debits_pending_after: bigint;
+  credits_pending_after: bigint;
+}
+
+async function writeTransactions(trx: Trx, rows: readonly TransactionRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    await trx.insertInto('ledger_transaction').values(rows.slice(i, i + CHUNK)).execute();
+  }
+}
+
+async function writePostings(trx: Trx, rows: readonly PostingRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    await trx.insertInto('ledger_posting').values(rows.slice(i, i + CHUNK)).execute();
+  }
+}
+
+async function writeBalances(trx: Trx, states: readonly AccountState[]): Promise<void> {
+  for (let i = 0; i < states.length; i += CHUNK) {
+    const values = states
+      .slice(i, i + CHUNK)
+      .map((s) => sql`(${s.row.id}::bigint, ${s.dp}::bigint, ${s.cp}::bigint, ${s.dpn}::bigint, ${s.cpn}::bigint, ${s.seq}::bigint)`);
+    await sql`
+      UPDATE account AS a
+         SET debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dpn, credits_pending = v.cpn, last_seq = v.seq
+        FROM (VALUES ${sql.join(values)}) AS v (id, dp, cp, dpn, cpn, seq)
+       WHERE a.id = v.id
+    `.execute(trx);
+  }
+}

@@ -1,0 +1,99 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type { Trx } from '../db/transaction.js';
+import type { Delta } from './book.js';
+import type { CanonicalRequest } from './requests.js';
+import type { Outcome, TransactionType } from './rows.js';
+
+/** A journal entry as the booking engine needs it: identity, outcome, and (when asked) its postings. */
+export interface KnownTransaction {
+  readonly id: bigint;
+  readonly key: string;
+  readonly type: TransactionType;
+  readonly outcome: Outcome;
+  readonly canonical: CanonicalRequest;
+  readonly hash: string;
+  readonly refusalCode: string | null;
+  readonly refusalMessage: string | null;
+  readonly deltas: readonly Delta[];
+  readonly pendingId: bigint | null;
+  readonly reversesId: bigint | null;
+}
+
+const CHUNK = 10_000;
+
+export async function loadTransactions(
+  db: Kysely<Database> | Trx,
+  keys: readonly string[],
+  options: { withPostings: boolean },
+): Promise<Map<string, KnownTransaction>> {
+  const unique = [...new Set(keys)];
+  const found = new Map<string, KnownTransaction>();
+  for (let i = 0; i < unique.length; i += CHUNK) {
+    const rows = await db
+      .selectFrom('ledger_transaction')
+      .select(['id', 'idempotency_key', 'type', 'outcome', 'request', 'content_hash', 'refusal_code', 'refusal_message', 'pending_id', 'reverses_id'])
+      .where('idempotency_key', 'in', unique.slice(i, i + CHUNK))
+      .execute();
+    const deltas = new Map<bigint, Delta[]>();
+    if (options.withPostings && rows.length > 0) {
+      const postings = await db
+        .selectFrom('ledger_posting')
+        .select(['transaction_id', 'account_id', 'side', 'phase', 'amount_cents'])
+        .where(
+          'transaction_id',
+          'in',
+          rows.map((r) => r.id),
+        )
+        .orderBy('id')
+        .execute();
+      for (const p of postings) {
+        const list = deltas.get(p.transaction_id) ?? [];
+        list.push({ account: p.account_id, side: p.side, phase: p.phase, amount: p.amount_cents });
+        deltas.set(p.transaction_id, list);
+      }
+    }
+    for (const row of rows) {
+      found.set(row.idempotency_key, {
+        id: row.id,
+        key: row.idempotency_key,
+        type: row.type,
+        outcome: row.outcome,
+        canonical: row.request as CanonicalRequest,
+        hash: row.content_hash,
+        refusalCode: row.refusal_code,
+        refusalMessage: row.refusal_message,
+        deltas: deltas.get(row.id) ?? [],
+        pendingId: row.pending_id,
+        reversesId: row.reverses_id,
+      });
+    }
+  }
+  return found;
+}
+
+/** Which of these transactions were already posted, voided (reservations) or reversed. */
+export async function loadResolutions(
+  db: Kysely<Database> | Trx,
+  ids: readonly bigint[],
+): Promise<{ posted: Set<bigint>; voided: Set<bigint>; reversed: Set<bigint> }> {
+  const posted = new Set<bigint>();
+  const voided = new Set<bigint>();
+  const reversed = new Set<bigint>();
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += CHUNK) {
+    const chunk = unique.slice(i, i + CHUNK);
+    const rows = await db
+      .selectFrom('ledger_transaction')
+      .select(['type', 'pending_id', 'reverses_id'])
+      .where('outcome', '=', 'booked')
+      .where((eb) => eb.or([eb('pending_id', 'in', chunk), eb('reverses_id', 'in', chunk)]))
+      .execute();
+    for (const row of rows) {
+      if (row.type === 'post_pending' && row.pending_id !== null) posted.add(row.pending_id);
+      if (row.type === 'void_pending' && row.pending_id !== null) voided.add(row.pending_id);
+      if (row.type === 'reversal' && row.reverses_id !== null) reversed.add(row.reverses_id);
+    }
+  }
+  return { posted, voided, reversed };
+}

@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, inject } from 'vitest';
+import { connectPGlite, connectPostgres, type DatabaseHandle, type Driver } from '../../src/db/connect.js';
+import { TEST_DATABASE_URL, databaseUrl } from './services.js';
+
+/** A fresh, migrated PGlite database in memory, from the run's snapshot (about half a second). */
+export async function freshPGlite(): Promise<DatabaseHandle> {
+  const snapshot = readFileSync(inject('pgliteSnapshot'));
+  return connectPGlite({ loadDataDir: new Blob([snapshot]) });
+}
+
+/** A fresh, migrated PostgreSQL database copied from the run's template; dropped when closed. */
+export async function freshPostgres(poolSize = 10): Promise<DatabaseHandle & { url: string }> {
+  const template = inject('pgTemplate');
+  if (!template) throw new Error('PostgreSQL is not reachable: ' + inject('pgUnavailable'));
+  const name = `ontzorg_${inject('runId')}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+  } finally {
+    await admin.end();
+  }
+  const url = databaseUrl(name);
+  const handle = connectPostgres({ url, poolSize });
+  return {
+    ...handle,
+    url,
+    close: async () => {
+      await handle.close();
+      const cleanup = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await cleanup.connect();
+      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).finally(() => cleanup.end());
+    },
+  };
+}
+
+export const postgresSkipReason = (): string => inject('pgUnavailable');
+
+export function freshDatabase(driver: Driver): Promise<DatabaseHandle> {
+  return driver === 'pglite' ? freshPGlite() : freshPostgres();
+}
+
+/**
+ * Runs the same suite on the embedded PGlite and on the real PostgreSQL. The
+ * PostgreSQL half is skipped, loudly, only when PostgreSQL is unreachable on a
+ * developer's machine; under CI the global setup has already failed the run.
+ */
+export function describeOnEachDatabase(name: string, suite: (handle: () => DatabaseHandle, driver: Driver) => void): void {
+  for (const driver of ['pglite', 'postgres'] as const) {
+    const skip = driver === 'postgres' && postgresSkipReason() !== '';
+    describe.skipIf(skip)(`${name} [${driver}]`, () => {
+      let handle: DatabaseHandle | undefined;
+      beforeAll(async () => {
+        handle = await freshDatabase(driver);
+      });
+      afterAll(async () => {
+        await handle?.close();
+      });
+      suite(() => {
+        if (!handle) throw new Error('database not ready');
+        return handle;
+      }, driver);
+    });
+  }
+}
