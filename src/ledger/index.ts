@@ -6,3 +6,4 @@ export { LedgerError, LedgerRefusal, LEDGER_ERROR_DESCRIPTIONS, type LedgerError
 export type { AccountId, LedgerRequest, PostingRequest } from './requests.js';
 export type { AccountKind, BalanceRule } from './rows.js';
 export { verifyLedger, type LedgerReport } from './verify.js';
+export { LedgerWriter, type LedgerWriterOptions } from './writer.js';
