@@ -32,7 +32,17 @@ export async function freshPostgres(poolSize = 10): Promise<DatabaseHandle & { u
       await handle.close();
       const cleanup = new pg.Client({ connectionString: TEST_DATABASE_URL });
       await cleanup.connect();
-      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).finally(() => cleanup.end());
+      try {
+        // pg's pool resolves end() before its sockets are gone; a forced drop now would hit them.
+        for (let i = 0; i < 100; i++) {
+          const { rows } = await cleanup.query<{ n: string }>('SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+          if (rows[0]?.n === '0') break;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        await cleanup.query(`DROP DATABASE IF EXISTS ${name}`);
+      } finally {
+        await cleanup.end();
+      }
     },
   };
 }

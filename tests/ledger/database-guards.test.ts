@@ -1,0 +1,99 @@
+import { sql } from 'kysely';
+import { expect, it } from 'vitest';
+import { inTransaction } from '../../src/db/transaction.js';
+import { sqlState } from '../../src/db/errors.js';
+import { describeOnEachDatabase } from '../support/db.js';
+import { aChart, bookOne, transfer, uniqueKey } from '../support/ledger-fixture.js';
+
+/** These go around the ledger code on purpose: the database itself must refuse them. */
+describeOnEachDatabase('the database guards the journal', (handle) => {
+  async function oneBooking() {
+    const { db } = handle();
+    const chart = await aChart(db);
+    const client = await chart.client();
+    const booked = await bookOne(db, transfer(uniqueKey('in'), chart.bank, client.available, '100.00'));
+    return { db, chart, client, transactionId: booked.transactionId };
+  }
+
+  it('refuses a direct UPDATE of a posting', async () => {
+    const { db, transactionId } = await oneBooking();
+    await expect(sql`UPDATE ledger_posting SET amount_cents = 1 WHERE transaction_id = ${transactionId}`.execute(db)).rejects.toThrow(/append-only: UPDATE on ledger_posting/);
+  });
+
+  it('refuses a direct DELETE of a posting and of a transaction', async () => {
+    const { db, transactionId } = await oneBooking();
+    await expect(sql`DELETE FROM ledger_posting WHERE transaction_id = ${transactionId}`.execute(db)).rejects.toThrow(/append-only: DELETE on ledger_posting/);
+    await expect(sql`DELETE FROM ledger_transaction WHERE id = ${transactionId}`.execute(db)).rejects.toThrow(/append-only: DELETE on ledger_transaction/);
+  });
+
+  it('refuses an UPDATE of a transaction (no quiet edits of what was booked)', async () => {
+    const { db, transactionId } = await oneBooking();
+    await expect(sql`UPDATE ledger_transaction SET description = 'changed' WHERE id = ${transactionId}`.execute(db)).rejects.toThrow(/append-only/);
+  });
+
+  it('refuses TRUNCATE of postings, transactions and accounts', async () => {
+    const { db } = await oneBooking();
+    for (const table of ['ledger_posting', 'ledger_transaction', 'account']) {
+      await expect(sql.raw(`TRUNCATE ${table} CASCADE`).execute(db)).rejects.toThrow(/append-only: TRUNCATE/);
+    }
+  });
+
+  it('refuses an unbalanced transaction at commit', async () => {
+    const { db, chart, client } = await oneBooking();
+    const attempt = inTransaction(db, async (trx) => {
+      const { rows } = await sql<{ id: bigint }>`
+        INSERT INTO ledger_transaction (idempotency_key, type, outcome, booking_date, description, request, content_hash)
+        VALUES (${uniqueKey('forged')}, 'transfer', 'booked', '2026-11-02', 'forged', '{}', ${'0'.repeat(64)}) RETURNING id`.execute(trx);
+      const id = rows[0]!.id;
+      await sql`
+        INSERT INTO ledger_posting (transaction_id, account_id, side, phase, amount_cents, account_seq, booking_date,
+                                    debits_posted_after, credits_posted_after, debits_pending_after, credits_pending_after)
+        VALUES (${id}, ${chart.bank}, 'D', 'posted', 1000, 1000, '2026-11-02', 0, 0, 0, 0),
+               (${id}, ${client.available}, 'C', 'posted', 999, 1000, '2026-11-02', 0, 0, 0, 0)`.execute(trx);
+      return id;
+    });
+    const error = await attempt.catch((e: unknown) => e);
+    expect(String(error)).toMatch(/does not balance: debits must equal credits/);
+    expect(sqlState(error)).toBe('23514');
+  });
+
+  it('refuses a booked transaction without postings at commit', async () => {
+    const { db } = await oneBooking();
+    const attempt = inTransaction(db, (trx) =>
+      sql`INSERT INTO ledger_transaction (idempotency_key, type, outcome, booking_date, description, request, content_hash)
+          VALUES (${uniqueKey('empty')}, 'transfer', 'booked', '2026-11-02', 'empty', '{}', ${'0'.repeat(64)})`.execute(trx),
+    );
+    await expect(attempt).rejects.toThrow(/does not balance/);
+  });
+
+  it('refuses postings added later to a committed transaction', async () => {
+    const { db, chart, transactionId } = await oneBooking();
+    await expect(
+      sql`INSERT INTO ledger_posting (transaction_id, account_id, side, phase, amount_cents, account_seq, booking_date,
+                                      debits_posted_after, credits_posted_after, debits_pending_after, credits_pending_after)
+          VALUES (${transactionId}, ${chart.bank}, 'D', 'posted', 1, 999, '2026-11-02', 0, 0, 0, 0)`.execute(db),
+    ).rejects.toThrow(/postings may only be added to a transaction in the database transaction that created it/);
+  });
+
+  it('refuses a balance that breaks the overdraft rule, even when written directly', async () => {
+    const { db, client } = await oneBooking();
+    await expect(sql`UPDATE account SET debits_posted = credits_posted + 1 WHERE id = ${client.available}`.execute(db)).rejects.toThrow(/account_no_overdraft/);
+  });
+
+  it('refuses a second booking with an idempotency key already used', async () => {
+    const { db } = await oneBooking();
+    const key = uniqueKey('dup');
+    const insert = () =>
+      sql`INSERT INTO ledger_transaction (idempotency_key, type, outcome, booking_date, description, request, content_hash, refusal_code, refusal_message)
+          VALUES (${key}, 'transfer', 'refused', '2026-11-02', 'x', '{}', ${'0'.repeat(64)}, 'insufficient_funds', 'x')`.execute(db);
+    await insert();
+    await expect(insert()).rejects.toThrow(/ledger_transaction_idempotency_key/);
+  });
+
+  it('refuses a currency other than EUR on an account', async () => {
+    const { db } = await oneBooking();
+    await expect(
+      sql`INSERT INTO account (code, name, kind, purpose, balance_rule, currency) VALUES (${uniqueKey('usd')}, 'usd', 'asset', 'bank', 'none', 'USD')`.execute(db),
+    ).rejects.toThrow(/check constraint/);
+  });
+});
