@@ -23,15 +23,22 @@ export async function verifyLedgerJob(db: Kysely<Database>): Promise<VerifyLedge
   return { ok: true, accounts: report.accounts.toString(), transactions: report.transactions.toString(), postings: report.postings.toString() };
 }
 
-export function verifyLedgerQueue(connection: ConnectionOptions): Queue {
+/** Where the queues live in Redis; `prefix` separates deployments (or test runs) sharing one Redis. */
+export interface QueueConnection {
+  readonly connection: ConnectionOptions;
+  readonly prefix?: string;
+}
+
+export function verifyLedgerQueue({ connection, prefix }: QueueConnection): Queue {
   return new Queue(VERIFY_LEDGER_QUEUE, {
     connection,
+    ...(prefix ? { prefix } : {}),
     defaultJobOptions: { attempts: 3, backoff: { type: 'exponential', delay: 10_000 }, removeOnComplete: 100, removeOnFail: false },
   });
 }
 
-export function verifyLedgerWorker(connection: ConnectionOptions, db: Kysely<Database>, logger: Logger): Worker {
-  const worker = new Worker(VERIFY_LEDGER_QUEUE, () => verifyLedgerJob(db), { connection, concurrency: 1 });
+export function verifyLedgerWorker({ connection, prefix }: QueueConnection, db: Kysely<Database>, logger: Logger): Worker {
+  const worker = new Worker(VERIFY_LEDGER_QUEUE, () => verifyLedgerJob(db), { connection, concurrency: 1, ...(prefix ? { prefix } : {}) });
   worker.on('failed', (job, error) => logger.error({ job: job?.id, queue: VERIFY_LEDGER_QUEUE, err: error }, 'ledger verification failed'));
   worker.on('completed', (job) => logger.info({ job: job.id, queue: VERIFY_LEDGER_QUEUE }, 'ledger verified'));
   return worker;

@@ -11,9 +11,9 @@ export interface RunningWorkers {
 /** Starts every queue's worker and its schedule. Each worker is a thin call into one core function. */
 export async function startWorkers(options: { db: Kysely<Database>; redisUrl: string; logger: Logger }): Promise<RunningWorkers> {
   const connection = connectRedis(options.redisUrl);
-  const queue = verifyLedgerQueue(connection);
+  const queue = verifyLedgerQueue({ connection });
   await scheduleDailyVerification(queue);
-  const worker = verifyLedgerWorker(connection, options.db, options.logger);
+  const worker = verifyLedgerWorker({ connection }, options.db, options.logger);
   return {
     async close() {
       await worker.close();
