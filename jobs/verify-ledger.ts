@@ -2,7 +2,7 @@ import { Queue, UnrecoverableError, Worker, type ConnectionOptions } from 'bullm
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../src/db/schema.js';
-import { verifyLedger } from '../src/ledger/index.js';
+import { sealLedger, verifyLedger, verifySeals } from '../src/ledger/index.js';
 
 export const VERIFY_LEDGER_QUEUE = 'ledger-verification';
 
@@ -11,16 +11,22 @@ export interface VerifyLedgerResult {
   accounts: string;
   transactions: string;
   postings: string;
+  seals: number;
 }
 
 /**
- * The daily check that the books add up. A difference is not something a retry
- * fixes, so it fails the job at once, visibly, with the problems as its error.
+ * The daily check that the books add up: seal what was booked since the last
+ * run, then recompute every balance and every seal. A difference is not
+ * something a retry fixes, so it fails the job at once, visibly, with the
+ * problems as its error.
  */
 export async function verifyLedgerJob(db: Kysely<Database>): Promise<VerifyLedgerResult> {
+  await sealLedger(db);
   const report = await verifyLedger(db);
-  if (!report.ok) throw new UnrecoverableError(`the ledger does not add up:\n${report.problems.join('\n')}`);
-  return { ok: true, accounts: report.accounts.toString(), transactions: report.transactions.toString(), postings: report.postings.toString() };
+  const seals = await verifySeals(db);
+  const problems = [...report.problems, ...seals.problems];
+  if (problems.length > 0) throw new UnrecoverableError(`the ledger does not add up:\n${problems.join('\n')}`);
+  return { ok: true, accounts: report.accounts.toString(), transactions: report.transactions.toString(), postings: report.postings.toString(), seals: seals.seals };
 }
 
 /** Where the queues live in Redis; `prefix` separates deployments (or test runs) sharing one Redis. */

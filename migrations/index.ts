@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_ledger.js';
+import * as m0002 from './0002_ledger_seal.js';
 
 /**
  * Every migration, in order. Listed here rather than read from the file system so
@@ -8,4 +9,5 @@ import * as m0001 from './0001_ledger.js';
  */
 export const migrations: Record<string, Migration> = {
   '0001_ledger': m0001,
+  '0002_ledger_seal': m0002,
 };

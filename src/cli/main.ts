@@ -22,7 +22,8 @@ Commands:
                    Safe to run twice: the second run books nothing new.
                    --reset removes the embedded demo database first.
   migrate          Bring the database schema up to date.
-  verify           Recompute every balance from the journal and compare; exit 1 on a difference.
+  verify [--seal]  Recompute every balance from the journal and every seal (the hash chain over
+                   the journal); exit 1 on a difference. --seal first seals what is new.
   serve [--with-workers]
                    Run the HTTP API (health: /healthz, /readyz); with --with-workers and
                    REDIS_URL also the job workers in the same process.
@@ -38,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     strict: true,
-    options: { reset: { type: 'boolean', default: false }, 'with-workers': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    options: { reset: { type: 'boolean', default: false }, seal: { type: 'boolean', default: false }, 'with-workers': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
   });
   const command = positionals[0] ?? 'help';
   if (values.help || command === 'help') {
@@ -55,12 +56,15 @@ async function main(argv: string[]): Promise<number> {
       });
     case 'verify':
       return withDatabase(config, async (handle) => {
-        const { verifyLedger } = await import('../ledger/verify.js');
+        const { sealLedger, verifyLedger, verifySeals } = await import('../ledger/index.js');
         const report = await verifyLedger(handle.db);
-        console.log(`${report.accounts} accounts, ${report.transactions} transactions, ${report.refusals} refusals, ${report.postings} postings`);
-        for (const problem of report.problems) console.log(`  ✗ ${problem}`);
-        console.log(report.ok ? 'the books add up' : `${report.problems.length} difference(s) found`);
-        return report.ok ? EXIT.ok : EXIT.failed;
+        if (values.seal) await sealLedger(handle.db);
+        const seals = await verifySeals(handle.db);
+        console.log(`${report.accounts} accounts, ${report.transactions} transactions, ${report.refusals} refusals, ${report.postings} postings, ${seals.seals} seals`);
+        const problems = [...report.problems, ...seals.problems];
+        for (const problem of problems) console.log(`  ✗ ${problem}`);
+        console.log(problems.length === 0 ? 'the books add up and every seal holds' : `${problems.length} difference(s) found`);
+        return problems.length === 0 ? EXIT.ok : EXIT.failed;
       });
     case 'demo':
       return demo(config, values.reset === true);

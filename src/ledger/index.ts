@@ -7,3 +7,4 @@ export type { AccountId, LedgerRequest, PostingRequest } from './requests.js';
 export type { AccountKind, BalanceRule } from './rows.js';
 export { verifyLedger, type LedgerReport } from './verify.js';
 export { LedgerWriter, type LedgerWriterOptions } from './writer.js';
+export { sealLedger, verifySeals, type Seal } from './seal.js';

@@ -71,4 +71,15 @@ export interface LedgerTables {
   account: AccountTable;
   ledger_transaction: LedgerTransactionTable;
   ledger_posting: LedgerPostingTable;
+  ledger_seal: LedgerSealTable;
+}
+
+export interface LedgerSealTable {
+  id: Generated<bigint>;
+  from_xid: bigint;
+  to_xid: bigint;
+  transaction_count: bigint;
+  previous_hash: string;
+  hash: string;
+  sealed_at: Generated<Date>;
 }

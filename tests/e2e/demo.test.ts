@@ -37,9 +37,10 @@ describe('the first-run demo on the embedded database', () => {
       expect(second.out).toContain('The demo data was already there');
       expect(second.out).toContain('leefgeld paid: € 1976.36');
 
-      const verify = ontzorg(['verify'], env);
+      const verify = ontzorg(['verify', '--seal'], env);
       expect(verify).toMatchObject({ code: 0 });
-      expect(verify.out).toContain('31 transactions, 2 refusals');
+      expect(verify.out).toContain('31 transactions, 2 refusals, 78 postings, 1 seals');
+      expect(verify.out).toContain('the books add up and every seal holds');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
