@@ -8,6 +8,7 @@ COPY src ./src
 COPY migrations ./migrations
 COPY jobs ./jobs
 COPY bench ./bench
+COPY schemas ./schemas
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
@@ -15,6 +16,7 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/schemas ./schemas
 COPY package.json ./
 USER node
 ENTRYPOINT ["node", "dist/src/cli/main.js"]

@@ -1,0 +1,246 @@
+import { schemaForNamespace, validateXml } from '../xml/xsd.js';
+import { decodeBytes } from './decode.js';
+import { textAt } from './elements.js';
+import { readEntry } from './entry.js';
+import { CamtError, type CamtProblem } from './errors.js';
+import { readStatement } from './statement.js';
+import type { CamtDocument, CamtEntry, CamtMessageKind, CamtReadOptions, CamtStatement } from './types.js';
+import type { Where } from './values.js';
+import { LineIndex, readXml, XmlSyntaxError, type XmlElement } from './xml-reader.js';
+
+/**
+ * Reads a CAMT.053 statement or CAMT.054 notification file into plain records.
+ * Either the whole file is read, or a `CamtError` says why not and nothing is
+ * returned. Entries that are read but must not be booked as they are carry
+ * `error` problems; see CONTEXT.md for what is refused and what is flagged.
+ */
+
+export const DEFAULT_MAX_BYTES = 100 * 1024 * 1024;
+const MAX_DEPTH = 40;
+const PROLOG_SCAN = 64 * 1024;
+const MAX_SCHEMA_WARNINGS = 50;
+const STANDARD_NAMESPACE = 'urn:iso:std:iso:20022:tech:xsd:';
+
+interface MessageShape {
+  kind: CamtMessageKind;
+  messageElement: string;
+  statementElement: string;
+}
+
+const SHAPES: Readonly<Record<string, MessageShape>> = {
+  '053': { kind: 'camt.053', messageElement: 'BkToCstmrStmt', statementElement: 'Stmt' },
+  '054': { kind: 'camt.054', messageElement: 'BkToCstmrDbtCdtNtfctn', statementElement: 'Ntfctn' },
+};
+
+export function readCamt(bytes: Uint8Array, options: CamtReadOptions = {}): CamtDocument {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (bytes.length === 0) throw new CamtError('empty_file', 'The file is empty.');
+  if (bytes.length > maxBytes) {
+    throw new CamtError('file_too_large', `The file is ${megabytes(bytes.length)} MB; files above ${megabytes(maxBytes)} MB are refused. Ask the bank for a shorter period per file.`);
+  }
+  const { text, encoding } = decodeBytes(bytes);
+  const lines = new LineIndex(text);
+  // A DTD can only stand before the root element; the XML reader refuses any later `<!DOCTYPE` as well.
+  const declaration = /<!\s*(DOCTYPE|ENTITY)/i.exec(text.slice(0, PROLOG_SCAN));
+  if (declaration) {
+    const line = lines.line(declaration.index);
+    throw new CamtError(
+      'doctype_not_allowed',
+      `The file contains a ${declaration[1]!.toUpperCase()} declaration (line ${line}). Bank files never do; it is refused because such declarations can read other files or exhaust memory.`,
+      { line },
+    );
+  }
+
+  const state = new ReadState(lines);
+  let root: XmlElement;
+  try {
+    root = readXml(text, state, { maxDepth: MAX_DEPTH, resolveNamespacesToDepth: 2 });
+  } catch (error) {
+    if (error instanceof XmlSyntaxError) throw syntaxError(error, lines);
+    throw error;
+  }
+  const message = state.message!;
+  const shape = state.shape!;
+  if (state.statements.length === 0) {
+    throw new CamtError('no_statements', `The file holds no ${shape.statementElement} element: there is nothing to read.`, { line: lines.line(message.start) });
+  }
+  const groupHeader = message.children.find((c) => c.name === 'GrpHdr');
+  const messageId = textAt(groupHeader, 'MsgId');
+  const createdAt = textAt(groupHeader, 'CreDtTm');
+  if (!groupHeader || messageId === null || createdAt === null) {
+    const path = !groupHeader ? 'GrpHdr' : messageId === null ? 'GrpHdr/MsgId' : 'GrpHdr/CreDtTm';
+    throw new CamtError('missing_field', `The file has no message ${path.endsWith('CreDtTm') ? 'creation time' : 'id'} (${path}).`, {
+      line: lines.line((groupHeader ?? message).start),
+      element: path,
+    });
+  }
+
+  const warnings = [...state.warnings];
+  const namespace = root.namespace ?? '';
+  const schema = options.checkSchema ? schemaForNamespace(namespace) : undefined;
+  if (schema) warnings.push(...schemaWarnings(bytes, schema));
+
+  let entries = 0;
+  let booked = 0;
+  let errors = 0;
+  let warningCount = warnings.length;
+  for (const statement of state.statements) {
+    for (const problem of statement.problems) {
+      if (problem.severity === 'error') errors++;
+      else warningCount++;
+    }
+    for (const entry of statement.entries) {
+      entries++;
+      if (entry.booked) booked++;
+      for (const problem of entry.problems) {
+        if (problem.severity === 'error') errors++;
+        else warningCount++;
+      }
+    }
+  }
+
+  return {
+    kind: shape.kind,
+    messageName: `${shape.kind}.001.${state.version}`,
+    version: state.version,
+    namespace,
+    encoding,
+    messageId,
+    createdAt,
+    statements: state.statements,
+    warnings,
+    schemaChecked: schema !== undefined,
+    summary: { statements: state.statements.length, entries, booked, errors, warnings: warningCount },
+  };
+}
+
+/**
+ * Follows the reader through the document: checks the root and message
+ * element as soon as they open, and turns each `Ntry` and statement into a
+ * record when it closes, so their elements can be dropped.
+ */
+class ReadState {
+  shape: MessageShape | null = null;
+  version = '';
+  message: XmlElement | null = null;
+  readonly statements: CamtStatement[] = [];
+  readonly warnings: CamtProblem[] = [];
+  private statement: XmlElement | null = null;
+  private statementId: string | null = null;
+  private entries: CamtEntry[] = [];
+  private namespace: string | null = null;
+
+  constructor(private readonly lines: LineIndex) {}
+
+  onOpen(element: XmlElement, depth: number): void {
+    if (depth === 0) this.openRoot(element);
+    else if (depth === 1) this.openMessage(element);
+    else if (depth === 2 && element.name === this.shape!.statementElement) {
+      this.statement = element;
+      this.statementId = null;
+      this.entries = [];
+    }
+  }
+
+  onClose(element: XmlElement, depth: number): boolean {
+    if (depth === 3 && this.statement && element.name === 'Ntry') {
+      this.entries.push(readEntry(element, { ...this.where(), entryIndex: this.entries.length }));
+      return false;
+    }
+    if (depth === 3 && this.statement && element.name === 'Id') this.statementId = element.text.trim() || null;
+    if (depth === 2 && element === this.statement) {
+      this.statements.push(readStatement(element, this.shape!.kind, this.where(), this.entries));
+      this.statement = null;
+      return false;
+    }
+    return true;
+  }
+
+  private where(): Where {
+    return { lines: this.lines, statementIndex: this.statements.length, statementId: this.statementId };
+  }
+
+  private openRoot(root: XmlElement): void {
+    const line = this.lines.line(root.start);
+    if (root.name !== 'Document') {
+      throw new CamtError('unknown_document', `The file is XML with root element <${root.qname}>, not a CAMT.053 or CAMT.054 <Document>.`, { line, element: root.qname });
+    }
+    const namespace = root.namespace;
+    const match = namespace ? /camt\.(05[34])\.001\.(\d{2})/.exec(namespace) : null;
+    if (!namespace || !match) {
+      throw new CamtError(
+        'unknown_namespace',
+        namespace
+          ? `The file's namespace "${namespace}" is not a camt.053 or camt.054 namespace.`
+          : 'The file has no namespace (xmlns), so its camt message and version cannot be told.',
+        { line, element: root.qname },
+      );
+    }
+    const version = match[2]!;
+    if (version < '02' || version > '08') {
+      throw new CamtError('unsupported_version', `The file is camt.${match[1]}.001.${version}; versions .001.02 to .001.08 are read.`, { line });
+    }
+    this.shape = SHAPES[match[1]!]!;
+    this.version = version;
+    this.namespace = namespace;
+    const standard = `${STANDARD_NAMESPACE}camt.${match[1]}.001.${version}`;
+    if (namespace !== standard) {
+      this.warnings.push({
+        code: 'nonstandard_namespace',
+        severity: 'warning',
+        message: `The file uses namespace "${namespace}" instead of the ISO one "${standard}"; it is read as ${this.shape.kind}.001.${version}.`,
+        line,
+      });
+    }
+  }
+
+  private openMessage(element: XmlElement): void {
+    const shape = this.shape!;
+    if (this.message) {
+      throw new CamtError('unknown_document', `The <Document> holds a second message <${element.qname}>; one is allowed.`, { line: this.lines.line(element.start) });
+    }
+    if (element.name !== shape.messageElement || element.namespace !== this.namespace) {
+      throw new CamtError(
+        'unknown_document',
+        `A ${shape.kind} document must hold <${shape.messageElement}>, but holds <${element.qname}>.`,
+        { line: this.lines.line(element.start), element: element.qname },
+      );
+    }
+    this.message = element;
+  }
+
+}
+
+function syntaxError(error: XmlSyntaxError, lines: LineIndex): CamtError {
+  const { line, column } = lines.locate(error.offset);
+  if (error.kind === 'doctype') {
+    return new CamtError('doctype_not_allowed', `The file contains a DOCTYPE or ENTITY declaration (line ${line}); it is refused.`, { line, column });
+  }
+  if (error.kind === 'depth') {
+    return new CamtError('nesting_too_deep', `The file nests elements deeper than ${MAX_DEPTH} levels (line ${line}); no CAMT message does.`, { line, column });
+  }
+  return new CamtError('malformed_xml', `The file is not well-formed XML: line ${line}, column ${column}: ${error.message}.`, { line, column });
+}
+
+function schemaWarnings(bytes: Uint8Array, schema: Parameters<typeof validateXml>[1]): CamtProblem[] {
+  const result = validateXml(bytes, schema);
+  const warnings: CamtProblem[] = result.errors.slice(0, MAX_SCHEMA_WARNINGS).map((e) => ({
+    code: 'schema_deviation',
+    severity: 'warning',
+    message: `Deviation from the ${schema} XSD${e.line ? ` at line ${e.line}` : ''}: ${e.message}`,
+    line: e.line || null,
+  }));
+  if (result.errors.length > MAX_SCHEMA_WARNINGS) {
+    warnings.push({
+      code: 'schema_deviation',
+      severity: 'warning',
+      message: `… and ${result.errors.length - MAX_SCHEMA_WARNINGS} more deviations from the ${schema} XSD.`,
+      line: null,
+    });
+  }
+  return warnings;
+}
+
+function megabytes(bytes: number): string {
+  return String(Math.round((bytes / (1024 * 1024)) * 10) / 10);
+}
