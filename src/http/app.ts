@@ -20,7 +20,6 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : crypto.randomUUID();
     },
-    disableRequestLogging: false,
   });
   registerProblemHandler(app);
 

@@ -141,6 +141,13 @@ export class LedgerModel {
     return account.counters;
   }
 
+  /** How many postings the account has: one per change to one of its counters. */
+  postingCount(id: bigint): bigint {
+    let count = 0n;
+    for (const booking of this.booked) for (const effect of booking.effects) if (effect.account === id) count += 1n;
+    return count;
+  }
+
   /** Sum of every booked change to the account with a booking date on or before `date`. */
   countersOnDate(id: bigint, date: string): Counters {
     const sums: Record<Field, bigint> = { dp: 0n, cp: 0n, dpn: 0n, cpn: 0n };
