@@ -1,0 +1,35 @@
+export { isValidBic, isValidIban, normaliseIban } from './accounts.js';
+export { buildPain001, buildPain001Files, NAME_MAX, Pain001BuildError, REMITTANCE_MAX, sha256Hex, type BuildProblem } from './build.js';
+export {
+  assessEpcText,
+  convertToEpc,
+  isEpcIdentifier,
+  isEpcText,
+  MAX_ID_LENGTH,
+  toEpcIdentifier,
+  toEpcText,
+  type EpcAssessment,
+  type EpcConversion,
+  type EpcTextProblem,
+} from './charset.js';
+export {
+  isValidBetalingskenmerk,
+  isValidCreditorReference,
+  isValidRfReference,
+  makeBetalingskenmerk,
+  makeRfReference,
+  type ReferenceIssuer,
+} from './references.js';
+export {
+  MAX_PAYMENTS_PER_FILE,
+  type BuildOptions,
+  type CreditTransfer,
+  type CreditTransferBatch,
+  type Creditor,
+  type DebtorAccount,
+  type Pain001File,
+  type Pain001Version,
+  type PaymentInfoSummary,
+  type Remittance,
+} from './types.js';
+export { MAX_AMOUNT_CENTS, validatePain001, type Pain001Error, type Pain001Rule, type Pain001Validation, type ValidateOptions } from './validate.js';
