@@ -4,8 +4,8 @@ import { sql, type Kysely } from 'kysely';
  * 0001: gemeenten, clients (their identity only; the client's record grows in later
  * migrations), accounts with their four balance counters, and the append-only
  * journal (transactions and postings) with its database-level guarantees:
- * balanced at commit, never updated, deleted or truncated, one booking per
- * idempotency key, one resolution per reservation, one reversal per transaction.
+ * every transaction balances, never updated, deleted or truncated, one booking
+ * per idempotency key, one resolution per reservation, one reversal per transaction.
  */
 // One statement each: the embedded database's extended protocol takes one at a time.
 const statements = [
@@ -113,9 +113,10 @@ const statements = [
   sql`
     CREATE TABLE ledger_posting (
       id                     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-      transaction_id         bigint NOT NULL REFERENCES ledger_transaction (id),
-      account_id             bigint NOT NULL REFERENCES account (id),
-      gemeente_id            text REFERENCES gemeente (id),
+      -- Checked per statement by ledger_posting_check (cheaper than three per-row foreign keys, and stricter).
+      transaction_id         bigint NOT NULL,
+      account_id             bigint NOT NULL,
+      gemeente_id            text,
       side                   char(1) NOT NULL CHECK (side IN ('D', 'C')),
       phase                  text NOT NULL CHECK (phase IN ('posted', 'pending', 'release')),
       amount_cents           bigint NOT NULL CHECK (amount_cents > 0),
@@ -166,46 +167,52 @@ const statements = [
       FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change()
   `,
   sql`
-    -- A posting may only join a transaction written in the same database transaction,
-    -- so a committed (checked) transaction can never be unbalanced afterwards.
-    CREATE FUNCTION ledger_posting_same_xact() RETURNS trigger LANGUAGE plpgsql AS $fn$
-    BEGIN
-      IF EXISTS (
-        SELECT 1 FROM new_postings p JOIN ledger_transaction t ON t.id = p.transaction_id
-        WHERE t.created_xid <> txid_current()
-      ) THEN
-        RAISE EXCEPTION 'postings may only be added to a transaction in the database transaction that created it'
-          USING ERRCODE = 'restrict_violation';
-      END IF;
-      RETURN NULL;
-    END
-    $fn$
-  `,
-  sql`
-    CREATE TRIGGER ledger_posting_same_xact AFTER INSERT ON ledger_posting
-      REFERENCING NEW TABLE AS new_postings
-      FOR EACH STATEMENT EXECUTE FUNCTION ledger_posting_same_xact()
-  `,
-  sql`
-    -- Every transaction balances, checked at commit: per phase, debits equal credits.
-    CREATE FUNCTION ledger_transaction_balanced() RETURNS trigger LANGUAGE plpgsql AS $fn$
+    -- Once per INSERT statement, over all its rows: each posting joins a booked transaction written in this
+    -- database transaction (so a committed transaction can never change afterwards) and an existing account,
+    -- carries that account's gemeente, and every transaction it touches balances per phase.
+    CREATE FUNCTION ledger_posting_check() RETURNS trigger LANGUAGE plpgsql AS $fn$
     DECLARE
-      n bigint;
-      unbalanced bigint;
+      bad record;
     BEGIN
-      SELECT count(*),
-             count(*) FILTER (WHERE s <> 0)
-        INTO n, unbalanced
-        FROM (
-          SELECT phase, sum(CASE side WHEN 'D' THEN amount_cents ELSE -amount_cents END) AS s
-            FROM ledger_posting WHERE transaction_id = NEW.id GROUP BY phase
-        ) per_phase;
-      IF NEW.outcome = 'booked' AND (n = 0 OR unbalanced > 0) THEN
-        RAISE EXCEPTION 'ledger transaction % (key %) does not balance: debits must equal credits', NEW.id, NEW.idempotency_key
-          USING ERRCODE = 'check_violation';
+      SELECT p.transaction_id, p.account_id, p.gemeente_id, t.id AS found_transaction, t.created_xid, t.outcome,
+             a.id AS found_account, a.gemeente_id AS account_gemeente
+        INTO bad
+        FROM new_postings p
+        LEFT JOIN ledger_transaction t ON t.id = p.transaction_id
+        LEFT JOIN account a ON a.id = p.account_id
+       WHERE t.id IS NULL OR t.created_xid <> txid_current() OR t.outcome <> 'booked'
+          OR a.id IS NULL OR a.gemeente_id IS DISTINCT FROM p.gemeente_id
+       LIMIT 1;
+      IF FOUND THEN
+        IF bad.found_transaction IS NULL THEN
+          RAISE EXCEPTION 'a posting refers to ledger transaction %, which does not exist', bad.transaction_id
+            USING ERRCODE = 'foreign_key_violation';
+        ELSIF bad.created_xid <> txid_current() THEN
+          RAISE EXCEPTION 'postings may only be added to a transaction in the database transaction that created it'
+            USING ERRCODE = 'restrict_violation';
+        ELSIF bad.outcome <> 'booked' THEN
+          RAISE EXCEPTION 'ledger transaction % was refused and may not have postings', bad.transaction_id
+            USING ERRCODE = 'check_violation';
+        ELSIF bad.found_account IS NULL THEN
+          RAISE EXCEPTION 'a posting refers to account %, which does not exist', bad.account_id
+            USING ERRCODE = 'foreign_key_violation';
+        ELSE
+          RAISE EXCEPTION 'a posting to account % carries gemeente %, but the account belongs to %', bad.account_id,
+            coalesce(bad.gemeente_id, 'none'), coalesce(bad.account_gemeente, 'none')
+            USING ERRCODE = 'check_violation';
+        END IF;
       END IF;
-      IF NEW.outcome = 'refused' AND n > 0 THEN
-        RAISE EXCEPTION 'refused ledger transaction % (key %) may not have postings', NEW.id, NEW.idempotency_key
+      SELECT x.transaction_id INTO bad
+        FROM (
+          SELECT p.transaction_id, p.phase, sum(CASE p.side WHEN 'D' THEN p.amount_cents ELSE -p.amount_cents END) AS s
+            FROM ledger_posting p
+           WHERE p.transaction_id IN (SELECT DISTINCT transaction_id FROM new_postings)
+           GROUP BY p.transaction_id, p.phase
+        ) x
+       WHERE x.s <> 0
+       LIMIT 1;
+      IF FOUND THEN
+        RAISE EXCEPTION 'ledger transaction % does not balance: debits must equal credits', bad.transaction_id
           USING ERRCODE = 'check_violation';
       END IF;
       RETURN NULL;
@@ -213,9 +220,26 @@ const statements = [
     $fn$
   `,
   sql`
-    CREATE CONSTRAINT TRIGGER ledger_transaction_balanced AFTER INSERT ON ledger_transaction
+    CREATE TRIGGER ledger_posting_check AFTER INSERT ON ledger_posting
+      REFERENCING NEW TABLE AS new_postings
+      FOR EACH STATEMENT EXECUTE FUNCTION ledger_posting_check()
+  `,
+  sql`
+    -- At commit: a booked transaction has postings (the statement check above sees only postings, not their absence).
+    CREATE FUNCTION ledger_transaction_has_postings() RETURNS trigger LANGUAGE plpgsql AS $fn$
+    BEGIN
+      IF NEW.outcome = 'booked' AND NOT EXISTS (SELECT 1 FROM ledger_posting WHERE transaction_id = NEW.id) THEN
+        RAISE EXCEPTION 'ledger transaction % (key %) has no postings; a booking must move money', NEW.id, NEW.idempotency_key
+          USING ERRCODE = 'check_violation';
+      END IF;
+      RETURN NULL;
+    END
+    $fn$
+  `,
+  sql`
+    CREATE CONSTRAINT TRIGGER ledger_transaction_has_postings AFTER INSERT ON ledger_transaction
       DEFERRABLE INITIALLY DEFERRED
-      FOR EACH ROW EXECUTE FUNCTION ledger_transaction_balanced()
+      FOR EACH ROW EXECUTE FUNCTION ledger_transaction_has_postings()
   `,
 ];
 

@@ -28,6 +28,8 @@ export interface PostgresOptions {
   readonly url: string;
   readonly poolSize?: number;
   readonly applicationName?: string;
+  /** Told when the server drops an idle connection; the pool replaces it. */
+  readonly onIdleError?: (error: Error) => void;
 }
 
 export function connectPostgres(options: PostgresOptions): DatabaseHandle {
@@ -43,6 +45,9 @@ export function connectPostgres(options: PostgresOptions): DatabaseHandle {
       }) as typeof pg.types.getTypeParser,
     },
   });
+  // An idle connection can be cut by the server (restart, failover, an administrator); without a
+  // listener that error would crash the process. The pool drops the connection and opens a new one.
+  pool.on('error', (error) => options.onIdleError?.(error));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, driver: 'postgres', close: () => db.destroy() };
 }

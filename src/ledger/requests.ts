@@ -149,8 +149,9 @@ export function canonicalRequest(request: LedgerRequest): CanonicalRequest {
   }
 }
 
-export function contentHash(canonical: CanonicalRequest): string {
-  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+/** SHA-256 of the canonical request's JSON text. */
+export function contentHash(canonicalJson: string): string {
+  return createHash('sha256').update(canonicalJson).digest('hex');
 }
 
 /** Names every field that differs between a stored request and a new one, for the conflict message. */

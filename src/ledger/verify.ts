@@ -66,6 +66,18 @@ export async function verifyLedger(db: Kysely<Database>): Promise<LedgerReport> 
     problems.push(`transaction ${r.idempotency_key}: ${r.phase} postings are off by ${Money.fromCents(r.difference).toString()}`);
   }
 
+  const orphans = await sql<{ idempotency_key: string; problem: string }>`
+    SELECT t.idempotency_key, 'a booked transaction without postings' AS problem
+      FROM ledger_transaction t
+     WHERE t.outcome = 'booked' AND NOT EXISTS (SELECT 1 FROM ledger_posting p WHERE p.transaction_id = t.id)
+    UNION ALL
+    SELECT coalesce(t.idempotency_key, 'id ' || p.transaction_id), CASE WHEN t.id IS NULL THEN 'postings without a transaction' ELSE 'postings on a refused transaction' END
+      FROM (SELECT DISTINCT transaction_id FROM ledger_posting) p
+      LEFT JOIN ledger_transaction t ON t.id = p.transaction_id
+     WHERE t.id IS NULL OR t.outcome <> 'booked'
+  `.execute(db);
+  for (const r of orphans.rows) problems.push(`transaction ${r.idempotency_key}: ${r.problem}`);
+
   const totals = await sql<{ dp: bigint; cp: bigint; dpn: bigint; cpn: bigint; accounts: bigint }>`
     SELECT coalesce(sum(debits_posted), 0)::bigint AS dp, coalesce(sum(credits_posted), 0)::bigint AS cp,
            coalesce(sum(debits_pending), 0)::bigint AS dpn, coalesce(sum(credits_pending), 0)::bigint AS cpn,

@@ -38,7 +38,7 @@ describeOnEachDatabase('the database guards the journal', (handle) => {
     }
   });
 
-  it('refuses an unbalanced transaction at commit', async () => {
+  it('refuses an unbalanced transaction before it can commit', async () => {
     const { db, chart, client } = await oneBooking();
     const attempt = inTransaction(db, async (trx) => {
       const { rows } = await sql<{ id: bigint }>`
@@ -46,10 +46,10 @@ describeOnEachDatabase('the database guards the journal', (handle) => {
         VALUES (${uniqueKey('forged')}, 'transfer', 'booked', '2026-11-02', 'forged', '{}', ${'0'.repeat(64)}) RETURNING id`.execute(trx);
       const id = rows[0]!.id;
       await sql`
-        INSERT INTO ledger_posting (transaction_id, account_id, side, phase, amount_cents, account_seq, booking_date,
+        INSERT INTO ledger_posting (transaction_id, account_id, gemeente_id, side, phase, amount_cents, account_seq, booking_date,
                                     debits_posted_after, credits_posted_after, debits_pending_after, credits_pending_after)
-        VALUES (${id}, ${chart.bank}, 'D', 'posted', 1000, 1000, '2026-11-02', 0, 0, 0, 0),
-               (${id}, ${client.available}, 'C', 'posted', 999, 1000, '2026-11-02', 0, 0, 0, 0)`.execute(trx);
+        VALUES (${id}, ${chart.bank}, NULL, 'D', 'posted', 1000, 1000, '2026-11-02', 0, 0, 0, 0),
+               (${id}, ${client.available}, ${client.gemeenteId}, 'C', 'posted', 999, 1000, '2026-11-02', 0, 0, 0, 0)`.execute(trx);
       return id;
     });
     const error = await attempt.catch((e: unknown) => e);
@@ -63,7 +63,24 @@ describeOnEachDatabase('the database guards the journal', (handle) => {
       sql`INSERT INTO ledger_transaction (idempotency_key, type, outcome, booking_date, description, request, content_hash)
           VALUES (${uniqueKey('empty')}, 'transfer', 'booked', '2026-11-02', 'empty', '{}', ${'0'.repeat(64)})`.execute(trx),
     );
-    await expect(attempt).rejects.toThrow(/does not balance/);
+    await expect(attempt).rejects.toThrow(/has no postings; a booking must move money/);
+  });
+
+  it('refuses a posting to an account that does not exist, or under another gemeente than its account', async () => {
+    const { db, chart, client } = await oneBooking();
+    const forge = (account: bigint, gemeente: string | null) =>
+      inTransaction(db, async (trx) => {
+        const { rows } = await sql<{ id: bigint }>`
+          INSERT INTO ledger_transaction (idempotency_key, type, outcome, booking_date, description, request, content_hash)
+          VALUES (${uniqueKey('forged')}, 'transfer', 'booked', '2026-11-02', 'forged', '{}', ${'0'.repeat(64)}) RETURNING id`.execute(trx);
+        await sql`
+          INSERT INTO ledger_posting (transaction_id, account_id, gemeente_id, side, phase, amount_cents, account_seq, booking_date,
+                                      debits_posted_after, credits_posted_after, debits_pending_after, credits_pending_after)
+          VALUES (${rows[0]!.id}, ${chart.bank}, NULL, 'D', 'posted', 5, 1000, '2026-11-02', 0, 0, 0, 0),
+                 (${rows[0]!.id}, ${account}, ${gemeente}, 'C', 'posted', 5, 1000, '2026-11-02', 0, 0, 0, 0)`.execute(trx);
+      });
+    await expect(forge(987654321n, null)).rejects.toThrow(/refers to account 987654321, which does not exist/);
+    await expect(forge(client.available, 'GM0642')).rejects.toThrow(/carries gemeente GM0642, but the account belongs to GM0505/);
   });
 
   it('refuses postings added later to a committed transaction', async () => {
