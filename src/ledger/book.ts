@@ -104,7 +104,14 @@ export async function bookBatch(trx: Trx, requests: readonly LedgerRequest[]): P
   const postingRows: PostingRow[] = [];
   const touchedAccounts = new Set<AccountId>();
 
-  const lookup = (key: string): KnownTransaction | undefined => known.get(key) ?? referenced.get(key);
+  // A key can be both replayed and referenced in one batch: only `referenced` carries its postings.
+  for (const key of referencedKeys) {
+    if (!referenced.has(key) && known.has(key)) {
+      // Booked by someone else between our first read and our locks; its accounts are not locked. Start over.
+      throw new ConcurrentBooking(key);
+    }
+  }
+  const lookup = (key: string): KnownTransaction | undefined => referenced.get(key) ?? known.get(key);
 
   for (const { index, request, canonical, json, hash } of valid) {
     const key = request.idempotencyKey;
@@ -297,6 +304,15 @@ function planDeltas(request: LedgerRequest, lookup: (key: string) => KnownTransa
 }
 
 const REVERSIBLE: readonly TransactionType[] = ['transfer', 'post_pending'];
+
+/** Reported as a serialization failure (SQLSTATE 40001) so that `inTransaction` retries the whole transaction. */
+export class ConcurrentBooking extends Error {
+  readonly code = '40001';
+  constructor(key: string) {
+    super(`booking "${key}" was written concurrently; the transaction is retried`);
+    this.name = 'ConcurrentBooking';
+  }
+}
 
 function applyDelta(state: AccountState, delta: Delta): void {
   const sign = delta.phase === 'release' ? -1n : 1n;
