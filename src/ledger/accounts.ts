@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Trx } from '../db/transaction.js';
 import { LedgerError } from './errors.js';
@@ -70,16 +70,15 @@ export async function getAccount(db: Kysely<Database> | Trx, id: AccountId): Pro
 export async function lockAccounts(trx: Trx, ids: readonly AccountId[]): Promise<Map<AccountId, AccountRow>> {
   const unique = [...new Set(ids)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const locked = new Map<AccountId, AccountRow>();
-  const CHUNK = 20_000;
-  for (let i = 0; i < unique.length; i += CHUNK) {
-    const rows = await trx
-      .selectFrom('account')
-      .selectAll()
-      .where('id', 'in', unique.slice(i, i + CHUNK))
-      .orderBy('id')
-      .forUpdate()
-      .execute();
-    for (const row of rows) locked.set(row.id, row);
-  }
+  if (unique.length === 0) return locked;
+  // One array parameter, not one per id: the statement stays the same size whatever the batch.
+  const rows = await trx
+    .selectFrom('account')
+    .selectAll()
+    .where('id', '=', sql<AccountId>`ANY(${unique.map(String)}::bigint[])`)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+  for (const row of rows) locked.set(row.id, row);
   return locked;
 }

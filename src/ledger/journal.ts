@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Trx } from '../db/transaction.js';
 import type { Delta } from './book.js';
@@ -33,18 +33,14 @@ export async function loadTransactions(
     const rows = await db
       .selectFrom('ledger_transaction')
       .select(['id', 'idempotency_key', 'type', 'outcome', 'request', 'content_hash', 'refusal_code', 'refusal_message', 'pending_id', 'reverses_id'])
-      .where('idempotency_key', 'in', unique.slice(i, i + CHUNK))
+      .where('idempotency_key', '=', sql<string>`ANY(${unique.slice(i, i + CHUNK)}::text[])`)
       .execute();
     const deltas = new Map<bigint, Delta[]>();
     if (options.withPostings && rows.length > 0) {
       const postings = await db
         .selectFrom('ledger_posting')
         .select(['transaction_id', 'account_id', 'side', 'phase', 'amount_cents'])
-        .where(
-          'transaction_id',
-          'in',
-          rows.map((r) => r.id),
-        )
+        .where('transaction_id', '=', sql<bigint>`ANY(${rows.map((r) => r.id.toString())}::bigint[])`)
         .orderBy('id')
         .execute();
       for (const p of postings) {
@@ -87,7 +83,10 @@ export async function loadResolutions(
       .selectFrom('ledger_transaction')
       .select(['type', 'pending_id', 'reverses_id'])
       .where('outcome', '=', 'booked')
-      .where((eb) => eb.or([eb('pending_id', 'in', chunk), eb('reverses_id', 'in', chunk)]))
+      .where((eb) => {
+        const ids = sql<bigint>`ANY(${chunk.map(String)}::bigint[])`;
+        return eb.or([eb('pending_id', '=', ids), eb('reverses_id', '=', ids)]);
+      })
       .execute();
     for (const row of rows) {
       if (row.type === 'post_pending' && row.pending_id !== null) posted.add(row.pending_id);
