@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type LogEvent } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import type { Database } from './schema.js';
@@ -30,6 +30,8 @@ export interface PostgresOptions {
   readonly applicationName?: string;
   /** Told when the server drops an idle connection; the pool replaces it. */
   readonly onIdleError?: (error: Error) => void;
+  /** Every query with its duration, for profiling (the benchmarks). */
+  readonly log?: (event: LogEvent) => void;
 }
 
 export function connectPostgres(options: PostgresOptions): DatabaseHandle {
@@ -48,7 +50,7 @@ export function connectPostgres(options: PostgresOptions): DatabaseHandle {
   // An idle connection can be cut by the server (restart, failover, an administrator); without a
   // listener that error would crash the process. The pool drops the connection and opens a new one.
   pool.on('error', (error) => options.onIdleError?.(error));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(options.log ? { log: options.log } : {}) });
   return { db, driver: 'postgres', close: () => db.destroy() };
 }
 
@@ -57,6 +59,7 @@ export interface PGliteOptions {
   readonly dataDir?: string;
   /** A migrated snapshot (from dumpDataDir) to start from: the fast path for tests. */
   readonly loadDataDir?: Blob | File;
+  readonly log?: (event: LogEvent) => void;
 }
 
 export async function connectPGlite(options: PGliteOptions = {}): Promise<DatabaseHandle> {
@@ -70,7 +73,7 @@ export async function connectPGlite(options: PGliteOptions = {}): Promise<Databa
       [DATE]: (value: string) => value,
     },
   });
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite), ...(options.log ? { log: options.log } : {}) });
   return { db, driver: 'pglite', close: () => db.destroy(), dump: async () => pglite.dumpDataDir('gzip') };
 }
 
