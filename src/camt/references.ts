@@ -1,3 +1,4 @@
+import { isValidBetalingskenmerk, isValidIban, isValidRfReference, normaliseIban } from '../references/index.js';
 import type { CreditorReferenceScheme } from './types.js';
 
 /**
@@ -6,48 +7,25 @@ import type { CreditorReferenceScheme } from './types.js';
  * in AddtlNtryInf. Check digits are a flag for matching, never a refusal.
  */
 
-// Weights of the 15 reference digits, rightmost first: 2^n mod 11.
-const KENMERK_WEIGHTS = [2, 4, 8, 5, 10, 9, 7, 3, 6, 1, 2, 4, 8, 5, 10] as const;
-
 /**
- * Checks a 16-digit betalingskenmerk: the first digit is the check digit over
- * the other fifteen (modulus 11, 10 written as 1, 11 as 0). Spaces and dots
- * are ignored. Returns null for all-digit kenmerken of another length (a 7-digit
- * one has no check digit; 9–14 digits use a length code this reader does not check).
+ * Checks a betalingskenmerk: spaces and dots are ignored; 16 digits are checked
+ * (modulus 11 over the last fifteen). Returns null for all-digit kenmerken of another
+ * length (a 7-digit one has no check digit; 9–14 digits use a length code not checked here).
  */
 export function betalingskenmerkValid(reference: string): boolean | null {
   const digits = reference.replace(/[\s.]/g, '');
   if (!/^\d+$/.test(digits)) return false;
-  if (digits.length !== 16) return null;
-  let sum = 0;
-  for (let i = 0; i < 15; i++) sum += (digits.charCodeAt(15 - i) - 48) * KENMERK_WEIGHTS[i]!;
-  let check = 11 - (sum % 11);
-  if (check === 11) check = 0;
-  if (check === 10) check = 1;
-  return check === digits.charCodeAt(0) - 48;
+  return digits.length === 16 ? isValidBetalingskenmerk(digits) : null;
 }
 
-/** ISO 11649: `RF`, two check digits, 1–21 letters or digits; mod 97 of the rearranged reference is 1. */
+/** ISO 11649, as written on a statement: spaces and lower case allowed. */
 export function rfReferenceValid(reference: string): boolean {
-  const compact = reference.replace(/\s/g, '').toUpperCase();
-  if (!/^RF\d{2}[A-Z0-9]{1,21}$/.test(compact)) return false;
-  return mod97(compact.slice(4) + compact.slice(0, 4)) === 1;
+  return isValidRfReference(reference.replace(/\s/g, '').toUpperCase());
 }
 
-/** ISO 13616: country, two check digits, up to 30 letters or digits; mod 97 of the rearranged IBAN is 1. */
+/** ISO 13616 with the national length, as written on a statement: spaces and lower case allowed. */
 export function ibanValid(iban: string): boolean {
-  const compact = iban.replace(/\s/g, '').toUpperCase();
-  return /^[A-Z]{2}\d{2}[A-Z0-9]{10,30}$/.test(compact) && mod97(compact.slice(4) + compact.slice(0, 4)) === 1;
-}
-
-function mod97(text: string): number {
-  let remainder = 0;
-  for (const ch of text) {
-    const code = ch.charCodeAt(0);
-    const value = code >= 65 ? code - 55 : code - 48;
-    remainder = (value >= 10 ? remainder * 100 + value : remainder * 10 + value) % 97;
-  }
-  return remainder;
+  return isValidIban(normaliseIban(iban));
 }
 
 export function classifyCreditorReference(

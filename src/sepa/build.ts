@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Money } from '../money/money.js';
 import { isIsoDate } from '../schedule/index.js';
-import { normaliseIban } from './accounts.js';
+import { normaliseIban } from '../references/index.js';
 import { assessEpcText, isEpcIdentifier, toEpcText } from './charset.js';
 import {
   MAX_PAYMENTS_PER_FILE,

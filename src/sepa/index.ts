@@ -1,4 +1,4 @@
-export { isValidBic, isValidIban, normaliseIban } from './accounts.js';
+export { isValidBic, isValidIban, normaliseIban } from '../references/index.js';
 export { buildPain001, buildPain001Files, NAME_MAX, Pain001BuildError, REMITTANCE_MAX, sha256Hex, type BuildProblem } from './build.js';
 export {
   assessEpcText,
@@ -19,7 +19,7 @@ export {
   makeBetalingskenmerk,
   makeRfReference,
   type ReferenceIssuer,
-} from './references.js';
+} from '../references/index.js';
 export {
   MAX_PAYMENTS_PER_FILE,
   type BuildOptions,

@@ -1,6 +1,6 @@
 import type { Money } from '../money/money.js';
 import type { IsoDate } from '../schedule/index.js';
-import type { ReferenceIssuer } from './references.js';
+import type { ReferenceIssuer } from '../references/index.js';
 
 export type Pain001Version = '03' | '09';
 

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { Money } from '../money/money.js';
 import { addOneYear, isBusinessDay, isIsoDate, type IsoDate } from '../schedule/index.js';
 import { validateXml, type SchemaName } from '../xml/xsd.js';
-import { isValidIban } from './accounts.js';
+import { isValidIban } from '../references/index.js';
 import { NAME_MAX } from './build.js';
 import { isEpcIdentifier, isEpcText } from './charset.js';
-import { isValidCreditorReference } from './references.js';
+import { isValidCreditorReference } from '../references/index.js';
 import { assignLines, scanPain001, type ScannedPain001, type ScannedPaymentInfo, type ScannedTransaction } from './scan.js';
 import type { Pain001Version } from './types.js';
 
