@@ -12,7 +12,7 @@ export interface Config {
   /** Where the embedded database keeps its files. */
   readonly dataDir: string;
   readonly databasePoolSize: number;
-  /** Redis for BullMQ; when absent, jobs run inline in the same process. */
+  /** Redis for BullMQ; when absent, `serve --with-workers` runs the daily jobs inline. */
   readonly redisUrl: string | undefined;
   readonly logLevel: LogLevel;
   readonly host: string;

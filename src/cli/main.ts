@@ -143,8 +143,11 @@ async function serve(config: Config, withWorkers: boolean): Promise<number> {
       const { startWorkers } = await import('../../jobs/worker.js');
       workers = await startWorkers({ db: handle.db, redisUrl: config.redisUrl, logger });
     }
-  } else {
-    logger.info('REDIS_URL is not set: jobs run inline in this process');
+  } else if (withWorkers) {
+    const { startInlineJobs } = await import('../../jobs/inline.js');
+    const inline = startInlineJobs({ db: handle.db, logger });
+    workers = { close: async () => inline.close() };
+    logger.info('REDIS_URL is not set: the daily jobs run inline in this process');
   }
   const app = await buildApp({ db: handle.db, logger, ...(redis ? { redis } : {}) });
   await app.listen({ host: config.host, port: config.port });
@@ -158,7 +161,7 @@ async function serve(config: Config, withWorkers: boolean): Promise<number> {
 
 async function worker(config: Config): Promise<number> {
   if (!config.redisUrl) {
-    console.error('REDIS_URL is not set: the worker needs Redis (without it, jobs run inline in `ontzorg serve`).');
+    console.error('REDIS_URL is not set: the worker needs Redis (without it, `ontzorg serve --with-workers` runs the jobs inline).');
     return EXIT.config;
   }
   const logger = createLogger({ level: config.logLevel });

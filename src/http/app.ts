@@ -7,7 +7,7 @@ import { registerProblemHandler } from './problem.js';
 
 export interface AppDependencies {
   readonly db: Kysely<Database>;
-  /** Absent in the embedded mode, where jobs run inline. */
+  /** Absent in the embedded mode, where the daily jobs run inline (jobs/inline.ts). */
   readonly redis?: Redis;
   readonly logger: Logger;
 }

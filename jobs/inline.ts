@@ -1,0 +1,48 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database } from '../src/db/schema.js';
+import { verifyLedgerJob } from './verify-ledger.js';
+
+/** The day and time on the wall in Amsterdam, where the business day is. */
+export function amsterdamClock(now: Date): { date: string; time: string } {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Amsterdam', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+      .formatToParts(now)
+      .map((p) => [p.type, p.value]),
+  );
+  return { date: `${parts.year}-${parts.month}-${parts.day}`, time: `${parts.hour}:${parts.minute}` };
+}
+
+export interface InlineJobs {
+  /** Runs what is due at `now`; the timer calls it every minute, tests call it directly. */
+  tick(now: Date): Promise<void>;
+  close(): void;
+}
+
+/**
+ * The embedded mode has no Redis, so the daily jobs run in the API process: the
+ * same core functions as the BullMQ workers, once per Amsterdam day from 06:00.
+ * A failure is logged as an error and tried again the next minute.
+ */
+export function startInlineJobs(options: { db: Kysely<Database>; logger: Logger; at?: string; timer?: boolean }): InlineJobs {
+  const at = options.at ?? '06:00';
+  let lastRun: string | undefined;
+  let running = false;
+  const tick = async (now: Date): Promise<void> => {
+    const { date, time } = amsterdamClock(now);
+    if (running || lastRun === date || time < at) return;
+    running = true;
+    try {
+      const result = await verifyLedgerJob(options.db);
+      lastRun = date;
+      options.logger.info({ job: 'verify-ledger', date, ...result }, 'ledger verified');
+    } catch (error) {
+      options.logger.error({ job: 'verify-ledger', date, err: error }, 'ledger verification failed');
+    } finally {
+      running = false;
+    }
+  };
+  const interval = options.timer === false ? undefined : setInterval(() => void tick(new Date()), 60_000);
+  interval?.unref();
+  return { tick, close: () => clearInterval(interval) };
+}
