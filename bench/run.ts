@@ -6,8 +6,9 @@
  *   3. the COPY floor for the same number of posting rows
  *   4. after every run: verifyLedger ok and exactly the submitted bookings in the journal
  *   5. a phase profile (where the time goes) and ablations of the database checks
+ *   6. bank files: reading a camt.053 and building + validating pain.001 at the same scale
  *
- * Env: BENCH_SCALE=small|full (default full), BENCH_DRIVERS=postgres,pglite,
+ * Env: BENCH_SCALE=small|full (default full), BENCH_SUITES=ledger,bank-files, BENCH_DRIVERS=postgres,pglite,
  * BENCH_DATABASE_URL (admin connection; default postgres://root@127.0.0.1:5432/postgres),
  * BENCH_PROFILE=0 to skip the profile and ablations. Never fails on timing; exits 1
  * only when a correctness check fails.
@@ -24,6 +25,7 @@ import { cpuMark, cpuSince, databaseName, type CpuSpent } from './cpu.js';
 import { freshDatabase, postgresVersion, type BenchDatabase } from './db.js';
 import { PHASES, PhaseProfile } from './profile.js';
 import { canonicalRequest, contentHash, validateRequest } from '../src/ledger/requests.js';
+import { bankFileTable, runBankFileBench } from './bank-files.js';
 
 interface Sizes {
   readonly clients: number;
@@ -67,6 +69,7 @@ const sizes = SCALES[scaleName];
 if (!sizes) throw new Error(`BENCH_SCALE must be one of ${Object.keys(SCALES).join(', ')}`);
 const drivers = (process.env.BENCH_DRIVERS ?? 'postgres,pglite').split(',').map((d) => d.trim()) as Driver[];
 const withProfile = process.env.BENCH_PROFILE !== '0';
+const suites = (process.env.BENCH_SUITES ?? 'ledger,bank-files').split(',').map((s) => s.trim());
 
 const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const dec = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
@@ -421,7 +424,7 @@ function report(header: readonly string[]): void {
 async function main(): Promise<void> {
   const header = await machine();
   for (const line of header) log(line);
-  for (const driver of drivers) {
+  for (const driver of suites.includes('ledger') ? drivers : []) {
     for (const batchSize of sizes!.batchSizes) {
       await runBatches(driver, `bookBatch transfers ×${int.format(batchSize)}`, (c) => transfers(c, sizes!.batchTx[driver], `b${batchSize}`, 1), batchSize, `b${batchSize}`);
     }
@@ -440,7 +443,13 @@ async function main(): Promise<void> {
       for (const ablation of ABLATIONS) if (driver === 'postgres' || ablation.pglite) await runProfile(driver, ablation, 1_000);
     }
   }
-  report(header);
+  if (suites.includes('ledger')) report(header);
+  if (suites.includes('bank-files')) {
+    const n = scaleName === 'small' ? 10_000 : 100_000;
+    const bank = runBankFileBench(n, log);
+    failures += bank.failures;
+    process.stdout.write(`\n${bankFileTable(bank.rows)}\n`);
+  }
   if (failures > 0) {
     process.stderr.write(`${failures} correctness check(s) failed\n`);
     process.exitCode = 1;
