@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import { ensureGemeente } from '../src/clients/clients.js';
 import type { Database } from '../src/db/schema.js';
 import { inTransaction } from '../src/db/transaction.js';
-import { bookBatch, openAccount, type LedgerRequest } from '../src/ledger/index.js';
+import { bookBatch, openAccount, transferBetween, type LedgerRequest } from '../src/ledger/index.js';
 import { Money } from '../src/money/money.js';
 
 export const BOOKING_DATE = '2026-11-02';
@@ -112,16 +112,7 @@ export function transfers(chart: BenchChart, count: number, prefix: string, seed
     const from = rand(n);
     const to = (from + 1 + rand(n - 1)) % n;
     const amount = smallAmount(rand);
-    out[i] = {
-      type: 'transfer',
-      idempotencyKey: `${prefix}/${i}`,
-      bookingDate: BOOKING_DATE,
-      description: 'bench transfer',
-      postings: [
-        { account: chart.clients[from]!, side: 'debit', amount },
-        { account: chart.clients[to]!, side: 'credit', amount },
-      ],
-    };
+    out[i] = transferBetween({ idempotencyKey: `${prefix}/${i}`, bookingDate: BOOKING_DATE, description: 'bench transfer', debit: chart.clients[from]!, credit: chart.clients[to]!, amount });
   }
   return out;
 }
@@ -165,16 +156,7 @@ export function mixed(chart: BenchChart, count: number, prefix: string, seed: nu
     const from = rand(n);
     const to = (from + 1 + rand(n - 1)) % n;
     const amount = smallAmount(rand);
-    out.push({
-      type: 'transfer',
-      idempotencyKey: `${prefix}/${i}`,
-      bookingDate: BOOKING_DATE,
-      description: 'bench transfer',
-      postings: [
-        { account: chart.clients[from]!, side: 'debit', amount },
-        { account: chart.clients[to]!, side: 'credit', amount },
-      ],
-    });
+    out.push(transferBetween({ idempotencyKey: `${prefix}/${i}`, bookingDate: BOOKING_DATE, description: 'bench transfer', debit: chart.clients[from]!, credit: chart.clients[to]!, amount }));
   }
   return out;
 }

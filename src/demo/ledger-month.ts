@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { ensureClient, ensureGemeente } from '../clients/clients.js';
 import type { Database } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
-import { bookBatch, getBalance, openAccount, verifyLedger, type LedgerRequest, type LedgerResult } from '../ledger/index.js';
+import { bookBatch, getBalance, openAccount, transferBetween, verifyLedger, type LedgerRequest, type LedgerResult } from '../ledger/index.js';
 import { Money } from '../money/money.js';
 
 /**
@@ -85,10 +85,8 @@ export async function runLedgerMonthDemo(db: Kysely<Database>, progress: (line: 
     }
     return results;
   };
-  const move = (key: string, date: string, description: string, debit: bigint, credit: bigint, amount: Money): LedgerRequest => ({
-    type: 'transfer', idempotencyKey: key, bookingDate: date, description,
-    postings: [{ account: debit, side: 'debit', amount }, { account: credit, side: 'credit', amount }],
-  });
+  const move = (idempotencyKey: string, bookingDate: string, description: string, debit: bigint, credit: bigint, amount: Money): LedgerRequest =>
+    transferBetween({ idempotencyKey, bookingDate, description, debit, credit, amount });
 
   for (const c of CLIENTS) {
     progress(`client ${c.reference} (${c.household})`);
@@ -132,7 +130,8 @@ export async function runLedgerMonthDemo(db: Kysely<Database>, progress: (line: 
     });
     const weekly = Money.round(total.toDecimal().dividedBy(WEEKLY_LEEFGELD_DATES.length), Decimal.ROUND_DOWN);
     const leefgeldRequests = WEEKLY_LEEFGELD_DATES.map((date, week) => {
-      const amount = week === WEEKLY_LEEFGELD_DATES.length - 1 ? total.minus(weekly.plus(weekly).plus(weekly)) : weekly;
+      const earlierWeeks = Money.fromCents(weekly.cents * BigInt(WEEKLY_LEEFGELD_DATES.length - 1));
+      const amount = week === WEEKLY_LEEFGELD_DATES.length - 1 ? total.minus(earlierWeeks) : weekly;
       return amount.isPositive() ? move(key(`leefgeld/${date}`), date, `leefgeld week ${week + 1}`, available.id, inTransit.id, amount) : undefined;
     }).filter((r): r is LedgerRequest => r !== undefined);
     const paid = await run(leefgeldRequests);

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import type { Trx } from '../db/transaction.js';
 import { Money } from '../money/money.js';
 import { lockAccounts, type AccountRow } from './accounts.js';
@@ -13,7 +13,7 @@ import {
   type CanonicalRequest,
   type LedgerRequest,
 } from './requests.js';
-import type { Phase, Side, TransactionType } from './rows.js';
+import type { LedgerPostingTable, LedgerTransactionTable, Phase, Side, TransactionType } from './rows.js';
 
 export type LedgerResult =
   | { outcome: 'booked'; idempotencyKey: string; transactionId: bigint; replayed: boolean }
@@ -360,35 +360,9 @@ async function allocateTransactionIds(trx: Trx, count: number): Promise<bigint[]
   return rows.map((r) => r.id);
 }
 
-interface TransactionRow {
-  id: bigint;
-  idempotency_key: string;
-  type: TransactionType;
-  outcome: 'booked' | 'refused';
-  pending_id: bigint | null;
-  reverses_id: bigint | null;
-  booking_date: string;
-  description: string;
-  request: string;
-  content_hash: string;
-  refusal_code: string | null;
-  refusal_message: string | null;
-}
-
-interface PostingRow {
-  transaction_id: bigint;
-  account_id: AccountId;
-  gemeente_id: string | null;
-  side: Side;
-  phase: Phase;
-  amount_cents: bigint;
-  account_seq: bigint;
-  booking_date: string;
-  debits_posted_after: bigint;
-  credits_posted_after: bigint;
-  debits_pending_after: bigint;
-  credits_pending_after: bigint;
-}
+/** Rows as written: the table types less what the database fills in itself. */
+type TransactionRow = Omit<Insertable<LedgerTransactionTable>, 'request'> & { id: bigint; request: string };
+type PostingRow = Omit<Insertable<LedgerPostingTable>, 'id' | 'booked_at'>;
 
 // One array per column (`unnest`) rather than a bind parameter per cell: a dozen parameters per
 // statement whatever the batch size, no SQL text growing with the batch, and no chunking, so all

@@ -3,7 +3,7 @@ export { openAccount, findAccountByCode, getAccount, type AccountRow, type OpenA
 export { book, bookBatch, expectBooked, type Booked, type LedgerResult, type Refused } from './book.js';
 export { balanceAt, balanceOfRow, balanceOnDate, getBalance, type Balance } from './balances.js';
 export { LedgerError, LedgerRefusal, LEDGER_ERROR_DESCRIPTIONS, type LedgerErrorCode, type RefusalCode } from './errors.js';
-export type { AccountId, LedgerRequest, PostingRequest } from './requests.js';
+export { transferBetween, type AccountId, type LedgerRequest, type PostingRequest } from './requests.js';
 export type { AccountKind, BalanceRule } from './rows.js';
 export { verifyLedger, type LedgerReport } from './verify.js';
 export { LedgerWriter, type LedgerWriterOptions } from './writer.js';

@@ -20,50 +20,47 @@ export interface KnownTransaction {
   readonly reversesId: bigint | null;
 }
 
-const CHUNK = 10_000;
-
+// Keys and ids travel as one array parameter each, so no list needs cutting into chunks.
 export async function loadTransactions(
   db: Kysely<Database> | Trx,
   keys: readonly string[],
   options: { withPostings: boolean },
 ): Promise<Map<string, KnownTransaction>> {
-  const unique = [...new Set(keys)];
   const found = new Map<string, KnownTransaction>();
-  for (let i = 0; i < unique.length; i += CHUNK) {
-    const rows = await db
-      .selectFrom('ledger_transaction')
-      .select(['id', 'idempotency_key', 'type', 'outcome', 'request', 'content_hash', 'refusal_code', 'refusal_message', 'pending_id', 'reverses_id'])
-      .where('idempotency_key', '=', sql<string>`ANY(${unique.slice(i, i + CHUNK)}::text[])`)
+  if (keys.length === 0) return found;
+  const rows = await db
+    .selectFrom('ledger_transaction')
+    .select(['id', 'idempotency_key', 'type', 'outcome', 'request', 'content_hash', 'refusal_code', 'refusal_message', 'pending_id', 'reverses_id'])
+    .where('idempotency_key', '=', sql<string>`ANY(${[...new Set(keys)]}::text[])`)
+    .execute();
+  const deltas = new Map<bigint, Delta[]>();
+  if (options.withPostings && rows.length > 0) {
+    const postings = await db
+      .selectFrom('ledger_posting')
+      .select(['transaction_id', 'account_id', 'side', 'phase', 'amount_cents'])
+      .where('transaction_id', '=', sql<bigint>`ANY(${rows.map((r) => r.id.toString())}::bigint[])`)
+      .orderBy('id')
       .execute();
-    const deltas = new Map<bigint, Delta[]>();
-    if (options.withPostings && rows.length > 0) {
-      const postings = await db
-        .selectFrom('ledger_posting')
-        .select(['transaction_id', 'account_id', 'side', 'phase', 'amount_cents'])
-        .where('transaction_id', '=', sql<bigint>`ANY(${rows.map((r) => r.id.toString())}::bigint[])`)
-        .orderBy('id')
-        .execute();
-      for (const p of postings) {
-        const list = deltas.get(p.transaction_id) ?? [];
-        list.push({ account: p.account_id, side: p.side, phase: p.phase, amount: p.amount_cents });
-        deltas.set(p.transaction_id, list);
-      }
+    for (const p of postings) {
+      const list = deltas.get(p.transaction_id) ?? [];
+      list.push({ account: p.account_id, side: p.side, phase: p.phase, amount: p.amount_cents });
+      deltas.set(p.transaction_id, list);
     }
-    for (const row of rows) {
-      found.set(row.idempotency_key, {
-        id: row.id,
-        key: row.idempotency_key,
-        type: row.type,
-        outcome: row.outcome,
-        canonical: row.request as CanonicalRequest,
-        hash: row.content_hash,
-        refusalCode: row.refusal_code,
-        refusalMessage: row.refusal_message,
-        deltas: deltas.get(row.id) ?? [],
-        pendingId: row.pending_id,
-        reversesId: row.reverses_id,
-      });
-    }
+  }
+  for (const row of rows) {
+    found.set(row.idempotency_key, {
+      id: row.id,
+      key: row.idempotency_key,
+      type: row.type,
+      outcome: row.outcome,
+      canonical: row.request as CanonicalRequest,
+      hash: row.content_hash,
+      refusalCode: row.refusal_code,
+      refusalMessage: row.refusal_message,
+      deltas: deltas.get(row.id) ?? [],
+      pendingId: row.pending_id,
+      reversesId: row.reverses_id,
+    });
   }
   return found;
 }
@@ -76,23 +73,18 @@ export async function loadResolutions(
   const posted = new Set<bigint>();
   const voided = new Set<bigint>();
   const reversed = new Set<bigint>();
-  const unique = [...new Set(ids)];
-  for (let i = 0; i < unique.length; i += CHUNK) {
-    const chunk = unique.slice(i, i + CHUNK);
-    const rows = await db
-      .selectFrom('ledger_transaction')
-      .select(['type', 'pending_id', 'reverses_id'])
-      .where('outcome', '=', 'booked')
-      .where((eb) => {
-        const ids = sql<bigint>`ANY(${chunk.map(String)}::bigint[])`;
-        return eb.or([eb('pending_id', '=', ids), eb('reverses_id', '=', ids)]);
-      })
-      .execute();
-    for (const row of rows) {
-      if (row.type === 'post_pending' && row.pending_id !== null) posted.add(row.pending_id);
-      if (row.type === 'void_pending' && row.pending_id !== null) voided.add(row.pending_id);
-      if (row.type === 'reversal' && row.reverses_id !== null) reversed.add(row.reverses_id);
-    }
+  if (ids.length === 0) return { posted, voided, reversed };
+  const list = sql<bigint>`ANY(${[...new Set(ids)].map(String)}::bigint[])`;
+  const rows = await db
+    .selectFrom('ledger_transaction')
+    .select(['type', 'pending_id', 'reverses_id'])
+    .where('outcome', '=', 'booked')
+    .where((eb) => eb.or([eb('pending_id', '=', list), eb('reverses_id', '=', list)]))
+    .execute();
+  for (const row of rows) {
+    if (row.type === 'post_pending' && row.pending_id !== null) posted.add(row.pending_id);
+    if (row.type === 'void_pending' && row.pending_id !== null) voided.add(row.pending_id);
+    if (row.type === 'reversal' && row.reverses_id !== null) reversed.add(row.reverses_id);
   }
   return { posted, voided, reversed };
 }

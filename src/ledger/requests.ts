@@ -25,6 +25,19 @@ export interface TransferRequest extends RequestBase {
   readonly postings: readonly PostingRequest[];
 }
 
+/** The common transfer: one amount from one account to another. */
+export function transferBetween(transfer: RequestBase & { readonly debit: AccountId; readonly credit: AccountId; readonly amount: Money }): TransferRequest {
+  const { debit, credit, amount, ...base } = transfer;
+  return {
+    type: 'transfer',
+    ...base,
+    postings: [
+      { account: debit, side: 'debit', amount },
+      { account: credit, side: 'credit', amount },
+    ],
+  };
+}
+
 /** A reservation: money set aside on `debit` for `credit`; counts against `debit` at once. */
 export interface PendingRequest extends RequestBase {
   readonly type: 'pending';

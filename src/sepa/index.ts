@@ -1,4 +1,3 @@
-export { isValidBic, isValidIban, normaliseIban } from '../references/index.js';
 export { buildPain001, buildPain001Files, NAME_MAX, Pain001BuildError, REMITTANCE_MAX, sha256Hex, type BuildProblem } from './build.js';
 export {
   assessEpcText,
@@ -12,14 +11,6 @@ export {
   type EpcConversion,
   type EpcTextProblem,
 } from './charset.js';
-export {
-  isValidBetalingskenmerk,
-  isValidCreditorReference,
-  isValidRfReference,
-  makeBetalingskenmerk,
-  makeRfReference,
-  type ReferenceIssuer,
-} from '../references/index.js';
 export {
   MAX_PAYMENTS_PER_FILE,
   type BuildOptions,

@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { Money } from '../../src/money/money.js';
-import { buildPain001, makeBetalingskenmerk, makeRfReference, normaliseIban, sha256Hex, validatePain001, type Pain001Version } from '../../src/sepa/index.js';
+import { makeBetalingskenmerk, makeRfReference, normaliseIban } from '../../src/references/index.js';
+import { buildPain001, sha256Hex, validatePain001, type Pain001Version } from '../../src/sepa/index.js';
 import { aBatch, aPayment, TODAY } from './builders.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'sepa');

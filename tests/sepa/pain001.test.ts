@@ -2,13 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { Money } from '../../src/money/money.js';
 import {
   buildPain001,
-  makeBetalingskenmerk,
-  makeRfReference,
   Pain001BuildError,
   sha256Hex,
   validatePain001,
   type Pain001Version,
 } from '../../src/sepa/index.js';
+import { makeBetalingskenmerk, makeRfReference } from '../../src/references/index.js';
 import { validateXml } from '../../src/xml/xsd.js';
 import { aBatch, aPayment, EXECUTION_DATE, SERVICE_ACCOUNT, TODAY } from './builders.js';
 

@@ -5,14 +5,13 @@ import { Money } from '../../src/money/money.js';
 import { addDays, businessDayOnOrAfter } from '../../src/schedule/index.js';
 import {
   buildPain001,
-  makeBetalingskenmerk,
-  makeRfReference,
   MAX_AMOUNT_CENTS,
   validatePain001,
   type CreditTransfer,
   type Pain001Version,
   type Remittance,
 } from '../../src/sepa/index.js';
+import { makeBetalingskenmerk, makeRfReference } from '../../src/references/index.js';
 import { validateXml } from '../../src/xml/xsd.js';
 import { aBatch, SERVICE_ACCOUNT, TODAY } from './builders.js';
 

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { ensureClient, ensureGemeente } from '../../src/clients/clients.js';
 import type { Database } from '../../src/db/schema.js';
-import { openAccount, type LedgerRequest } from '../../src/ledger/index.js';
+import { openAccount, transferBetween, type LedgerRequest } from '../../src/ledger/index.js';
 import { Money } from '../../src/money/money.js';
 
 export interface WorkloadAccounts {
@@ -43,10 +43,8 @@ export function crashWorkload(accounts: WorkloadAccounts): LedgerRequest[][] {
     return seed % max;
   };
   const date = '2026-11-24';
-  const move = (key: string, description: string, debit: bigint, credit: bigint, amount: Money): LedgerRequest => ({
-    type: 'transfer', idempotencyKey: key, bookingDate: date, description,
-    postings: [{ account: debit, side: 'debit', amount }, { account: credit, side: 'credit', amount }],
-  });
+  const move = (idempotencyKey: string, description: string, debit: bigint, credit: bigint, amount: Money): LedgerRequest =>
+    transferBetween({ idempotencyKey, bookingDate: date, description, debit, credit, amount });
   accounts.clients.forEach((client, c) => {
     requests.push(move(`crash/${c}/bijstand`, 'bijstand', accounts.bank, client, cents(100_000 + next(50_000))));
   });

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { ensureClient, ensureGemeente } from '../../src/clients/clients.js';
 import type { Database } from '../../src/db/schema.js';
 import { inTransaction } from '../../src/db/transaction.js';
-import { book, bookBatch, openAccount, type LedgerRequest, type LedgerResult } from '../../src/ledger/index.js';
+import { book, bookBatch, openAccount, transferBetween, type LedgerRequest, type LedgerResult } from '../../src/ledger/index.js';
 import { Money } from '../../src/money/money.js';
 
 export const eur = (text: string): Money => Money.parse(text);
@@ -66,16 +66,8 @@ export async function aChart(db: Kysely<Database>, gemeenteId = 'GM0505'): Promi
   };
 }
 
-export const transfer = (key: string, debit: bigint, credit: bigint, amount: string, bookingDate = '2026-11-02'): LedgerRequest => ({
-  type: 'transfer',
-  idempotencyKey: key,
-  bookingDate,
-  description: `transfer ${amount}`,
-  postings: [
-    { account: debit, side: 'debit', amount: eur(amount) },
-    { account: credit, side: 'credit', amount: eur(amount) },
-  ],
-});
+export const transfer = (key: string, debit: bigint, credit: bigint, amount: string, bookingDate = '2026-11-02'): LedgerRequest =>
+  transferBetween({ idempotencyKey: key, bookingDate, description: `transfer ${amount}`, debit, credit, amount: eur(amount) });
 
 export const bookOne = (db: Kysely<Database>, request: LedgerRequest) => inTransaction(db, (trx) => book(trx, request));
 export const bookMany = (db: Kysely<Database>, requests: LedgerRequest[]): Promise<LedgerResult[]> => inTransaction(db, (trx) => bookBatch(trx, requests));

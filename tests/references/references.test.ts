@@ -6,7 +6,7 @@ import {
   isValidRfReference,
   makeBetalingskenmerk,
   makeRfReference,
-} from '../../src/sepa/index.js';
+} from '../../src/references/index.js';
 
 describe('Dutch betalingskenmerk (issuer CUR)', () => {
   it('accepts real 16-digit kenmerken from Belastingdienst assessments', () => {
