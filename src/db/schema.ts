@@ -1,5 +1,6 @@
 import type { ClientTables } from '../clients/rows.js';
+import type { IngestTables } from '../ingest/rows.js';
 import type { LedgerTables } from '../ledger/rows.js';
 
 /** The whole schema, assembled from the row types each capability owns. */
-export interface Database extends LedgerTables, ClientTables {}
+export interface Database extends LedgerTables, ClientTables, IngestTables {}

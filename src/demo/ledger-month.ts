@@ -1,5 +1,6 @@
 import { Decimal } from 'decimal.js';
 import type { Kysely } from 'kysely';
+import { availableAccounts } from '../clients/accounts.js';
 import { ensureClient, ensureGemeente } from '../clients/clients.js';
 import type { Database } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
@@ -91,10 +92,7 @@ export async function runLedgerMonthDemo(db: Kysely<Database>, progress: (line: 
   for (const c of CLIENTS) {
     progress(`client ${c.reference} (${c.household})`);
     const client = await ensureClient(db, { gemeenteId: c.gemeente, reference: c.reference });
-    const available = await openAccount(db, {
-      code: `client/${c.reference}/available`, name: 'available', kind: 'liability', purpose: 'client_available',
-      balanceRule: 'debits_must_not_exceed_credits', gemeenteId: c.gemeente, clientId: client.id,
-    });
+    const available = { id: (await availableAccounts(db, [client.id])).get(client.id)! };
     const key = (what: string) => `demo/${MONTH}/${c.reference}/${what}`;
 
     const incoming: LedgerRequest[] = [];

@@ -1,0 +1,36 @@
+/** The ingestion's error catalogue: codes, the HTTP status a door gives them, and what they mean. */
+export type IngestErrorCode =
+  | 'file_refused'
+  | 'unknown_bank_account'
+  | 'foreign_currency_account'
+  | 'file_not_found'
+  | 'undo_not_allowed'
+  | 'undo_refused'
+  | 'suspense_item_not_found'
+  | 'already_assigned'
+  | 'not_assignable'
+  | 'unknown_client';
+
+export const INGEST_ERRORS: Readonly<Record<IngestErrorCode, { status: number; description: string }>> = {
+  file_refused: { status: 422, description: 'The bank file cannot be read (not XML, hostile, not CAMT, too large, …); the message says where. Nothing of it was booked.' },
+  unknown_bank_account: { status: 422, description: 'The file reports an account that is not registered as one of ours; nothing of it was booked.' },
+  foreign_currency_account: { status: 422, description: 'The file reports an account held in a currency other than euros; nothing of it was booked.' },
+  file_not_found: { status: 404, description: 'There is no uploaded bank file with this id.' },
+  undo_not_allowed: { status: 409, description: 'Only a file that was ingested (and not yet undone) can be undone.' },
+  undo_refused: { status: 409, description: 'Undoing the file would take back money a client has already had reserved or paid; release or reverse that first.' },
+  suspense_item_not_found: { status: 404, description: 'There is no receipt in suspense with this id.' },
+  already_assigned: { status: 409, description: 'The receipt in suspense was already assigned, to another client or for another reason.' },
+  not_assignable: { status: 409, description: 'A debit in suspense cannot be assigned to a client; it is reconciled with our own payments.' },
+  unknown_client: { status: 404, description: 'There is no client with this id in your gemeenten.' },
+};
+
+export class IngestError extends Error {
+  constructor(
+    readonly code: IngestErrorCode,
+    message: string,
+    readonly details: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(message);
+    this.name = 'IngestError';
+  }
+}

@@ -1,0 +1,164 @@
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { CamtError, readCamt, type CamtReadOptions } from '../camt/index.js';
+import type { Database } from '../db/schema.js';
+import { inTransaction, type Trx } from '../db/transaction.js';
+import { bookBatch, type LedgerRequest } from '../ledger/index.js';
+import { applyPlan, lockIngestion } from './apply.js';
+import { IngestError } from './errors.js';
+import { planIngest, type PlanOptions, type PlanSummary, type PlannedAlert } from './plan.js';
+import type { FileStatus } from './rows.js';
+
+export interface ReceivedFile {
+  readonly fileId: bigint;
+  readonly sha256: string;
+  /** True when these exact bytes were uploaded before (and not undone): the earlier upload is answered. */
+  readonly alreadyReceived: boolean;
+  readonly status: FileStatus;
+}
+
+export interface IngestResult {
+  readonly fileId: string;
+  readonly status: FileStatus;
+  readonly messageName: string | null;
+  readonly summary: PlanSummary | null;
+  readonly alerts: readonly Pick<PlannedAlert, 'code' | 'severity' | 'message'>[];
+  readonly error: { code: string; message: string } | null;
+}
+
+export interface IngestOptions extends PlanOptions {
+  readonly read?: CamtReadOptions;
+}
+
+export function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * Stores an uploaded file as received (the worker reads it from here). The same bytes again,
+ * while the first upload is not undone, answer the first upload: a file is known by its content.
+ */
+export async function receiveBankFile(trx: Trx, upload: { bytes: Uint8Array; fileName: string; receivedBy: string }): Promise<ReceivedFile> {
+  const hash = sha256(upload.bytes);
+  const inserted = await trx
+    .insertInto('bank_file')
+    .values({ sha256: hash, file_name: upload.fileName.slice(0, 255) || 'upload.xml', byte_size: BigInt(upload.bytes.length), content: upload.bytes, status: 'received', received_by: upload.receivedBy })
+    .onConflict((oc) => oc.column('sha256').where('status', 'in', ['received', 'ingested']).doNothing())
+    .returning(['id', 'status'])
+    .executeTakeFirst();
+  if (inserted) return { fileId: inserted.id, sha256: hash, alreadyReceived: false, status: inserted.status };
+  const existing = await trx
+    .selectFrom('bank_file')
+    .select(['id', 'status'])
+    .where('sha256', '=', hash)
+    .where('status', 'in', ['received', 'ingested'])
+    .executeTakeFirstOrThrow();
+  return { fileId: existing.id, sha256: hash, alreadyReceived: true, status: existing.status };
+}
+
+/** What ingesting these bytes would do now. Reads only; nothing is written. */
+export async function previewBankFile(db: Kysely<Database> | Trx, bytes: Uint8Array, options: IngestOptions = {}): Promise<{ summary: PlanSummary; alerts: PlannedAlert[]; alreadyReceived: boolean }> {
+  const document = readOrRefuse(bytes, options);
+  const plan = await planIngest(db, document, options);
+  const known = await db.selectFrom('bank_file').select('id').where('sha256', '=', sha256(bytes)).where('status', 'in', ['received', 'ingested']).executeTakeFirst();
+  return { summary: plan.summary, alerts: [...plan.alerts], alreadyReceived: known !== undefined };
+}
+
+function readOrRefuse(bytes: Uint8Array, options: IngestOptions) {
+  try {
+    return readCamt(bytes, options.read);
+  } catch (error) {
+    if (error instanceof CamtError) throw new IngestError('file_refused', error.message, { camtCode: error.code, ...error.location });
+    throw error;
+  }
+}
+
+/**
+ * Ingests a received file: reads it, plans under the ingestion lock, and books it, all in one
+ * database transaction. Running it again (a retried job, a second worker) answers the stored
+ * result. A file that cannot be read or names an account that is not ours is marked refused
+ * with the reason, and nothing of it is booked.
+ */
+export async function ingestBankFile(db: Kysely<Database>, fileId: bigint, options: IngestOptions = {}): Promise<IngestResult> {
+  await inTransaction(db, async (trx) => {
+    await lockIngestion(trx);
+    const file = await trx.selectFrom('bank_file').select(['id', 'status', 'content']).where('id', '=', fileId).executeTakeFirst();
+    if (!file) throw new IngestError('file_not_found', `there is no bank file ${fileId}`);
+    if (file.status !== 'received') return;
+    let document;
+    let plan;
+    try {
+      document = readOrRefuse(file.content, options);
+      plan = await planIngest(trx, document, options);
+    } catch (error) {
+      if (!(error instanceof IngestError)) throw error;
+      await trx
+        .updateTable('bank_file')
+        .set({ status: 'refused', error: JSON.stringify({ code: error.code, message: error.message, ...error.details }) })
+        .where('id', '=', fileId)
+        .execute();
+      return;
+    }
+    const alerts = await applyPlan(trx, fileId, plan);
+    const result = { summary: plan.summary, alerts: alerts.map(({ code, severity, message }) => ({ code, severity, message })) };
+    await trx
+      .updateTable('bank_file')
+      .set({ status: 'ingested', message_name: document.messageName, message_id: document.messageId, result: JSON.stringify(result), ingested_at: new Date() })
+      .where('id', '=', fileId)
+      .execute();
+  });
+  return bankFileResult(db, fileId);
+}
+
+export async function bankFileResult(db: Kysely<Database> | Trx, fileId: bigint): Promise<IngestResult> {
+  const row = await db.selectFrom('bank_file').select(['id', 'status', 'message_name', 'result', 'error']).where('id', '=', fileId).executeTakeFirst();
+  if (!row) throw new IngestError('file_not_found', `there is no bank file ${fileId}`);
+  const result = (row.result ?? null) as { summary: PlanSummary; alerts: IngestResult['alerts'] } | null;
+  return {
+    fileId: row.id.toString(),
+    status: row.status,
+    messageName: row.message_name,
+    summary: result?.summary ?? null,
+    alerts: result?.alerts ?? [],
+    error: (row.error ?? null) as IngestResult['error'],
+  };
+}
+
+/**
+ * Undoes an ingested file by reversal: every booking it made (and any assignment out of
+ * suspense made since) is reversed, its entries are released, and the same file can be
+ * ingested again. Refused as a whole when a client's money from it is already reserved or paid.
+ */
+export async function undoBankFile(db: Kysely<Database>, fileId: bigint, by: { user: string; reason: string }): Promise<IngestResult> {
+  await inTransaction(db, async (trx) => {
+    await lockIngestion(trx);
+    const file = await trx.selectFrom('bank_file').select(['status']).where('id', '=', fileId).forUpdate().executeTakeFirst();
+    if (!file) throw new IngestError('file_not_found', `there is no bank file ${fileId}`);
+    if (file.status !== 'ingested') throw new IngestError('undo_not_allowed', `bank file ${fileId} is ${file.status}; only an ingested file can be undone`);
+    const items = await trx
+      .selectFrom('bank_entry_item as i')
+      .innerJoin('bank_entry as e', 'e.id', 'i.entry_id')
+      .leftJoin('suspense_assignment as a', (join) => join.onRef('a.item_id', '=', 'i.id').on('a.undone_at', 'is', null))
+      .select(['i.id', 'i.ledger_key', 'a.ledger_key as assignment_key', 'i.booking_date'])
+      .where('e.file_id', '=', fileId)
+      .where('e.undone_at', 'is', null)
+      .orderBy('i.id', 'desc')
+      .execute();
+    const today = new Date().toISOString().slice(0, 10);
+    const reversal = (key: string): LedgerRequest => ({ type: 'reversal', idempotencyKey: `undo/${key}`, reversesKey: key, bookingDate: today, description: `undo of bank file ${fileId}: ${by.reason}`.slice(0, 500) });
+    const requests = [...items.flatMap((i) => (i.assignment_key ? [reversal(i.assignment_key)] : [])), ...items.map((i) => reversal(i.ledger_key))];
+    for (let i = 0; i < requests.length; i += 5_000) {
+      const results = await bookBatch(trx, requests.slice(i, i + 5_000));
+      const failed = results.find((r) => r.outcome !== 'booked');
+      if (failed) {
+        const why = failed.outcome === 'refused' ? failed.message : failed.outcome === 'rejected' ? failed.error.message : '';
+        throw new IngestError('undo_refused', `bank file ${fileId} cannot be undone: reversing ${failed.idempotencyKey} is not possible (${why})`);
+      }
+    }
+    const undoneAt = new Date();
+    await trx.updateTable('suspense_assignment').set({ undone_at: undoneAt }).where('undone_at', 'is', null).where('item_id', 'in', (q) => q.selectFrom('bank_entry_item as i').innerJoin('bank_entry as e', 'e.id', 'i.entry_id').select('i.id').where('e.file_id', '=', fileId)).execute();
+    await trx.updateTable('bank_entry').set({ undone_at: undoneAt }).where('file_id', '=', fileId).where('undone_at', 'is', null).execute();
+    await trx.updateTable('bank_file').set({ status: 'undone', undone_at: undoneAt, undone_by: by.user, undo_reason: by.reason }).where('id', '=', fileId).execute();
+  });
+  return bankFileResult(db, fileId);
+}

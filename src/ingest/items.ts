@@ -1,0 +1,72 @@
+import type { CamtCreditorReference, CamtEntry, CamtTransactionDetail } from '../camt/index.js';
+import { Money } from '../money/money.js';
+
+/**
+ * What gets booked from one entry. An entry with transaction details whose amounts add up is
+ * booked per detail (a Toeslagen batch credit holds one detail per client); otherwise as one
+ * item. When the details do not add up (bank charges), each detail is booked and the
+ * difference becomes its own item for suspense, so nothing is hidden and the bank account
+ * still moves by exactly the entry amount.
+ */
+export interface EntryItem {
+  readonly index: number;
+  readonly amount: Money;
+  readonly creditDebit: 'CRDT' | 'DBIT';
+  readonly kind: 'payment' | 'return' | 'difference';
+  readonly endToEndId: string | null;
+  readonly paymentInformationId: string | null;
+  readonly batchCount: string | null;
+  readonly counterpartyName: string | null;
+  readonly counterpartyIban: string | null;
+  readonly remittance: string | null;
+  readonly creditorReferences: readonly CamtCreditorReference[];
+  readonly returnReason: string | null;
+  readonly originalEndToEndId: string | null;
+}
+
+function signed(amount: Money, cd: 'CRDT' | 'DBIT'): Money {
+  return cd === 'CRDT' ? amount : amount.negate();
+}
+
+function fromDetail(index: number, amount: Money, detail: CamtTransactionDetail | null, entry: CamtEntry): EntryItem {
+  const cd = detail?.creditDebit ?? entry.creditDebit;
+  const party = cd === 'CRDT' ? (detail?.debtor.iban || detail?.debtor.name ? detail.debtor : detail?.creditor) : detail?.creditor;
+  const ret = detail?.returnInfo ?? null;
+  const batch = entry.batches[0] ?? null;
+  const remittance = [detail?.unstructured, detail?.additionalRemittanceInfo].filter((t): t is string => !!t).join(' ') || (entry.details.length === 0 ? entry.additionalInfo : null);
+  return {
+    index,
+    amount,
+    creditDebit: cd,
+    kind: ret ? 'return' : 'payment',
+    endToEndId: detail?.endToEndId ?? null,
+    paymentInformationId: detail?.paymentInformationId ?? batch?.paymentInformationId ?? entry.keywords['PREF'] ?? null,
+    batchCount: batch?.numberOfTransactions ?? entry.keywords['NRTX'] ?? null,
+    counterpartyName: party?.name ?? null,
+    counterpartyIban: party?.iban ?? null,
+    remittance,
+    creditorReferences: detail?.creditorReferences ?? [],
+    returnReason: ret ? (ret.reasonCode ?? ret.reasonProprietary) : null,
+    originalEndToEndId: ret?.originalEndToEndId ?? null,
+  };
+}
+
+/** Splits a booked EUR entry (amount known) into items whose signed amounts add up to the entry's. */
+export function itemsOf(entry: CamtEntry): EntryItem[] {
+  if (!entry.amount) throw new Error('itemsOf: an entry without a euro amount is an exception, not booked');
+  const details = entry.details;
+  const usable = details.length > 1 && details.every((d) => d.amount !== null && d.amount.isPositive());
+  if (!usable) return [fromDetail(0, entry.amount, details.length === 1 ? details[0]! : null, entry)];
+  const items = details.map((d, i) => fromDetail(i, d.amount!, d, entry));
+  const sum = Money.sum(items.map((it) => signed(it.amount, it.creditDebit)));
+  const difference = signed(entry.amount, entry.creditDebit).minus(sum);
+  if (!difference.isZero()) {
+    items.push({
+      ...fromDetail(items.length, difference.isNegative() ? difference.negate() : difference, null, entry),
+      creditDebit: difference.isNegative() ? 'DBIT' : 'CRDT',
+      kind: 'difference',
+      remittance: `difference between the entry and its details (${difference.toString()}), often bank charges`,
+    });
+  }
+  return items;
+}
