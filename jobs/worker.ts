@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../src/db/schema.js';
 import { connectRedis } from './connection.js';
+import { ingestWorker } from './ingest.js';
 import { scheduleDailyVerification, verifyLedgerQueue, verifyLedgerWorker } from './verify-ledger.js';
 
 export interface RunningWorkers {
@@ -14,9 +15,11 @@ export async function startWorkers(options: { db: Kysely<Database>; redisUrl: st
   const queue = verifyLedgerQueue({ connection });
   await scheduleDailyVerification(queue);
   const worker = verifyLedgerWorker({ connection }, options.db, options.logger);
+  const ingest = ingestWorker({ connection }, options.db, options.logger);
   return {
     async close() {
       await worker.close();
+      await ingest.close();
       await queue.close();
       connection.disconnect();
     },

@@ -22,6 +22,11 @@ Commands:
                    Safe to run twice: the second run books nothing new.
                    --reset removes the embedded demo database first.
   migrate          Bring the database schema up to date.
+  ingest <file>... [--preview]
+                   Book bank statements (camt.053 / camt.054) on the ledger, each file in one
+                   database transaction: new entries, entries already known, to suspense, alerts.
+                   --preview shows what would happen and writes nothing. Exit 1 when a file
+                   is refused or raises an error alert.
   verify [--seal]  Recompute every balance from the journal and every seal (the hash chain over
                    the journal); exit 1 on a difference. --seal first seals what is new.
   serve [--with-workers]
@@ -39,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     strict: true,
-    options: { reset: { type: 'boolean', default: false }, seal: { type: 'boolean', default: false }, 'with-workers': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    options: { preview: { type: 'boolean', default: false }, reset: { type: 'boolean', default: false }, seal: { type: 'boolean', default: false }, 'with-workers': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
   });
   const command = positionals[0] ?? 'help';
   if (values.help || command === 'help') {
@@ -66,6 +71,8 @@ async function main(argv: string[]): Promise<number> {
         console.log(problems.length === 0 ? 'the books add up and every seal holds' : `${problems.length} difference(s) found`);
         return problems.length === 0 ? EXIT.ok : EXIT.failed;
       });
+    case 'ingest':
+      return ingest(config, positionals.slice(1), values.preview === true);
     case 'demo':
       return demo(config, values.reset === true);
     case 'serve':
@@ -120,6 +127,56 @@ async function demo(config: Config, reset: boolean): Promise<number> {
     console.log(`done in ${seconds.format((Date.now() - started) / 1000)} s. Inspect with: npx ontzorg verify`);
     return summary.verified ? EXIT.ok : EXIT.failed;
   });
+}
+
+async function ingest(config: Config, files: string[], preview: boolean): Promise<number> {
+  if (files.length === 0) {
+    console.error(`ingest needs at least one file\n\n${HELP}`);
+    return EXIT.usage;
+  }
+  const { readFileSync } = await import('node:fs');
+  const { basename } = await import('node:path');
+  const { inTransaction } = await import('../db/transaction.js');
+  const { IngestError } = await import('../ingest/errors.js');
+  const bankFiles = await import('../ingest/files.js');
+  return withDatabase(config, async (handle) => {
+    if (config.migrateOnStart) await migrateToLatest(handle.db);
+    let failed = false;
+    for (const path of files) {
+      const bytes = readFileSync(path);
+      try {
+        if (preview) {
+          const p = await bankFiles.previewBankFile(handle.db, bytes);
+          printSummary(basename(path), 'preview', p.summary, p.alerts);
+          if (p.alreadyReceived) console.log('  this exact file was uploaded before');
+          continue;
+        }
+        const received = await inTransaction(handle.db, (trx) => bankFiles.receiveBankFile(trx, { bytes, fileName: basename(path), receivedBy: `cli:${process.env['USER'] ?? 'unknown'}` }));
+        const result = received.alreadyReceived ? await bankFiles.bankFileResult(handle.db, received.fileId) : await bankFiles.ingestBankFile(handle.db, received.fileId);
+        if (received.alreadyReceived) console.log(`${basename(path)}: already uploaded as file ${received.fileId} (${result.status}); nothing booked again`);
+        if (result.status === 'refused') {
+          console.log(`${basename(path)}: REFUSED (${result.error?.code ?? ''}): ${result.error?.message ?? ''}`);
+          failed = true;
+        } else if (result.summary) {
+          printSummary(basename(path), `file ${result.fileId} ${result.status}`, result.summary, result.alerts);
+          if (result.alerts.some((a) => a.severity === 'error')) failed = true;
+        }
+      } catch (error) {
+        if (!(error instanceof IngestError)) throw error;
+        console.log(`${basename(path)}: REFUSED (${error.code}): ${error.message}`);
+        failed = true;
+      }
+    }
+    return failed ? EXIT.failed : EXIT.ok;
+  });
+}
+
+function printSummary(name: string, what: string, s: import('../ingest/plan.js').PlanSummary, alerts: readonly { severity: string; code: string; message: string }[]): void {
+  console.log(`${name}: ${what}`);
+  console.log(`  ${s.statements} statement(s), ${s.entriesInFile} entries (${s.notBooked} pending/info, not booked)`);
+  console.log(`  new: ${s.newEntries}, already known: ${s.alreadyKnown}, exceptions: ${s.exceptions}`);
+  console.log(`  to clients: ${s.toClients}, to suspense: ${s.toSuspense}; credited € ${s.credited}, debited € ${s.debited}`);
+  for (const a of alerts) console.log(`  ${a.severity === 'error' ? '✗' : '!'} ${a.code}: ${a.message}`);
 }
 
 function waitForStopSignal(): Promise<void> {
