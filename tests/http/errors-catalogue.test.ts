@@ -29,3 +29,15 @@ describe('the error catalogue', () => {
     expect(internal.detail).not.toContain('10.0.0.3');
   });
 });
+
+describe('the ingestion error catalogue', () => {
+  it('documents every ingestion error code with the HTTP status the problem answer carries', async () => {
+    const { INGEST_ERRORS, IngestError } = await import('../../src/ingest/errors.js');
+    for (const [code, { status }] of Object.entries(INGEST_ERRORS)) {
+      const row = catalogue.split('\n').find((line) => line.startsWith(`| \`${code}\` |`));
+      expect(row, code).toBeDefined();
+      expect(row!.split('|')[2]!.trim(), code).toBe(String(status));
+      expect(toProblem(new IngestError(code as keyof typeof INGEST_ERRORS, 'm'))).toMatchObject({ status, code });
+    }
+  });
+});
