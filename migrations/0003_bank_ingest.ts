@@ -168,7 +168,7 @@ const statements = [
       remittance          text,
       creditor_reference  text,
       return_reason       text,
-      destination         text NOT NULL CHECK (destination IN ('client', 'suspense')),
+      destination         text NOT NULL CHECK (destination IN ('client', 'suspense', 'settlement', 'return')),
       match_rule          text,
       match_detail        jsonb NOT NULL,
       client_id           bigint REFERENCES client (id),
@@ -176,7 +176,7 @@ const statements = [
       income_type         text CHECK (income_type IN ('bijstand', 'zorgtoeslag', 'huurtoeslag', 'kindgebonden_budget', 'kinderbijslag', 'other')),
       ledger_key          text NOT NULL UNIQUE,
       UNIQUE (entry_id, item_index),
-      CHECK ((destination = 'client') = (client_id IS NOT NULL))
+      CHECK ((destination IN ('client', 'return')) = (client_id IS NOT NULL))
     )
   `,
   sql`

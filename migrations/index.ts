@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001_ledger.js';
 import * as m0002 from './0002_ledger_seal.js';
 import * as m0003 from './0003_bank_ingest.js';
+import * as m0004 from './0004_payments.js';
 
 /**
  * Every migration, in order. Listed here rather than read from the file system so
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0001_ledger': m0001,
   '0002_ledger_seal': m0002,
   '0003_bank_ingest': m0003,
+  '0004_payments': m0004,
 };

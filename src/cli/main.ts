@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { connect, type DatabaseHandle } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
+import type { PlanSummary } from '../ingest/plan.js';
 import { createLogger } from '../logging/logger.js';
 
 /** Exit codes scripts can trust. */
@@ -171,7 +172,7 @@ async function ingest(config: Config, files: string[], preview: boolean): Promis
   });
 }
 
-function printSummary(name: string, what: string, s: import('../ingest/plan.js').PlanSummary, alerts: readonly { severity: string; code: string; message: string }[]): void {
+function printSummary(name: string, what: string, s: PlanSummary, alerts: readonly { severity: string; code: string; message: string }[]): void {
   console.log(`${name}: ${what}`);
   console.log(`  ${s.statements} statement(s), ${s.entriesInFile} entries (${s.notBooked} pending/info, not booked)`);
   console.log(`  new: ${s.newEntries}, already known: ${s.alreadyKnown}, exceptions: ${s.exceptions}`);

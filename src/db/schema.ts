@@ -1,6 +1,7 @@
 import type { ClientTables } from '../clients/rows.js';
 import type { IngestTables } from '../ingest/rows.js';
 import type { LedgerTables } from '../ledger/rows.js';
+import type { PaymentTables } from '../payments/rows.js';
 
 /** The whole schema, assembled from the row types each capability owns. */
-export interface Database extends LedgerTables, ClientTables, IngestTables {}
+export interface Database extends LedgerTables, ClientTables, IngestTables, PaymentTables {}

@@ -7,7 +7,7 @@ import { normaliseIban } from '../references/index.js';
 import { IngestError } from './errors.js';
 import { chooseNew, fingerprintOf, realCount, reportKey, reportKind, signatureOf, type Sighting } from './identity.js';
 import { itemsOf, type EntryItem } from './items.js';
-import { DEFAULT_RULES, matchItem, tokensOf, type IdentifiedClient, type KnownPayer, type MatchContext, type MatchDecision } from './match.js';
+import { matchItem, tokensOf, type IdentifiedClient, type KnownPayer, type MatchContext, type MatchDecision } from './match.js';
 import type { MatchRule, ReportKind } from './rows.js';
 
 /**

@@ -130,7 +130,7 @@ export interface BankEntryItemTable {
   remittance: string | null;
   creditor_reference: string | null;
   return_reason: string | null;
-  destination: 'client' | 'suspense';
+  destination: 'client' | 'suspense' | 'settlement' | 'return';
   match_rule: MatchRule | null;
   match_detail: Json;
   client_id: bigint | null;

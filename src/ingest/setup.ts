@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Trx } from '../db/transaction.js';
 import { book, expectBooked, openAccount, transferBetween } from '../ledger/index.js';
-import { Money } from '../money/money.js';
+import type { Money } from '../money/money.js';
 import { isValidIban, normaliseIban } from '../references/index.js';
 import { normaliseIdentifier } from './match.js';
 import type { IdentifierKind, MatchRule, PayerKind } from './rows.js';

@@ -1,0 +1,36 @@
+/** The payment module's error catalogue: codes, the HTTP status a door gives them, and what they mean. */
+export type PaymentErrorCode =
+  | 'invalid_instruction'
+  | 'unknown_payment_account'
+  | 'batch_not_found'
+  | 'batch_not_awaiting_approval'
+  | 'batch_not_approved'
+  | 'four_eyes'
+  | 'already_approved_by_you'
+  | 'file_not_valid'
+  | 'instruction_not_found'
+  | 'not_retryable';
+
+export const PAYMENT_ERRORS: Readonly<Record<PaymentErrorCode, { status: number; description: string }>> = {
+  invalid_instruction: { status: 422, description: 'A payment instruction cannot be made as given (invalid IBAN, a name that is empty in the bank character set, an amount out of range, …); the message names the field.' },
+  unknown_payment_account: { status: 422, description: 'The account to pay from is not set up for payments.' },
+  batch_not_found: { status: 404, description: 'There is no payment batch with this id (or you may not see it).' },
+  batch_not_awaiting_approval: { status: 409, description: 'The batch is no longer awaiting approval (already approved, rejected or released).' },
+  batch_not_approved: { status: 409, description: 'Only a fully approved batch can be released.' },
+  four_eyes: { status: 403, description: 'A batch must be approved by an approver who did not create it; above the gemeente\'s amount, by two different approvers.' },
+  already_approved_by_you: { status: 409, description: 'You already approved this batch; a second approval must come from someone else.' },
+  file_not_valid: { status: 422, description: 'The payment file failed the XSD or a business rule; it is not released. The message names the payment.' },
+  instruction_not_found: { status: 404, description: 'There is no payment instruction with this id.' },
+  not_retryable: { status: 409, description: 'Only a returned, cancelled or bank-rejected payment can be issued again.' },
+};
+
+export class PaymentError extends Error {
+  constructor(
+    readonly code: PaymentErrorCode,
+    message: string,
+    readonly details: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(message);
+    this.name = 'PaymentError';
+  }
+}

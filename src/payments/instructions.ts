@@ -1,0 +1,159 @@
+import { sql } from 'kysely';
+import { availableAccounts } from '../clients/accounts.js';
+import type { Trx } from '../db/transaction.js';
+import { bookBatch, type LedgerRequest } from '../ledger/index.js';
+import type { Money } from '../money/money.js';
+import { isValidCreditorReference, isValidIban, normaliseIban, type ReferenceIssuer } from '../references/index.js';
+import { assessEpcText } from '../sepa/index.js';
+import { PaymentError } from './errors.js';
+import type { InstructionKind, InstructionStatus } from './rows.js';
+
+export interface InstructionDraft {
+  /** What identifies this payment: the daily batch uses client + obligation or leefgeld + period (+ attempt). */
+  readonly idempotencyKey: string;
+  readonly clientId: bigint;
+  readonly gemeenteId: string;
+  readonly kind: InstructionKind;
+  readonly obligationId?: bigint | null;
+  /** The period paid for, as the batch names it (`2027-01`, `2027-W02`, …). */
+  readonly period: string;
+  readonly dueDate: string;
+  readonly executionDate: string;
+  readonly amount: Money;
+  readonly debtorIban: string;
+  /** `name` as people see it; `latinName` is what goes to the bank (the BRP spelling for a client). */
+  readonly creditor: { readonly name: string; readonly latinName?: string; readonly iban: string };
+  readonly remittance?: string | null;
+  readonly reference?: { readonly issuer: ReferenceIssuer; readonly reference: string } | null;
+  readonly urgent?: boolean;
+  /** The reservation (pending transfer available → in transit) allocation made; absent: reserve now. */
+  readonly reservationKey?: string;
+  /** Why it may not go out yet (rule 4: no valid machtiging); the money stays reserved. */
+  readonly holdReason?: string | null;
+  readonly attempt?: number;
+  readonly retryOf?: bigint | null;
+}
+
+export type InstructionOutcome =
+  | { readonly key: string; readonly outcome: 'created' | 'existing'; readonly instructionId: bigint; readonly status: InstructionStatus }
+  | { readonly key: string; readonly outcome: 'refused'; readonly reason: string };
+
+function invalid(draft: InstructionDraft, field: string, message: string): PaymentError {
+  return new PaymentError('invalid_instruction', `payment ${draft.idempotencyKey}: ${field} ${message}`, { field });
+}
+
+/** Refuses, at entry, what would make the bank reject the file later. */
+function checkDraft(draft: InstructionDraft): { creditorIban: string; latin: string } {
+  const creditorIban = normaliseIban(draft.creditor.iban);
+  if (!isValidIban(creditorIban)) throw invalid(draft, 'creditor IBAN', `"${draft.creditor.iban}" is not a valid IBAN`);
+  if (!draft.amount.isPositive()) throw invalid(draft, 'amount', `must be more than 0.00, got ${draft.amount.toString()}`);
+  const latin = draft.creditor.latinName ?? draft.creditor.name;
+  const name = assessEpcText(latin, 70);
+  if (!name.usable) {
+    throw invalid(draft, 'creditor name', name.problem === 'empty' ? 'has nothing readable in the bank character set' : `has letters without a Latin spelling (${name.lost.join('')}); record the name as the BRP writes it in Latin letters`);
+  }
+  if (draft.remittance && !assessEpcText(draft.remittance, 140).usable) throw invalid(draft, 'remittance', 'cannot be written in the bank character set');
+  if (draft.reference && !isValidCreditorReference(draft.reference.issuer, draft.reference.reference)) {
+    throw invalid(draft, 'creditor reference', `"${draft.reference.reference}" is not a valid ${draft.reference.issuer === 'CUR' ? 'betalingskenmerk' : 'RF reference'}`);
+  }
+  return { creditorIban, latin };
+}
+
+/**
+ * Creates payment instructions, each exactly once by its key: a second call with the same key
+ * answers the existing instruction. A draft without a reservation reserves its amount now
+ * (client's free money → in transit); when the money is not there it is refused, and nothing
+ * of it is written. All in the caller's transaction, in bulk: a few round trips per call.
+ */
+export async function createPaymentInstructions(trx: Trx, drafts: readonly InstructionDraft[]): Promise<InstructionOutcome[]> {
+  const outcomes = new Map<string, InstructionOutcome>();
+  if (drafts.length === 0) return [];
+  const checked = drafts.map((draft) => ({ draft, ...checkDraft(draft) }));
+  const existing = await trx
+    .selectFrom('payment_instruction')
+    .select(['id', 'idempotency_key', 'status'])
+    .where('idempotency_key', '=', sql<string>`ANY(${drafts.map((d) => d.idempotencyKey)}::text[])`)
+    .execute();
+  for (const row of existing) outcomes.set(row.idempotency_key, { key: row.idempotency_key, outcome: 'existing', instructionId: row.id, status: row.status });
+
+  const fresh = checked.filter((c) => !outcomes.has(c.draft.idempotencyKey));
+  const debtors = await trx.selectFrom('payment_account').select(['iban', 'in_transit_account_id']).execute();
+  const inTransit = new Map(debtors.map((d) => [d.iban, d.in_transit_account_id]));
+  for (const c of fresh) if (!inTransit.has(c.draft.debtorIban)) throw new PaymentError('unknown_payment_account', `${c.draft.debtorIban} is not set up to pay from`);
+
+  const toReserve = fresh.filter((c) => !c.draft.reservationKey);
+  const accounts = await availableAccounts(trx, toReserve.map((c) => c.draft.clientId));
+  const reservations: LedgerRequest[] = toReserve.map(({ draft }) => ({
+    type: 'pending',
+    idempotencyKey: `reserve/${draft.idempotencyKey}`,
+    bookingDate: draft.executionDate,
+    description: `${draft.kind} ${draft.period} reserved for payment`,
+    debit: accounts.get(draft.clientId)!,
+    credit: inTransit.get(draft.debtorIban)!,
+    amount: draft.amount,
+  }));
+  const results = await bookBatch(trx, reservations);
+  const refused = new Set<string>();
+  results.forEach((result, i) => {
+    const key = toReserve[i]!.draft.idempotencyKey;
+    if (result.outcome === 'booked') return;
+    refused.add(key);
+    outcomes.set(key, { key, outcome: 'refused', reason: result.outcome === 'refused' ? result.message : result.error.message });
+  });
+
+  const insert = fresh.filter((c) => !refused.has(c.draft.idempotencyKey));
+  for (let i = 0; i < insert.length; i += 2_000) {
+    const part = insert.slice(i, i + 2_000);
+    const rows = await trx
+      .insertInto('payment_instruction')
+      .values(
+        part.map(({ draft, creditorIban, latin }) => ({
+          idempotency_key: draft.idempotencyKey,
+          client_id: draft.clientId,
+          gemeente_id: draft.gemeenteId,
+          kind: draft.kind,
+          obligation_id: draft.obligationId ?? null,
+          period: draft.period,
+          attempt: draft.attempt ?? 1,
+          retry_of: draft.retryOf ?? null,
+          due_date: draft.dueDate,
+          execution_date: draft.executionDate,
+          amount_cents: draft.amount.cents,
+          debtor_iban: draft.debtorIban,
+          creditor_name: draft.creditor.name.slice(0, 140),
+          creditor_name_latin: latin.slice(0, 140),
+          creditor_iban: creditorIban,
+          remittance: draft.remittance ?? null,
+          reference_issuer: draft.reference?.issuer ?? null,
+          reference: draft.reference?.reference ?? null,
+          urgent: draft.urgent ?? false,
+          reservation_key: draft.reservationKey ?? `reserve/${draft.idempotencyKey}`,
+          status: draft.holdReason ? ('held' as const) : ('created' as const),
+          hold_reason: draft.holdReason ?? null,
+        })),
+      )
+      .returning(['id', 'idempotency_key', 'status'])
+      .execute();
+    // The EndToEndId is derived from our own id: unique, stable, and in the EPC identifier set.
+    await sql`UPDATE payment_instruction SET end_to_end_id = 'OZ-' || lpad(id::text, 12, '0') WHERE id = ANY(${rows.map((r) => r.id.toString())}::bigint[])`.execute(trx);
+    await trx
+      .insertInto('payment_event')
+      .values(rows.map((r) => ({ instruction_id: r.id, kind: r.status === 'held' ? 'created_held' : 'created', actor: 'system', details: '{}' })))
+      .execute();
+    for (const row of rows) outcomes.set(row.idempotency_key, { key: row.idempotency_key, outcome: 'created', instructionId: row.id, status: row.status });
+  }
+  return drafts.map((d) => outcomes.get(d.idempotencyKey)!);
+}
+
+/** Lets a held instruction go (its machtiging is in place now), or holds a created one. */
+export async function setHold(trx: Trx, instructionId: bigint, holdReason: string | null, actor: string): Promise<void> {
+  const row = await trx.selectFrom('payment_instruction').select(['status']).where('id', '=', instructionId).forUpdate().executeTakeFirst();
+  if (!row) throw new PaymentError('instruction_not_found', `there is no payment instruction ${instructionId}`);
+  if (row.status !== 'created' && row.status !== 'held') return;
+  await trx
+    .updateTable('payment_instruction')
+    .set({ status: holdReason ? 'held' : 'created', hold_reason: holdReason })
+    .where('id', '=', instructionId)
+    .execute();
+  await trx.insertInto('payment_event').values({ instruction_id: instructionId, kind: holdReason ? 'held' : 'hold_lifted', actor, details: JSON.stringify({ reason: holdReason }) }).execute();
+}

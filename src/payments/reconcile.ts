@@ -1,0 +1,169 @@
+import { sql, type Kysely } from 'kysely';
+import { availableAccounts } from '../clients/accounts.js';
+import type { Database } from '../db/schema.js';
+import type { Trx } from '../db/transaction.js';
+import { bookBatch, type LedgerRequest } from '../ledger/index.js';
+import { Money } from '../money/money.js';
+import { returnReasonText } from './return-reasons.js';
+import type { InstructionKind, InstructionStatus } from './rows.js';
+
+/**
+ * Closing the loop: what the bank booked of our own payments. A debit settles released payments
+ * (one by EndToEndId, or a whole payment-information block by PmtInfId + count + total when the
+ * bank books the batch as one entry without details); a return (a credit with a reason code and
+ * the original EndToEndId) gives the money back to the client and, for an obligation, reserves it
+ * again so the payment can be retried once the payee's details are fixed.
+ */
+
+export interface InstructionRef {
+  readonly id: bigint;
+  readonly status: InstructionStatus;
+  readonly amountCents: bigint;
+  readonly clientId: bigint;
+  readonly gemeenteId: string;
+  readonly kind: InstructionKind;
+  readonly period: string;
+  readonly debtorIban: string;
+  readonly inTransitAccountId: bigint;
+  readonly batchId: bigint | null;
+}
+
+export interface BlockRef {
+  readonly paymentInfoId: string;
+  readonly batchId: bigint;
+  readonly payments: number;
+  readonly totalCents: bigint;
+  readonly settled: boolean;
+  readonly debtorIban: string;
+  readonly inTransitAccountId: bigint;
+  readonly instructionIds: readonly bigint[];
+}
+
+export interface OwnPayments {
+  readonly byEndToEnd: ReadonlyMap<string, InstructionRef>;
+  readonly byBlock: ReadonlyMap<string, BlockRef>;
+  /** Instructions claimed by an earlier item of the same file, so one payment is never settled twice. */
+  readonly claimed: Set<bigint>;
+}
+
+export async function loadOwnPayments(db: Kysely<Database> | Trx, endToEndIds: readonly string[], paymentInfoIds: readonly string[]): Promise<OwnPayments> {
+  const byEndToEnd = new Map<string, InstructionRef>();
+  const byBlock = new Map<string, BlockRef>();
+  const toRef = (r: { id: bigint; status: InstructionStatus; amount_cents: bigint; client_id: bigint; gemeente_id: string; kind: InstructionKind; period: string; debtor_iban: string; in_transit_account_id: bigint; batch_id: bigint | null }): InstructionRef => ({
+    id: r.id, status: r.status, amountCents: r.amount_cents, clientId: r.client_id, gemeenteId: r.gemeente_id, kind: r.kind, period: r.period, debtorIban: r.debtor_iban, inTransitAccountId: r.in_transit_account_id, batchId: r.batch_id,
+  });
+  const base = db
+    .selectFrom('payment_instruction as i')
+    .innerJoin('payment_account as a', 'a.iban', 'i.debtor_iban')
+    .select(['i.id', 'i.status', 'i.amount_cents', 'i.client_id', 'i.gemeente_id', 'i.kind', 'i.period', 'i.debtor_iban', 'a.in_transit_account_id', 'i.batch_id', 'i.end_to_end_id']);
+  if (endToEndIds.length > 0) {
+    for (const r of await base.where('i.end_to_end_id', '=', sql<string>`ANY(${[...endToEndIds]}::text[])`).execute()) byEndToEnd.set(r.end_to_end_id!, toRef(r));
+  }
+  if (paymentInfoIds.length > 0) {
+    const blocks = await db
+      .selectFrom('payment_block as b')
+      .innerJoin('payment_batch as t', 't.id', 'b.batch_id')
+      .innerJoin('payment_account as a', 'a.iban', 't.debtor_iban')
+      .select(['b.payment_info_id', 'b.batch_id', 'b.payments', 'b.total_cents', 'b.settled_by_item', 'b.execution_date', 't.debtor_iban', 'a.in_transit_account_id'])
+      .where('b.payment_info_id', '=', sql<string>`ANY(${[...paymentInfoIds]}::text[])`)
+      .execute();
+    for (const b of blocks) {
+      // The block's payments: those of its batch with its execution date (one block per date and account).
+      const members = await base.where('i.batch_id', '=', b.batch_id).where('i.execution_date', '=', b.execution_date).execute();
+      byBlock.set(b.payment_info_id, {
+        paymentInfoId: b.payment_info_id, batchId: b.batch_id, payments: b.payments, totalCents: b.total_cents, settled: b.settled_by_item !== null,
+        debtorIban: b.debtor_iban, inTransitAccountId: b.in_transit_account_id, instructionIds: members.map((m) => m.id),
+      });
+      for (const m of members) if (m.end_to_end_id) byEndToEnd.set(m.end_to_end_id, toRef(m));
+    }
+  }
+  return { byEndToEnd, byBlock, claimed: new Set() };
+}
+
+export interface BankItemFacts {
+  readonly creditDebit: 'CRDT' | 'DBIT';
+  readonly amountCents: bigint;
+  readonly endToEndId: string | null;
+  readonly paymentInformationId: string | null;
+  readonly batchCount: string | null;
+  readonly returnReason: string | null;
+  readonly originalEndToEndId: string | null;
+}
+
+export type OwnPaymentMatch =
+  | { readonly kind: 'settlement'; readonly instructionIds: readonly bigint[]; readonly paymentInfoId: string | null; readonly inTransitAccountId: bigint; readonly by: 'end_to_end_id' | 'payment_info_id' }
+  | { readonly kind: 'return'; readonly instruction: InstructionRef; readonly reasonCode: string | null; readonly reasonText: string }
+  | { readonly kind: 'mismatch'; readonly why: string };
+
+/** Rule 1 of matching. Null when the item is not about one of our payments at all. */
+export function matchOwnPayment(item: BankItemFacts, own: OwnPayments): OwnPaymentMatch | null {
+  if (item.returnReason !== null || (item.creditDebit === 'CRDT' && item.originalEndToEndId)) {
+    const ref = item.originalEndToEndId ? own.byEndToEnd.get(item.originalEndToEndId) : undefined;
+    if (!ref) return null;
+    if (ref.status !== 'released' && ref.status !== 'settled') return { kind: 'mismatch', why: `return of payment ${item.originalEndToEndId}, which is ${ref.status}` };
+    if (ref.amountCents !== item.amountCents) return { kind: 'mismatch', why: `return of ${Money.fromCents(item.amountCents).toString()} for payment ${item.originalEndToEndId} of ${Money.fromCents(ref.amountCents).toString()}` };
+    if (own.claimed.has(ref.id)) return { kind: 'mismatch', why: `payment ${item.originalEndToEndId} is returned twice in this file` };
+    own.claimed.add(ref.id);
+    return { kind: 'return', instruction: ref, reasonCode: item.returnReason, reasonText: returnReasonText(item.returnReason) };
+  }
+  if (item.creditDebit !== 'DBIT') return null;
+  const single = item.endToEndId ? own.byEndToEnd.get(item.endToEndId) : undefined;
+  if (single) {
+    if (single.status !== 'released') return { kind: 'mismatch', why: `a debit for payment ${item.endToEndId}, which is ${single.status}` };
+    if (single.amountCents !== item.amountCents) return { kind: 'mismatch', why: `a debit of ${Money.fromCents(item.amountCents).toString()} for payment ${item.endToEndId} of ${Money.fromCents(single.amountCents).toString()}` };
+    if (own.claimed.has(single.id)) return { kind: 'mismatch', why: `payment ${item.endToEndId} is debited twice in this file` };
+    own.claimed.add(single.id);
+    return { kind: 'settlement', instructionIds: [single.id], paymentInfoId: null, inTransitAccountId: single.inTransitAccountId, by: 'end_to_end_id' };
+  }
+  const block = item.paymentInformationId ? own.byBlock.get(item.paymentInformationId) : undefined;
+  if (!block) return null;
+  if (block.settled) return { kind: 'mismatch', why: `batch ${block.paymentInfoId} was already settled` };
+  if (block.totalCents !== item.amountCents) return { kind: 'mismatch', why: `batch ${block.paymentInfoId} debited ${Money.fromCents(item.amountCents).toString()}, but it holds ${Money.fromCents(block.totalCents).toString()}` };
+  if (item.batchCount !== null && item.batchCount !== String(block.payments)) return { kind: 'mismatch', why: `batch ${block.paymentInfoId} reported with ${item.batchCount} payments, but it holds ${block.payments}` };
+  const open = block.instructionIds.filter((id) => !own.claimed.has(id));
+  if (open.length !== block.instructionIds.length) return { kind: 'mismatch', why: `batch ${block.paymentInfoId} has payments that were already settled one by one` };
+  for (const id of open) own.claimed.add(id);
+  return { kind: 'settlement', instructionIds: block.instructionIds, paymentInfoId: block.paymentInfoId, inTransitAccountId: block.inTransitAccountId, by: 'payment_info_id' };
+}
+
+export interface SettledItem {
+  readonly itemId: bigint;
+  readonly ledgerKey: string;
+  readonly match: Extract<OwnPaymentMatch, { kind: 'settlement' }>;
+}
+
+export interface ReturnedItem {
+  readonly itemId: bigint;
+  readonly ledgerKey: string;
+  readonly bookingDate: string;
+  readonly match: Extract<OwnPaymentMatch, { kind: 'return' }>;
+}
+
+/** After the bank bookings are made: statuses, block settlement, and for returned obligations a new reservation. */
+export async function recordBankOutcomes(trx: Trx, settled: readonly SettledItem[], returned: readonly ReturnedItem[]): Promise<{ code: string; message: string }[]> {
+  const alerts: { code: string; message: string }[] = [];
+  for (const s of settled) {
+    const ids = s.match.instructionIds.map(String);
+    await sql`UPDATE payment_instruction SET status = 'settled' WHERE id = ANY(${ids}::bigint[]) AND status = 'released'`.execute(trx);
+    if (s.match.paymentInfoId) await trx.updateTable('payment_block').set({ settled_by_item: s.itemId }).where('payment_info_id', '=', s.match.paymentInfoId).execute();
+    await sql`INSERT INTO payment_event (instruction_id, kind, actor, details, ledger_key)
+              SELECT unnest(${ids}::bigint[]), 'settled', 'bank', ${JSON.stringify({ by: s.match.by, paymentInfoId: s.match.paymentInfoId })}::jsonb, ${s.ledgerKey}`.execute(trx);
+  }
+  if (returned.length === 0) return alerts;
+  const accounts = await availableAccounts(trx, returned.map((r) => r.match.instruction.clientId));
+  const reReserve: LedgerRequest[] = [];
+  for (const r of returned) {
+    const i = r.match.instruction;
+    await trx.updateTable('payment_instruction').set({ status: 'returned', return_reason: r.match.reasonCode }).where('id', '=', i.id).execute();
+    await trx.insertInto('payment_event').values({ instruction_id: i.id, kind: 'returned', actor: 'bank', details: JSON.stringify({ reason: r.match.reasonCode, text: r.match.reasonText }), ledger_key: r.ledgerKey }).execute();
+    alerts.push({ code: 'payment_returned', message: `payment ${i.kind} ${i.period} (instruction ${i.id}) came back: ${r.match.reasonText}${i.kind === 'obligation' ? '; the money is reserved again for a retry once the payee\'s details are fixed' : '; the money is back in the client\'s free funds'}` });
+    if (i.kind === 'obligation') {
+      reReserve.push({ type: 'pending', idempotencyKey: `return-reserve/${i.id.toString()}`, bookingDate: r.bookingDate, description: `returned ${i.kind} ${i.period} reserved again for a retry`, debit: accounts.get(i.clientId)!, credit: i.inTransitAccountId, amount: Money.fromCents(i.amountCents) });
+    }
+  }
+  const results = await bookBatch(trx, reReserve);
+  results.forEach((result, n) => {
+    if (result.outcome !== 'booked') alerts.push({ code: 'return_not_reserved', message: `the returned money could not be reserved again (${reReserve[n]!.idempotencyKey}): ${result.outcome === 'refused' ? result.message : result.outcome === 'rejected' ? result.error.message : ''}` });
+  });
+  return alerts;
+}
