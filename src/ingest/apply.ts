@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { availableAccounts } from '../clients/accounts.js';
 import type { Trx } from '../db/transaction.js';
 import { balanceOnDate, bookBatch, transferBetween, type LedgerRequest } from '../ledger/index.js';
+import { recordBankOutcomes, type ReturnedItem, type SettledItem } from '../payments/reconcile.js';
 import type { IngestPlan, PlannedAlert, PlannedEntry } from './plan.js';
 
 /** Rows per multi-row insert and requests per ledger batch: large enough to keep round trips few. */
@@ -104,13 +105,14 @@ export async function applyPlan(trx: Trx, fileId: bigint, plan: IngestPlan): Pro
   }
 
   const items = plan.newEntries.flatMap((e, i) => e.items.map((planned) => ({ entry: e, entryId: entryIds[i]!, planned })));
+  const itemIds: bigint[] = [];
   for (const part of chunks(items)) {
-    await trx
+    const inserted = await trx
       .insertInto('bank_entry_item')
       .values(
         part.map(({ entry, entryId, planned }) => {
           const { item, decision } = planned;
-          const toClient = decision.destination === 'client';
+          const toClient = decision.destination === 'client' || decision.destination === 'return';
           return {
             entry_id: entryId,
             item_index: item.index,
@@ -126,26 +128,39 @@ export async function applyPlan(trx: Trx, fileId: bigint, plan: IngestPlan): Pro
             return_reason: item.returnReason,
             destination: decision.destination,
             match_rule: decision.rule,
-            match_detail: JSON.stringify(toClient ? decision.detail : { reason: decision.reason, ...decision.detail }),
+            match_detail: JSON.stringify(decision.destination === 'suspense' ? { reason: decision.reason, ...decision.detail } : decision.detail),
             client_id: toClient ? decision.clientId : null,
             gemeente_id: toClient ? decision.gemeenteId : null,
-            income_type: toClient ? decision.incomeType : null,
+            income_type: decision.destination === 'client' ? decision.incomeType : null,
             ledger_key: planned.ledgerKey,
           };
         }),
       )
+      .returning('id')
       .execute();
+    for (const row of inserted) itemIds.push(row.id);
   }
 
   const clientAccounts = await availableAccounts(
     trx,
-    items.flatMap(({ planned }) => (planned.decision.destination === 'client' ? [planned.decision.clientId] : [])),
+    items.flatMap(({ planned }) => (planned.decision.destination === 'client' || planned.decision.destination === 'return' ? [planned.decision.clientId] : [])),
   );
   const statementsByIndex = new Map(plan.statements.map((s) => [s.statement.index, s]));
+  const counterAccount = (decision: PlannedEntry['items'][number]['decision'], suspense: bigint): bigint => {
+    switch (decision.destination) {
+      case 'client':
+      case 'return':
+        return clientAccounts.get(decision.clientId)!;
+      case 'settlement':
+        return decision.match.inTransitAccountId;
+      case 'suspense':
+        return suspense;
+    }
+  };
   const requests: LedgerRequest[] = items.map(({ entry, planned }) => {
     const statement = statementsByIndex.get(entry.statementIndex)!;
     const { item, decision } = planned;
-    const counter = decision.destination === 'client' ? clientAccounts.get(decision.clientId)! : statement.suspenseAccountId;
+    const counter = counterAccount(decision, statement.suspenseAccountId);
     const incoming = item.creditDebit === 'CRDT';
     return transferBetween({
       idempotencyKey: planned.ledgerKey,
@@ -164,7 +179,20 @@ export async function applyPlan(trx: Trx, fileId: bigint, plan: IngestPlan): Pro
     if (failed) throw new Error(`booking ${failed.idempotencyKey} was not accepted: ${failed.outcome === 'rejected' ? failed.error.message : failed.message}`);
   }
 
-  const alerts = [...plan.alerts, ...(await ledgerBalanceAlerts(trx, plan))];
+  const settled: SettledItem[] = [];
+  const returned: ReturnedItem[] = [];
+  items.forEach(({ entry, planned }, n) => {
+    const d = planned.decision;
+    if (d.destination === 'settlement') settled.push({ itemId: itemIds[n]!, ledgerKey: planned.ledgerKey, match: d.match });
+    if (d.destination === 'return') returned.push({ itemId: itemIds[n]!, ledgerKey: planned.ledgerKey, bookingDate: entry.entry.bookingDate!, match: d.match });
+  });
+  const paymentAlerts = await recordBankOutcomes(trx, settled, returned);
+
+  const alerts = [
+    ...plan.alerts,
+    ...paymentAlerts.map((a) => ({ ...a, severity: 'warning' as const, statementIndex: null, details: {} })),
+    ...(await ledgerBalanceAlerts(trx, plan)),
+  ];
   for (const part of chunks(alerts)) {
     await trx
       .insertInto('bank_alert')
@@ -185,7 +213,12 @@ export async function applyPlan(trx: Trx, fileId: bigint, plan: IngestPlan): Pro
 
 function describe(entry: PlannedEntry, planned: PlannedEntry['items'][number]): string {
   const what = planned.item.kind === 'return' ? `return (${planned.item.returnReason ?? 'no reason'})` : planned.item.creditDebit === 'CRDT' ? 'receipt' : 'debit';
-  const where = planned.decision.destination === 'client' ? `${planned.decision.incomeType} for the client (${planned.decision.rule})` : `to suspense: ${planned.decision.reason}`;
+  const d = planned.decision;
+  const where =
+    d.destination === 'client' ? `${d.incomeType} for the client (${d.rule})`
+    : d.destination === 'settlement' ? `settles ${d.match.instructionIds.length} of our payment(s)`
+    : d.destination === 'return' ? `our payment came back: ${d.match.reasonText}`
+    : `to suspense: ${d.reason}`;
   return `bank ${what} ${entry.entry.accountServicerReference ?? entry.entry.entryReference ?? ''} — ${where}`.slice(0, 500);
 }
 

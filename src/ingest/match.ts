@@ -1,3 +1,4 @@
+import { matchOwnPayment, type OwnPayments, type OwnPaymentMatch } from '../payments/reconcile.js';
 import type { EntryItem } from './items.js';
 import type { IdentifierKind, IncomeType, MatchRule, PayerKind } from './rows.js';
 
@@ -30,9 +31,13 @@ export interface MatchContext {
   readonly clientsByValue: ReadonlyMap<string, readonly IdentifiedClient[]>;
   /** Keyed hashes of the BSNs a text may carry; none when no BSN key is configured. */
   readonly bsnHashesIn: (text: string) => readonly string[];
+  /** Our released payments, by EndToEndId and by payment-information block (rule 1). */
+  readonly ownPayments: OwnPayments;
 }
 
 export type MatchDecision =
+  | { readonly destination: 'settlement'; readonly rule: 'own_payment'; readonly match: Extract<OwnPaymentMatch, { kind: 'settlement' }>; readonly detail: Record<string, unknown> }
+  | { readonly destination: 'return'; readonly rule: 'own_payment'; readonly clientId: bigint; readonly gemeenteId: string; readonly match: Extract<OwnPaymentMatch, { kind: 'return' }>; readonly detail: Record<string, unknown> }
   | { readonly destination: 'client'; readonly rule: MatchRule; readonly clientId: bigint; readonly gemeenteId: string; readonly incomeType: IncomeType; readonly detail: Record<string, unknown> }
   | { readonly destination: 'suspense'; readonly rule: MatchRule | null; readonly reason: SuspenseReason; readonly detail: Record<string, unknown> };
 
@@ -43,7 +48,8 @@ export type SuspenseReason =
   | 'payer_known_client_not_found'
   | 'outgoing_not_matched'
   | 'return_not_matched'
-  | 'detail_difference';
+  | 'detail_difference'
+  | 'own_payment_mismatch';
 
 export const SUSPENSE_REASONS: Readonly<Record<SuspenseReason, string>> = {
   no_match: 'no client reference and not from a known payer',
@@ -53,6 +59,7 @@ export const SUSPENSE_REASONS: Readonly<Record<SuspenseReason, string>> = {
   outgoing_not_matched: 'a debit that is not one of our own payments',
   return_not_matched: 'a return of a payment we cannot find',
   detail_difference: 'the entry and its details differ (often bank charges)',
+  own_payment_mismatch: 'about one of our payments, but it does not fit it (amount, count or status)',
 };
 
 const IDENTIFIERS_BY_PAYER: Readonly<Record<PayerKind, readonly IdentifierKind[]>> = {
@@ -115,6 +122,16 @@ interface Candidate {
 /** Decides where one incoming item goes. Debits, returns and differences are the payment module's; they wait in suspense here. */
 export function matchItem(item: EntryItem, ctx: MatchContext): MatchDecision {
   if (item.kind === 'difference') return { destination: 'suspense', rule: null, reason: 'detail_difference', detail: {} };
+  // Rule 1 is always on: our own payments are reconciled whatever a gemeente's order of the other rules.
+  const own = matchOwnPayment(
+    { creditDebit: item.creditDebit, amountCents: item.amount.cents, endToEndId: item.endToEndId, paymentInformationId: item.paymentInformationId, batchCount: item.batchCount, returnReason: item.returnReason, originalEndToEndId: item.originalEndToEndId },
+    ctx.ownPayments,
+  );
+  if (own?.kind === 'settlement') return { destination: 'settlement', rule: 'own_payment', match: own, detail: { by: own.by, payments: own.instructionIds.length, paymentInfoId: own.paymentInfoId } };
+  if (own?.kind === 'return') {
+    return { destination: 'return', rule: 'own_payment', clientId: own.instruction.clientId, gemeenteId: own.instruction.gemeenteId, match: own, detail: { instruction: own.instruction.id.toString(), reason: own.reasonCode } };
+  }
+  if (own?.kind === 'mismatch') return { destination: 'suspense', rule: 'own_payment', reason: 'own_payment_mismatch', detail: { why: own.why } };
   if (item.kind === 'return') return { destination: 'suspense', rule: 'own_payment', reason: 'return_not_matched', detail: { originalEndToEndId: item.originalEndToEndId, returnReason: item.returnReason } };
   if (item.creditDebit === 'DBIT') return { destination: 'suspense', rule: 'own_payment', reason: 'outgoing_not_matched', detail: { endToEndId: item.endToEndId, paymentInformationId: item.paymentInformationId } };
 

@@ -8,6 +8,7 @@ import { IngestError } from './errors.js';
 import { chooseNew, fingerprintOf, realCount, reportKey, reportKind, signatureOf, type Sighting } from './identity.js';
 import { itemsOf, type EntryItem } from './items.js';
 import { matchItem, tokensOf, type IdentifiedClient, type KnownPayer, type MatchContext, type MatchDecision } from './match.js';
+import { loadOwnPayments } from '../payments/reconcile.js';
 import type { MatchRule, ReportKind } from './rows.js';
 
 /**
@@ -74,6 +75,10 @@ export interface PlanSummary {
   readonly exceptions: number;
   readonly toClients: number;
   readonly toSuspense: number;
+  /** Debits that settled our own payments (an entry per payment, or one per batch). */
+  readonly settlements: number;
+  /** Returns of our own payments, given back to the client. */
+  readonly returns: number;
   readonly credited: string;
   readonly debited: string;
 }
@@ -147,7 +152,15 @@ async function loadKnownState(db: Db, fingerprintsByIban: Map<string, Set<string
   return state;
 }
 
-async function loadMatchContext(db: Db, values: readonly string[], bsnHashesIn: (text: string) => readonly string[]): Promise<MatchContext> {
+async function loadMatchContext(db: Db, values: readonly string[], items: readonly EntryItem[], bsnHashesIn: (text: string) => readonly string[]): Promise<MatchContext> {
+  const endToEndIds = new Set<string>();
+  const paymentInfoIds = new Set<string>();
+  for (const item of items) {
+    if (item.endToEndId) endToEndIds.add(item.endToEndId);
+    if (item.originalEndToEndId) endToEndIds.add(item.originalEndToEndId);
+    if (item.creditDebit === 'DBIT' && item.paymentInformationId) paymentInfoIds.add(item.paymentInformationId);
+  }
+  const ownPayments = await loadOwnPayments(db, [...endToEndIds], [...paymentInfoIds]);
   const [rules, payers, identifiers] = await Promise.all([
     db.selectFrom('gemeente_matching').select(['gemeente_id', 'rules']).execute(),
     db.selectFrom('known_payer').select(['gemeente_id', 'iban', 'name', 'kind']).execute(),
@@ -176,6 +189,7 @@ async function loadMatchContext(db: Db, values: readonly string[], bsnHashesIn: 
     payersByIban,
     clientsByValue,
     bsnHashesIn,
+    ownPayments,
   };
 }
 
@@ -288,7 +302,7 @@ export async function planIngest(db: Db, document: CamtDocument, options: PlanOp
     for (const t of tokensOf(item)) values.add(t);
     for (const h of bsnHashesIn(item.remittance ?? '')) values.add(h);
   });
-  const context = await loadMatchContext(db, [...values], bsnHashesIn);
+  const context = await loadMatchContext(db, [...values], itemsByEntry.flat(), bsnHashesIn);
   const newEntries: PlannedEntry[] = fresh.map((e, i) => ({
     ...e,
     items: itemsByEntry[i]!.map((item) => ({
@@ -317,6 +331,8 @@ function summarise(document: CamtDocument, newEntries: readonly PlannedEntry[]):
     exceptions: newEntries.filter((e) => e.outcome === 'exception').length,
     toClients: items.filter((i) => i.decision.destination === 'client').length,
     toSuspense: items.filter((i) => i.decision.destination === 'suspense').length,
+    settlements: items.filter((i) => i.decision.destination === 'settlement').length,
+    returns: items.filter((i) => i.decision.destination === 'return').length,
     credited: Money.sum(signedItems.filter((m) => m.isPositive())).toString(),
     debited: Money.sum(signedItems.filter((m) => m.isNegative()).map((m) => m.negate())).toString(),
   };
