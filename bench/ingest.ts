@@ -1,0 +1,118 @@
+/**
+ * End-to-end ingestion (issue 11): a camt.053 of N entries (default 100,000) for a region of
+ * 10,000 clients, read + matched + booked on the real PostgreSQL in one transaction, beside a
+ * raw COPY of the same number of ledger rows (the floor). A second ingestion of the same
+ * statement (re-sent under another message id) shows the cost of finding everything known.
+ *
+ *   node dist/bench/ingest.js [entries]     (BENCH_DATABASE_URL: admin connection)
+ */
+import { inTransaction } from '../src/db/transaction.js';
+import { ensureClient, ensureGemeente } from '../src/clients/clients.js';
+import { writeCamt, type SimulatedEntry } from '../src/demo/bank-statement.js';
+import { ingestBankFile, receiveBankFile } from '../src/ingest/files.js';
+import { addClientIdentifier, registerBankAccount, registerKnownPayer } from '../src/ingest/setup.js';
+import { makeRfReference } from '../src/references/index.js';
+import { verifyLedger } from '../src/ledger/index.js';
+import { copyFloorPostgres } from './copy.js';
+import { freshDatabase } from './db.js';
+
+const MANAGED = 'NL91ABNA0417164300';
+const BENEFITS = 'NL20INGB0001234567';
+const SOMEONE = 'NL02RABO0123456789';
+
+const one = new Intl.NumberFormat('en', { maximumFractionDigits: 1, minimumFractionDigits: 1 });
+const two = new Intl.NumberFormat('en', { maximumFractionDigits: 2, minimumFractionDigits: 2 });
+
+export interface IngestBenchResult {
+  readonly entries: number;
+  readonly clients: number;
+  readonly bytes: number;
+  readonly ingestMs: number;
+  readonly replayMs: number;
+  readonly copyMs: number;
+  readonly copyRows: number;
+  readonly summary: unknown;
+}
+
+function statement(n: number, clients: number, messageId: string): Uint8Array {
+  const entries: SimulatedEntry[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = i % clients;
+    const cents = 1000 + ((i * 7919) % 150_000);
+    const amount = `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
+    const kind = i % 10;
+    entries.push(
+      kind < 6
+        ? { amount, creditDebit: 'CRDT', bookingDate: '2026-12-24', accountServicerReference: `B${i}`, details: [{ endToEndId: `UITK-${i}`, counterpartyName: 'Gemeente Dordrecht', counterpartyIban: BENEFITS, unstructured: `Uitkering december dossier BIJ-${c}` }] }
+        : kind < 9
+          ? { amount, creditDebit: 'CRDT', bookingDate: '2026-12-24', accountServicerReference: `R${i}`, details: [{ counterpartyIban: SOMEONE, creditorReference: { issuer: 'ISO', reference: makeRfReference(`C${c}`) } }] }
+          : { amount, creditDebit: 'CRDT', bookingDate: '2026-12-24', accountServicerReference: `U${i}`, details: [{ counterpartyIban: SOMEONE, unstructured: 'onbekend' }] },
+    );
+  }
+  return new TextEncoder().encode(writeCamt({ kind: 'camt.053', messageId, createdAt: '2026-12-25T06:00:00', statements: [{ id: 'BENCH-STMT', iban: MANAGED, electronicSequence: 1, entries }] }));
+}
+
+export async function runIngestBench(entries: number, log: (line: string) => void = console.log): Promise<IngestBenchResult> {
+  const clients = Math.min(10_000, entries);
+  const database = await freshDatabase('postgres');
+  try {
+    const db = database.handle.db;
+    log(`ingest bench: setting up ${clients} clients …`);
+    await inTransaction(db, async (trx) => {
+      await ensureGemeente(trx, { id: 'GM0505', name: 'Dordrecht' });
+      await registerBankAccount(trx, { iban: MANAGED, name: 'beheerrekening' });
+      await registerKnownPayer(trx, { gemeenteId: 'GM0505', iban: BENEFITS, name: 'Gemeente Dordrecht', kind: 'bijstand' });
+      for (let c = 0; c < clients; c++) {
+        const client = await ensureClient(trx, { gemeenteId: 'GM0505', reference: `C${c}` });
+        await addClientIdentifier(trx, { clientId: client.id, gemeenteId: 'GM0505', kind: 'case_number', value: `BIJ-${c}` });
+        await addClientIdentifier(trx, { clientId: client.id, gemeenteId: 'GM0505', kind: 'rf_reference', value: makeRfReference(`C${c}`) });
+      }
+    });
+    const bytes = statement(entries, clients, 'BENCH-1');
+    log(`ingest bench: ${entries} entries, ${one.format(bytes.length / 1e6)} MB; ingesting …`);
+    const received = await inTransaction(db, (trx) => receiveBankFile(trx, { bytes, fileName: 'bench.xml', receivedBy: 'bench' }));
+    const t0 = performance.now();
+    const result = await ingestBankFile(db, received.fileId);
+    const ingestMs = performance.now() - t0;
+    if (result.status !== 'ingested') throw new Error(`bench file was ${result.status}: ${JSON.stringify(result.error)}`);
+
+    const again = await inTransaction(db, (trx) => receiveBankFile(trx, { bytes: statement(entries, clients, 'BENCH-1-RESENT'), fileName: 'bench-again.xml', receivedBy: 'bench' }));
+    const t1 = performance.now();
+    const replay = await ingestBankFile(db, again.fileId);
+    const replayMs = performance.now() - t1;
+    const report = await verifyLedger(db);
+    if (report.problems.length > 0) throw new Error(`ledger does not add up after the bench: ${report.problems.join('; ')}`);
+    if ((replay.summary as { newEntries: number }).newEntries !== 0) throw new Error('the re-sent statement booked something');
+
+    const copy = await copyFloorPostgres(database.url!, entries * 2, entries, clients);
+    return { entries, clients, bytes: bytes.length, ingestMs, replayMs, copyMs: copy.postingMs + copy.transactionMs, copyRows: entries * 3, summary: result.summary };
+  } finally {
+    await database.dispose();
+  }
+}
+
+export function ingestTable(r: IngestBenchResult): string {
+  const s = (ms: number) => `${two.format(ms / 1000)} s`;
+  return [
+    `| what | entries | time | per second |`,
+    `|---|---:|---:|---:|`,
+    `| ingest camt.053 (read + identity + match + book, one transaction) | ${r.entries} | ${s(r.ingestMs)} | ${Math.round(r.entries / (r.ingestMs / 1000))} |`,
+    `| the same statement re-sent (all known, nothing booked) | ${r.entries} | ${s(r.replayMs)} | ${Math.round(r.entries / (r.replayMs / 1000))} |`,
+    `| COPY floor: ${r.copyRows} rows (2 postings + 1 transaction per entry) | ${r.entries} | ${s(r.copyMs)} | — |`,
+    `ratio ingest / COPY floor: ${one.format(r.ingestMs / r.copyMs)}×; file ${one.format(r.bytes / 1e6)} MB; ${r.clients} clients`,
+  ].join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const n = Number(process.argv[2] ?? 100_000);
+  runIngestBench(n).then(
+    (r) => {
+      console.log(ingestTable(r));
+      console.log(JSON.stringify(r.summary));
+    },
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
+}
