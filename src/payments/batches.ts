@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Trx } from '../db/transaction.js';
 import { PaymentError } from './errors.js';
+import { prepareBatchFiles } from './files.js';
 import type { PaymentBatchTable } from './rows.js';
 import type { Selectable } from 'kysely';
 
@@ -13,7 +14,7 @@ export type PaymentBatch = Selectable<PaymentBatchTable>;
  * nothing left and creates nothing. Urgent instructions form an instant batch only where the
  * debtor's bank takes SCT Inst; elsewhere they join the regular batch of their date.
  */
-export async function groupIntoBatches(trx: Trx, options: { gemeenteId: string; createdBy: string; executionUntil: string }): Promise<PaymentBatch[]> {
+export async function groupIntoBatches(trx: Trx, options: { gemeenteId: string; createdBy: string; executionUntil: string; now: Date }): Promise<PaymentBatch[]> {
   await sql`SELECT pg_advisory_xact_lock(7270021, hashtext(${options.gemeenteId}))`.execute(trx);
   const ready = await trx
     .selectFrom('payment_instruction as i')
@@ -54,6 +55,7 @@ export async function groupIntoBatches(trx: Trx, options: { gemeenteId: string; 
       .executeTakeFirstOrThrow();
     const ids = rows.map((r) => r.id.toString());
     await sql`UPDATE payment_instruction SET status = 'batched', batch_id = ${batch.id.toString()}::bigint WHERE id = ANY(${ids}::bigint[])`.execute(trx);
+    await prepareBatchFiles(trx, batch, options.now);
     await trx.insertInto('payment_event').values({ batch_id: batch.id, kind: 'batch_created', actor: options.createdBy, details: JSON.stringify({ payments: rows.length, total_cents: total.toString() }) }).execute();
     batches.push(batch);
   }

@@ -61,9 +61,9 @@ describeOnEachDatabase('a payment from reservation to the bank and back', (handl
 
   it('batches what is ready, and keeps four eyes: not the creator, not the same approver twice', async () => {
     const { db } = handle();
-    const batches = await inTransaction(db, (trx) => groupIntoBatches(trx, { gemeenteId: 'GM0505', createdBy: 'operator-1', executionUntil: '2026-12-31' }));
+    const batches = await inTransaction(db, (trx) => groupIntoBatches(trx, { gemeenteId: 'GM0505', createdBy: 'operator-1', executionUntil: '2026-12-31', now: NOW }));
     expect(batches.map((b) => [b.execution_date, b.payments, b.total_cents])).toEqual([['2026-12-29', 1, 15000n], ['2026-12-31', 1, 72000n]]);
-    expect(await inTransaction(db, (trx) => groupIntoBatches(trx, { gemeenteId: 'GM0505', createdBy: 'operator-1', executionUntil: '2026-12-31' }))).toEqual([]);
+    expect(await inTransaction(db, (trx) => groupIntoBatches(trx, { gemeenteId: 'GM0505', createdBy: 'operator-1', executionUntil: '2026-12-31', now: NOW }))).toEqual([]);
     batchId = batches[1]!.id;
     await expect(inTransaction(db, (trx) => approveBatch(trx, batchId, 'operator-1'))).rejects.toMatchObject({ code: 'four_eyes' });
     expect((await inTransaction(db, (trx) => approveBatch(trx, batchId, 'approver-1'))).status).toBe('approved');

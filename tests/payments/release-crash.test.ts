@@ -49,15 +49,15 @@ describe.skipIf(postgresSkipReason() !== '')('a release killed between any two o
 
   it.each(RELEASE_STEPS.map((step) => [step]))('after "%s": a restart releases every payment exactly once, in one file, byte for byte', async (step) => {
     const { db } = handle;
-    // 25 leefgeld payments on their own execution date, so each step gets its own batch.
-    const day = String(RELEASE_STEPS.indexOf(step) + 1).padStart(2, '0');
+    // One TARGET2 business day per step, so each step gets its own batch.
+    const day = ['04', '05', '06', '07', '08', '11', '12'][RELEASE_STEPS.indexOf(step)]!;
     const drafts = Array.from({ length: 25 }, (_, n) => ({
       idempotencyKey: `crash/${step}/${n}`, clientId: region.dawit, gemeenteId: 'GM0505', kind: 'leefgeld' as const, period: `2027-01-${day}/${n}`,
       dueDate: `2027-01-${day}`, executionDate: `2027-01-${day}`, amount: Money.parse(`${10 + n}.00`), debtorIban: MANAGED,
       creditor: { name: 'Dawit Tesfaye', iban: 'NL02ABNA0123456789' }, remittance: `Leefgeld ${n}`,
     }));
     await inTransaction(db, (trx) => createPaymentInstructions(trx, drafts));
-    const [batch] = await inTransaction(db, (trx) => groupIntoBatches(trx, { gemeenteId: 'GM0505', createdBy: 'operator-1', executionUntil: `2027-01-${day}` }));
+    const [batch] = await inTransaction(db, (trx) => groupIntoBatches(trx, { gemeenteId: 'GM0505', createdBy: 'operator-1', executionUntil: `2027-01-${day}`, now: new Date('2026-12-27T09:00:00Z') }));
     await inTransaction(db, (trx) => approveBatch(trx, batch!.id, 'approver-1'));
     const inTransitBefore = Money.parse(await posted(db, `in-transit/${MANAGED}`));
     const env = { CRASH_DATABASE_URL: handle.url, CRASH_BATCH: batch!.id.toString(), CRASH_OUTBOX: outbox };
