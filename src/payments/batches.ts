@@ -34,7 +34,9 @@ export async function groupIntoBatches(trx: Trx, options: { gemeenteId: string; 
   const policy = await trx.selectFrom('payment_policy').select('double_approval_above_cents').where('gemeente_id', '=', options.gemeenteId).executeTakeFirst();
   const threshold = policy?.double_approval_above_cents ?? null;
   const batches: PaymentBatch[] = [];
-  const ordered = [...groups.values()].sort((a, b) => (a[0]!.execution_date < b[0]!.execution_date ? -1 : a[0]!.execution_date > b[0]!.execution_date ? 1 : a[0]!.debtor_iban.localeCompare(b[0]!.debtor_iban)));
+  // Date, then account, then regular before instant: the order batches are listed and approved in.
+  const sortKey = (rows: typeof ready): string => `${rows[0]!.execution_date}|${rows[0]!.debtor_iban}|${rows[0]!.instant ? 1 : 0}`;
+  const ordered = [...groups.values()].sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
   for (const rows of ordered) {
     const first = rows[0]!;
     const total = rows.reduce((sum, r) => sum + r.amount_cents, 0n);
