@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { LedgerError, LedgerRefusal } from '../ledger/errors.js';
 import { INGEST_ERRORS, IngestError } from '../ingest/errors.js';
 import { InvalidAmount } from '../money/money.js';
+import { PAYMENT_ERRORS, PaymentError } from '../payments/errors.js';
 
 /** RFC 9457 problem details; `type` points at the catalogue of error codes in docs/errors.md. */
 export interface Problem {
@@ -39,6 +40,7 @@ export function toProblem(error: unknown): Problem {
   if (error instanceof LedgerRefusal) return problem(422, error.code, 'Booking refused', error.message);
   if (error instanceof LedgerError) return problem(STATUS_BY_LEDGER_CODE[error.code] ?? 400, error.code, 'Booking not accepted', error.message);
   if (error instanceof InvalidAmount) return problem(400, error.code, 'Invalid amount', error.message);
+  if (error instanceof PaymentError) return problem(PAYMENT_ERRORS[error.code].status, error.code, 'Payment not accepted', error.message);
   if (error instanceof IngestError) return problem(INGEST_ERRORS[error.code].status, error.code, 'Bank file not accepted', error.message);
   const fastifyError = error as Partial<FastifyError>;
   if (fastifyError.validation) return problem(400, 'validation_failed', 'Invalid request', fastifyError.message ?? 'the request is not valid');

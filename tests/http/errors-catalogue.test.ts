@@ -41,3 +41,15 @@ describe('the ingestion error catalogue', () => {
     }
   });
 });
+
+describe('the payment error catalogue', () => {
+  it('documents every payment error code with the HTTP status the problem answer carries', async () => {
+    const { PAYMENT_ERRORS, PaymentError } = await import('../../src/payments/errors.js');
+    for (const [code, { status }] of Object.entries(PAYMENT_ERRORS)) {
+      const row = catalogue.split('\n').find((line) => line.startsWith(`| \`${code}\` |`));
+      expect(row, code).toBeDefined();
+      expect(row!.split('|')[2]!.trim(), code).toBe(String(status));
+      expect(toProblem(new PaymentError(code as keyof typeof PAYMENT_ERRORS, 'm'))).toMatchObject({ status, code });
+    }
+  });
+});
