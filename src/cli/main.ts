@@ -18,6 +18,10 @@ const HELP = `ontzorg — payment engine for financieel ontzorgen
 Usage: ontzorg <command> [options]
 
 Commands:
+  batches [list [--status S] | approve <id> --as <user> | reject <id> --as <user> --reason "…" |
+           release <id> --as <user> [--outbox DIR]]
+                   The payment batches: list them (with each file's SHA-256), approve (four eyes),
+                   reject, or release (writes the pain.001 files to the outbox, default ./out/outbox).
   demo [--reset]   Run a month of ontzorgen on the ledger for a demo region, on the
                    configured database (embedded by default), and verify the books.
                    Safe to run twice: the second run books nothing new.
@@ -45,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     strict: true,
-    options: { preview: { type: 'boolean', default: false }, reset: { type: 'boolean', default: false }, seal: { type: 'boolean', default: false }, 'with-workers': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    options: { as: { type: 'string' }, reason: { type: 'string' }, outbox: { type: 'string' }, status: { type: 'string' }, preview: { type: 'boolean', default: false }, reset: { type: 'boolean', default: false }, seal: { type: 'boolean', default: false }, 'with-workers': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
   });
   const command = positionals[0] ?? 'help';
   if (values.help || command === 'help') {
@@ -71,6 +75,11 @@ async function main(argv: string[]): Promise<number> {
         for (const problem of problems) console.log(`  ✗ ${problem}`);
         console.log(problems.length === 0 ? 'the books add up and every seal holds' : `${problems.length} difference(s) found`);
         return problems.length === 0 ? EXIT.ok : EXIT.failed;
+      });
+    case 'batches':
+      return withDatabase(config, async (handle) => {
+        const { runBatchCommand } = await import('./payments.js');
+        return runBatchCommand(handle.db, { action: positionals[1], batchId: positionals[2], as: values.as, reason: values.reason, outbox: values.outbox ?? './out/outbox', status: values.status }, (line) => console.log(line));
       });
     case 'ingest':
       return ingest(config, positionals.slice(1), values.preview === true);
