@@ -3,16 +3,35 @@ import type { Redis } from 'ioredis';
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.js';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { AuthError } from '../auth/principal.js';
+import type { TokenVerifier } from '../auth/tokens.js';
+import { ingestBankFile } from '../ingest/files.js';
+import type { PlanOptions } from '../ingest/plan.js';
 import { registerProblemHandler } from './problem.js';
+import { auditRoutes } from './routes/audit.js';
+import { bankFileRoutes } from './routes/bank-files.js';
+import { batchRoutes } from './routes/batches.js';
+import { suspenseRoutes } from './routes/suspense.js';
 
 export interface AppDependencies {
   readonly db: Kysely<Database>;
   /** Absent in the embedded mode, where the daily jobs run inline (jobs/inline.ts). */
   readonly redis?: Redis;
   readonly logger: Logger;
+  /** Checks bearer tokens; without it every protected route answers `auth_not_configured`. */
+  readonly verify?: TokenVerifier;
+  /** Hands an uploaded bank file to ingestion (the `ingest` queue, or inline). */
+  readonly submitIngest?: (fileId: bigint) => Promise<void>;
+  readonly planOptions?: PlanOptions;
+  /** Where released pain.001 files are written for the bank-upload software. */
+  readonly outboxDir?: string;
 }
 
-/** The HTTP door. Routes per capability arrive with the API issue; this holds health and the error format. */
+const notConfigured: TokenVerifier = () => Promise.reject(new AuthError('auth_not_configured', 'sign-in is not configured on this server (AUTH_JWKS_URL or AUTH_JWT_SECRET)'));
+
+/** The HTTP door: health, the API per capability (authorised per route), OpenAPI at /docs, problem+json errors. */
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
@@ -22,8 +41,22 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     },
   });
   registerProblemHandler(app);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'ontzorg API', version: '1', description: 'Payment engine for financieel ontzorgen (art. 56a Participatiewet). Errors are application/problem+json; codes in docs/errors.md. Writes accept an Idempotency-Key header.' },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  app.get('/healthz', { schema: { response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } }, async () => ({ status: 'ok' }));
+  const context = { app, db: deps.db, verify: deps.verify ?? notConfigured };
+  const ingestLater = deps.submitIngest ?? (async (fileId: bigint) => void (await ingestBankFile(deps.db, fileId, deps.planOptions ?? {})));
+  bankFileRoutes({ ...context, submitIngest: ingestLater, ...(deps.planOptions ? { planOptions: deps.planOptions } : {}) });
+  suspenseRoutes(context);
+  batchRoutes({ ...context, outboxDir: deps.outboxDir ?? './out/outbox' });
+  auditRoutes(context);
+
+  app.get('/healthz', { schema: { tags: ['health'], response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } }, async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_request, reply) => {
     const checks: Record<string, string> = {};

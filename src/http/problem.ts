@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { AuthError } from '../auth/principal.js';
 import { LedgerError, LedgerRefusal } from '../ledger/errors.js';
 import { INGEST_ERRORS, IngestError } from '../ingest/errors.js';
+import { IdempotencyKeyReused } from './idempotency.js';
 import { InvalidAmount } from '../money/money.js';
 import { PAYMENT_ERRORS, PaymentError } from '../payments/errors.js';
 
@@ -40,6 +42,11 @@ export function toProblem(error: unknown): Problem {
   if (error instanceof LedgerRefusal) return problem(422, error.code, 'Booking refused', error.message);
   if (error instanceof LedgerError) return problem(STATUS_BY_LEDGER_CODE[error.code] ?? 400, error.code, 'Booking not accepted', error.message);
   if (error instanceof InvalidAmount) return problem(400, error.code, 'Invalid amount', error.message);
+  if (error instanceof AuthError) {
+    const status = error.code === 'forbidden' ? 403 : error.code === 'auth_not_configured' ? 503 : 401;
+    return problem(status, error.code, status === 403 ? 'Not allowed' : 'Sign-in needed', error.message);
+  }
+  if (error instanceof IdempotencyKeyReused) return problem(422, error.code, 'Idempotency-Key already used', error.message);
   if (error instanceof PaymentError) return problem(PAYMENT_ERRORS[error.code].status, error.code, 'Payment not accepted', error.message);
   if (error instanceof IngestError) return problem(INGEST_ERRORS[error.code].status, error.code, 'Bank file not accepted', error.message);
   const fastifyError = error as Partial<FastifyError>;

@@ -1,0 +1,85 @@
+/**
+ * Who is asking, from a verified token. Roles (issue 7): the social service's back office
+ * (administrator, operator, approver, auditor), Vluchtelingenwerk's caseworkers, and the client.
+ */
+export const ROLES = ['administrator', 'operator', 'approver', 'auditor', 'caseworker', 'client'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface Principal {
+  readonly userId: string;
+  readonly role: Role;
+  /** The gemeenten (GMnnnn) whose clients this person works for; back office and caseworkers. */
+  readonly gemeenten: readonly string[];
+  /** A caseworker's organisation (for example "Vluchtelingenwerk Zuidwest-Nederland") and team. */
+  readonly organisation: string | null;
+  readonly team: string | null;
+  /** The client role: whose statement this is. */
+  readonly clientId: bigint | null;
+}
+
+export type Action =
+  | 'bank_files:upload'
+  | 'bank_files:read'
+  | 'bank_files:undo'
+  | 'suspense:read'
+  | 'suspense:assign'
+  | 'batches:read'
+  | 'batches:approve'
+  | 'batches:reject'
+  | 'batches:release'
+  | 'clients:read'
+  | 'clients:write'
+  | 'audit:read'
+  | 'queues:manage';
+
+/** Least privilege: what each role may do. Scope (gemeente, own clients, own statement) is checked on top. */
+export const PERMISSIONS: Readonly<Record<Action, readonly Role[]>> = {
+  'bank_files:upload': ['operator', 'administrator'],
+  'bank_files:read': ['operator', 'approver', 'administrator', 'auditor'],
+  'bank_files:undo': ['operator', 'administrator'],
+  'suspense:read': ['operator', 'approver', 'administrator', 'auditor'],
+  'suspense:assign': ['operator', 'approver'],
+  'batches:read': ['operator', 'approver', 'administrator', 'auditor'],
+  'batches:approve': ['approver'],
+  'batches:reject': ['approver'],
+  'batches:release': ['operator'],
+  'clients:read': ['operator', 'approver', 'administrator', 'auditor', 'caseworker', 'client'],
+  'clients:write': ['operator', 'administrator'],
+  'audit:read': ['auditor'],
+  'queues:manage': ['operator', 'administrator'],
+};
+
+export function may(principal: Principal, action: Action): boolean {
+  return PERMISSIONS[action].includes(principal.role);
+}
+
+export class AuthError extends Error {
+  constructor(
+    readonly code: 'unauthenticated' | 'forbidden' | 'auth_not_configured',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AuthError';
+  }
+}
+
+/** Reads the claims of a verified token into a principal; anything unexpected is refused. */
+export function principalFromClaims(claims: Record<string, unknown>): Principal {
+  const sub = claims['sub'];
+  const role = claims['role'];
+  if (typeof sub !== 'string' || sub.length === 0) throw new AuthError('unauthenticated', 'the token names no user (sub)');
+  if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) throw new AuthError('unauthenticated', 'the token carries no known role');
+  const gemeenten = Array.isArray(claims['gemeenten']) ? claims['gemeenten'].filter((g): g is string => typeof g === 'string' && /^GM\d{4}$/.test(g)) : [];
+  const clientClaim = claims['client_id'];
+  const clientId = typeof clientClaim === 'string' && /^\d{1,18}$/.test(clientClaim) ? BigInt(clientClaim) : null;
+  if (role === 'client' && clientId === null) throw new AuthError('unauthenticated', 'a client token must name the client (client_id)');
+  if (role === 'caseworker' && typeof claims['org'] !== 'string') throw new AuthError('unauthenticated', 'a caseworker token must name the organisation (org)');
+  return {
+    userId: sub,
+    role: role as Role,
+    gemeenten,
+    organisation: typeof claims['org'] === 'string' ? claims['org'] : null,
+    team: typeof claims['team'] === 'string' ? claims['team'] : null,
+    clientId,
+  };
+}

@@ -1,0 +1,125 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { audit } from '../../auth/audit.js';
+import type { Principal } from '../../auth/principal.js';
+import type { Database } from '../../db/schema.js';
+import { inTransaction } from '../../db/transaction.js';
+import { Money } from '../../money/money.js';
+import { approveBatch, rejectBatch } from '../../payments/batches.js';
+import { PaymentError } from '../../payments/errors.js';
+import { releasedFiles } from '../../payments/files.js';
+import { releaseBatch } from '../../payments/release.js';
+import type { Kysely } from 'kysely';
+import { authorize, principalOf } from '../auth.js';
+import { idempotent } from '../idempotency.js';
+import { bearer, errorResponses, idParam, page, pageQuery, type RouteContext } from './common.js';
+
+const batchSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' }, gemeenteId: { type: 'string' }, debtorIban: { type: 'string' }, executionDate: { type: 'string' }, instant: { type: 'boolean' },
+    status: { type: 'string' }, payments: { type: 'integer' }, total: { type: 'string' }, approvalsNeeded: { type: 'integer' }, approvedBy: { type: 'array', items: { type: 'string' } },
+    createdBy: { type: 'string' }, releasedBy: { type: ['string', 'null'] },
+    files: { type: 'array', items: { type: 'object', properties: { sequence: { type: 'integer' }, messageId: { type: 'string' }, sha256: { type: 'string' }, payments: { type: 'integer' }, total: { type: 'string' } } } },
+  },
+} as const;
+
+async function visibleBatch(db: Kysely<Database>, principal: Principal, id: bigint) {
+  const batch = await db.selectFrom('payment_batch').selectAll().where('id', '=', id).executeTakeFirst();
+  // Another gemeente's batch answers as if it did not exist.
+  if (!batch || !principal.gemeenten.includes(batch.gemeente_id)) throw new PaymentError('batch_not_found', `there is no payment batch ${id}`);
+  return batch;
+}
+
+async function describeBatch(db: Kysely<Database>, id: bigint) {
+  const batch = await db.selectFrom('payment_batch').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const approvals = await db.selectFrom('payment_approval').select('approved_by').where('batch_id', '=', id).orderBy('approved_at').execute();
+  const files = await db.selectFrom('payment_file').select(['sequence', 'message_id', 'sha256', 'payments', 'total_cents']).where('batch_id', '=', id).orderBy('sequence').execute();
+  return {
+    id: batch.id.toString(), gemeenteId: batch.gemeente_id, debtorIban: batch.debtor_iban, executionDate: batch.execution_date, instant: batch.instant, status: batch.status,
+    payments: batch.payments, total: Money.fromCents(batch.total_cents).toString(), approvalsNeeded: batch.approvals_needed, approvedBy: approvals.map((a) => a.approved_by),
+    createdBy: batch.created_by, releasedBy: batch.released_by,
+    files: files.map((f) => ({ sequence: f.sequence, messageId: f.message_id, sha256: f.sha256, payments: f.payments, total: Money.fromCents(f.total_cents).toString() })),
+  };
+}
+
+export interface BatchRoutes extends RouteContext {
+  readonly outboxDir: string;
+}
+
+export function batchRoutes({ app, db, verify, outboxDir }: BatchRoutes): void {
+  const batchId = (request: FastifyRequest) => BigInt((request.params as { id: string }).id);
+
+  app.get(
+    '/api/batches',
+    {
+      preHandler: authorize(verify, 'batches:read'),
+      schema: {
+        tags: ['batches'],
+        summary: 'Payment batches of your gemeenten, newest first',
+        security: bearer,
+        querystring: { type: 'object', properties: { status: { type: 'string', enum: ['awaiting_approval', 'approved', 'rejected', 'released', 'bank_rejected'] }, gemeente: { type: 'string', pattern: '^GM[0-9]{4}$' }, from: { type: 'string', format: 'date' }, to: { type: 'string', format: 'date' }, ...pageQuery } },
+        response: { 200: { type: 'object', properties: { items: { type: 'array', items: batchSchema }, next: { type: ['string', 'null'] } } }, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const q = request.query as { status?: 'approved'; gemeente?: string; from?: string; to?: string; limit: number; after?: string };
+      const gemeenten = q.gemeente ? principal.gemeenten.filter((g) => g === q.gemeente) : principal.gemeenten;
+      if (gemeenten.length === 0) return { items: [], next: null };
+      let query = db.selectFrom('payment_batch').select('id').where('gemeente_id', 'in', gemeenten).orderBy('id', 'desc').limit(q.limit);
+      if (q.status) query = query.where('status', '=', q.status);
+      if (q.from) query = query.where('execution_date', '>=', q.from);
+      if (q.to) query = query.where('execution_date', '<=', q.to);
+      if (q.after) query = query.where('id', '<', BigInt(q.after));
+      const ids = await query.execute();
+      const items = [];
+      for (const { id } of ids) items.push(await describeBatch(db, id));
+      return page(items, q.limit);
+    },
+  );
+
+  app.get(
+    '/api/batches/:id',
+    { preHandler: authorize(verify, 'batches:read'), schema: { tags: ['batches'], summary: 'A payment batch with its files\' SHA-256', security: bearer, params: idParam, response: { 200: batchSchema, ...errorResponses } } },
+    async (request) => {
+      await visibleBatch(db, principalOf(request), batchId(request));
+      return describeBatch(db, batchId(request));
+    },
+  );
+
+  app.get(
+    '/api/batches/:id/files/:sequence',
+    {
+      preHandler: authorize(verify, 'batches:read'),
+      schema: { tags: ['batches'], summary: 'Download a pain.001 file of the batch, byte for byte as built', security: bearer, params: { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9]{1,18}$' }, sequence: { type: 'integer', minimum: 1 } }, required: ['id', 'sequence'] } },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      await visibleBatch(db, principal, batchId(request));
+      const { sequence } = request.params as { sequence: number };
+      const file = (await releasedFiles(db, batchId(request)))[sequence - 1];
+      if (!file) throw new PaymentError('batch_not_found', `batch ${batchId(request)} has no file ${sequence}`);
+      await audit(db, principal, { action: 'batch.download', subject: `payment_file/${file.messageId}`, requestId: request.id });
+      return reply.header('content-type', 'application/xml').header('content-disposition', `attachment; filename="${file.fileName}"`).header('x-content-sha256', file.sha256).send(Buffer.from(file.content));
+    },
+  );
+
+  const decision = (action: 'approve' | 'reject' | 'release') => async (request: FastifyRequest, reply: FastifyReply) =>
+    idempotent(db, request, reply, async () => {
+      const principal = principalOf(request);
+      const id = batchId(request);
+      const batch = await visibleBatch(db, principal, id);
+      if (action === 'release') {
+        await releaseBatch(db, id, { releasedBy: principal.userId, now: new Date(), outboxDir });
+      } else {
+        await inTransaction(db, (trx) => (action === 'approve' ? approveBatch(trx, id, principal.userId) : rejectBatch(trx, id, principal.userId, (request.body as { reason: string }).reason)));
+      }
+      await audit(db, principal, { action: `batch.${action}`, subject: `payment_batch/${id}`, gemeenteId: batch.gemeente_id, requestId: request.id });
+      return { status: 200, body: await describeBatch(db, id) };
+    });
+
+  const reasonBody = { type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 3, maxLength: 500 } } } as const;
+  app.post('/api/batches/:id/approve', { preHandler: authorize(verify, 'batches:approve'), schema: { tags: ['batches'], summary: 'Approve a batch (four eyes: not its creator; above the gemeente amount two approvers)', security: bearer, params: idParam, response: { 200: batchSchema, ...errorResponses } } }, decision('approve'));
+  app.post('/api/batches/:id/reject', { preHandler: authorize(verify, 'batches:reject'), schema: { tags: ['batches'], summary: 'Reject a batch before release; its money stays reserved', security: bearer, params: idParam, body: reasonBody, response: { 200: batchSchema, ...errorResponses } } }, decision('reject'));
+  app.post('/api/batches/:id/release', { preHandler: authorize(verify, 'batches:release'), schema: { tags: ['batches'], summary: 'Release an approved batch: its files go to the outbox and can be downloaded', security: bearer, params: idParam, response: { 200: batchSchema, ...errorResponses } } }, decision('release'));
+}
