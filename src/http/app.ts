@@ -13,7 +13,9 @@ import { registerProblemHandler } from './problem.js';
 import { auditRoutes } from './routes/audit.js';
 import { bankFileRoutes } from './routes/bank-files.js';
 import { batchRoutes } from './routes/batches.js';
+import { queueDashboard } from './routes/queues.js';
 import { suspenseRoutes } from './routes/suspense.js';
+import type { Queue } from 'bullmq';
 
 export interface AppDependencies {
   readonly db: Kysely<Database>;
@@ -27,6 +29,8 @@ export interface AppDependencies {
   readonly planOptions?: PlanOptions;
   /** Where released pain.001 files are written for the bank-upload software. */
   readonly outboxDir?: string;
+  /** The BullMQ queues shown in the dashboard at /admin/queues (only with Redis). */
+  readonly queues?: readonly Queue[];
 }
 
 const notConfigured: TokenVerifier = () => Promise.reject(new AuthError('auth_not_configured', 'sign-in is not configured on this server (AUTH_JWKS_URL or AUTH_JWT_SECRET)'));
@@ -55,6 +59,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   suspenseRoutes(context);
   batchRoutes({ ...context, outboxDir: deps.outboxDir ?? './out/outbox' });
   auditRoutes(context);
+  if (deps.queues && deps.queues.length > 0) await queueDashboard(app, context.verify, deps.queues);
 
   app.get('/healthz', { schema: { tags: ['health'], response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } }, async () => ({ status: 'ok' }));
 
