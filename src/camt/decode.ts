@@ -1,8 +1,12 @@
+import { Buffer, isUtf8 } from 'node:buffer';
 import { CamtError } from './errors.js';
+import { asBuffer } from './xml-reader.js';
 
 /**
- * Bytes to text in the encoding the file declares. ABN AMRO has sent
- * ISO-8859-15 (with € at 0xA4), so the declaration is obeyed, not assumed.
+ * Bytes to UTF-8 bytes, read in the encoding the file declares. ABN AMRO has
+ * sent ISO-8859-15 (with € at 0xA4), so the declaration is obeyed, not assumed.
+ * A UTF-8 file (nearly all) is only checked, not copied: the XML reader works
+ * on its bytes.
  */
 
 const ENCODINGS: Readonly<Record<string, string>> = {
@@ -25,13 +29,15 @@ const ENCODINGS: Readonly<Record<string, string>> = {
   'utf-16be': 'utf-16be',
 };
 
-export interface DecodedText {
-  text: string;
+export interface DecodedBytes {
+  /** The file as UTF-8, without byte order mark: the caller's own bytes when the file is UTF-8. */
+  bytes: Buffer;
   /** The encoding the bytes were read in, as TextDecoder names it. */
   encoding: string;
 }
 
-export function decodeBytes(bytes: Uint8Array): DecodedText {
+export function decodeToUtf8(input: Uint8Array): DecodedBytes {
+  const bytes = asBuffer(input);
   let offset = 0;
   let encoding: string | undefined;
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
@@ -54,16 +60,26 @@ export function decodeBytes(bytes: Uint8Array): DecodedText {
     if (!encoding || !encoding.startsWith('utf-16') || !known.startsWith('utf-16')) encoding = known;
   }
   encoding ??= 'utf-8';
+  const body = bytes.subarray(offset);
+  if (encoding === 'utf-8') {
+    if (!isUtf8(body)) throw invalidEncoding(encoding, declared);
+    return { bytes: body, encoding };
+  }
+  let text: string;
   try {
     // ISO-8859-1 is read as Windows-1252, its superset (the WHATWG rule): bytes 0x80–0x9F are control characters in ISO-8859-1 that no bank file holds.
-    const text = new TextDecoder(encoding, { fatal: true, ignoreBOM: true }).decode(bytes.subarray(offset));
-    return { text, encoding };
+    text = new TextDecoder(encoding, { fatal: true, ignoreBOM: true }).decode(body);
   } catch {
-    throw new CamtError(
-      'invalid_encoding',
-      `The file is not valid ${encoding.toUpperCase()}${declared === undefined ? ' (it declares no encoding, so UTF-8 applies)' : ''}. Perhaps it was saved in another encoding than it says; ask the bank for the original file.`,
-    );
+    throw invalidEncoding(encoding, declared);
   }
+  return { bytes: Buffer.from(text, 'utf8'), encoding };
+}
+
+function invalidEncoding(encoding: string, declared: string | undefined): CamtError {
+  return new CamtError(
+    'invalid_encoding',
+    `The file is not valid ${encoding.toUpperCase()}${declared === undefined ? ' (it declares no encoding, so UTF-8 applies)' : ''}. Perhaps it was saved in another encoding than it says; ask the bank for the original file.`,
+  );
 }
 
 function declaredEncoding(head: Uint8Array, bom: string | undefined): string | undefined {

@@ -1,12 +1,13 @@
 import { schemaForNamespace, validateXml } from '../xml/xsd.js';
-import { decodeBytes } from './decode.js';
-import { textAt } from './elements.js';
+import { Capturer, firstRecord, text, type Captured, type RecordSchema } from './capture.js';
+import { decodeToUtf8 } from './decode.js';
 import { readEntry } from './entry.js';
 import { CamtError, type CamtProblem } from './errors.js';
+import { ENTRY, GROUP_HEADER as G, NOTIFICATION_MESSAGE, STATEMENT, STATEMENT_MESSAGE } from './schema.js';
 import { readStatement } from './statement.js';
 import type { CamtDocument, CamtEntry, CamtMessageKind, CamtReadOptions, CamtStatement } from './types.js';
-import type { Where } from './values.js';
-import { LineIndex, readXml, XmlSyntaxError, type XmlElement } from './xml-reader.js';
+import { Where } from './values.js';
+import { LineIndex, XmlScanner, XmlSyntaxError, type XmlAttributes, type XmlEvents, type XmlName } from './xml-reader.js';
 
 /**
  * Reads a CAMT.053 statement or CAMT.054 notification file into plain records.
@@ -25,11 +26,19 @@ interface MessageShape {
   kind: CamtMessageKind;
   messageElement: string;
   statementElement: string;
+  schema: RecordSchema;
+  groupHeaderSlot: number;
 }
 
 const SHAPES: Readonly<Record<string, MessageShape>> = {
-  '053': { kind: 'camt.053', messageElement: 'BkToCstmrStmt', statementElement: 'Stmt' },
-  '054': { kind: 'camt.054', messageElement: 'BkToCstmrDbtCdtNtfctn', statementElement: 'Ntfctn' },
+  '053': { kind: 'camt.053', messageElement: 'BkToCstmrStmt', statementElement: 'Stmt', schema: STATEMENT_MESSAGE, groupHeaderSlot: STATEMENT_MESSAGE.many.GrpHdr },
+  '054': {
+    kind: 'camt.054',
+    messageElement: 'BkToCstmrDbtCdtNtfctn',
+    statementElement: 'Ntfctn',
+    schema: NOTIFICATION_MESSAGE,
+    groupHeaderSlot: NOTIFICATION_MESSAGE.many.GrpHdr,
+  },
 };
 
 export function readCamt(bytes: Uint8Array, options: CamtReadOptions = {}): CamtDocument {
@@ -38,10 +47,10 @@ export function readCamt(bytes: Uint8Array, options: CamtReadOptions = {}): Camt
   if (bytes.length > maxBytes) {
     throw new CamtError('file_too_large', `The file is ${megabytes(bytes.length)} MB; files above ${megabytes(maxBytes)} MB are refused. Ask the bank for a shorter period per file.`);
   }
-  const { text, encoding } = decodeBytes(bytes);
-  const lines = new LineIndex(text);
+  const { bytes: utf8, encoding } = decodeToUtf8(bytes);
+  const lines = new LineIndex(utf8);
   // A DTD can only stand before the root element; the XML reader refuses any later `<!DOCTYPE` as well.
-  const declaration = /<!\s*(DOCTYPE|ENTITY)/i.exec(text.slice(0, PROLOG_SCAN));
+  const declaration = /<!\s*(DOCTYPE|ENTITY)/i.exec(utf8.toString('latin1', 0, PROLOG_SCAN));
   if (declaration) {
     const line = lines.line(declaration.index);
     throw new CamtError(
@@ -51,32 +60,31 @@ export function readCamt(bytes: Uint8Array, options: CamtReadOptions = {}): Camt
     );
   }
 
-  const state = new ReadState(lines);
-  let root: XmlElement;
+  const scanner = new XmlScanner(utf8);
+  const state = new ReadState(scanner, lines);
   try {
-    root = readXml(text, state, { maxDepth: MAX_DEPTH, resolveNamespacesToDepth: 2 });
+    scanner.scan(state, { maxDepth: MAX_DEPTH, resolveNamespacesToDepth: 2 });
   } catch (error) {
     if (error instanceof XmlSyntaxError) throw syntaxError(error, lines);
     throw error;
   }
-  const message = state.message!;
   const shape = state.shape!;
   if (state.statements.length === 0) {
-    throw new CamtError('no_statements', `The file holds no ${shape.statementElement} element: there is nothing to read.`, { line: lines.line(message.start) });
+    throw new CamtError('no_statements', `The file holds no ${shape.statementElement} element: there is nothing to read.`, { line: lines.line(state.messageStart) });
   }
-  const groupHeader = message.children.find((c) => c.name === 'GrpHdr');
-  const messageId = textAt(groupHeader, 'MsgId');
-  const createdAt = textAt(groupHeader, 'CreDtTm');
+  const groupHeader = firstRecord(state.message!.top, shape.groupHeaderSlot);
+  const messageId = groupHeader ? text(groupHeader, G.value.MsgId) : null;
+  const createdAt = groupHeader ? text(groupHeader, G.value.CreDtTm) : null;
   if (!groupHeader || messageId === null || createdAt === null) {
     const path = !groupHeader ? 'GrpHdr' : messageId === null ? 'GrpHdr/MsgId' : 'GrpHdr/CreDtTm';
     throw new CamtError('missing_field', `The file has no message ${path.endsWith('CreDtTm') ? 'creation time' : 'id'} (${path}).`, {
-      line: lines.line((groupHeader ?? message).start),
+      line: lines.line(groupHeader?.start ?? state.messageStart),
       element: path,
     });
   }
 
   const warnings = [...state.warnings];
-  const namespace = root.namespace ?? '';
+  const namespace = state.namespace ?? '';
   const schema = options.checkSchema ? schemaForNamespace(namespace) : undefined;
   if (schema) warnings.push(...schemaWarnings(bytes, schema));
 
@@ -116,56 +124,70 @@ export function readCamt(bytes: Uint8Array, options: CamtReadOptions = {}): Camt
 
 /**
  * Follows the reader through the document: checks the root and message
- * element as soon as they open, and turns each `Ntry` and statement into a
- * record when it closes, so their elements can be dropped.
+ * element as soon as they open, captures what is read below the message, and
+ * turns each `Ntry` and statement into a record when it closes, so nothing of
+ * the file is kept once it is mapped.
  */
-class ReadState {
+class ReadState implements XmlEvents {
   shape: MessageShape | null = null;
   version = '';
-  message: XmlElement | null = null;
+  namespace: string | null = null;
+  message: Capturer | null = null;
+  messageStart = 0;
   readonly statements: CamtStatement[] = [];
   readonly warnings: CamtProblem[] = [];
-  private statement: XmlElement | null = null;
-  private statementId: string | null = null;
   private entries: CamtEntry[] = [];
-  private namespace: string | null = null;
+  private readonly where: Where;
 
-  constructor(private readonly lines: LineIndex) {}
+  constructor(
+    private readonly scanner: XmlScanner,
+    private readonly lines: LineIndex,
+  ) {
+    this.where = new Where(lines, scanner);
+  }
 
-  onOpen(element: XmlElement, depth: number): void {
-    if (depth === 0) this.openRoot(element);
-    else if (depth === 1) this.openMessage(element);
-    else if (depth === 2 && element.name === this.shape!.statementElement) {
-      this.statement = element;
-      this.statementId = null;
+  open(name: XmlName, depth: number, start: number, attributes: XmlAttributes | null, namespace: string | null): void {
+    if (depth > 1) this.message?.open(name, depth, start, attributes);
+    else if (depth === 0) this.openRoot(name.local, name.qname, namespace);
+    else this.openMessage(name.local, name.qname, start, namespace);
+  }
+
+  text(from: number, to: number, flags: number, depth: number): void {
+    if (depth > 1) this.message?.text(from, to, flags, depth);
+  }
+
+  close(depth: number): void {
+    if (depth > 0) this.message?.close(depth);
+  }
+
+  /** A record closed below the message: entries and statements are mapped at once and their captures dropped. */
+  private finish = (record: Captured, parent: Captured, slot: number): void => {
+    const where = this.where;
+    if (record.schema === ENTRY) {
+      where.statementIndex = this.statements.length;
+      where.statementId = text(parent, STATEMENT.value.Id);
+      where.entryIndex = this.entries.length;
+      this.entries.push(readEntry(record, where));
+      where.entryIndex = -1;
+      this.message!.release(record);
+    } else if (record.schema === STATEMENT) {
+      where.statementIndex = this.statements.length;
+      where.statementId = text(record, STATEMENT.value.Id);
+      this.statements.push(readStatement(record, this.shape!.kind, where, this.entries));
       this.entries = [];
+      this.message!.release(record);
+    } else {
+      const list = parent.many[slot];
+      if (list === undefined) parent.many[slot] = [record];
+      else list.push(record);
     }
-  }
+  };
 
-  onClose(element: XmlElement, depth: number): boolean {
-    if (depth === 3 && this.statement && element.name === 'Ntry') {
-      this.entries.push(readEntry(element, { ...this.where(), entryIndex: this.entries.length }));
-      return false;
+  private openRoot(name: string, qname: string, namespace: string | null): void {
+    const line = this.scanner.tagLine;
+    if (name !== 'Document') {
+      throw new CamtError('unknown_document', `The file is XML with root element <${qname}>, not a CAMT.053 or CAMT.054 <Document>.`, { line, element: qname });
     }
-    if (depth === 3 && this.statement && element.name === 'Id') this.statementId = element.text.trim() || null;
-    if (depth === 2 && element === this.statement) {
-      this.statements.push(readStatement(element, this.shape!.kind, this.where(), this.entries));
-      this.statement = null;
-      return false;
-    }
-    return true;
-  }
-
-  private where(): Where {
-    return { lines: this.lines, statementIndex: this.statements.length, statementId: this.statementId };
-  }
-
-  private openRoot(root: XmlElement): void {
-    const line = this.lines.line(root.start);
-    if (root.name !== 'Document') {
-      throw new CamtError('unknown_document', `The file is XML with root element <${root.qname}>, not a CAMT.053 or CAMT.054 <Document>.`, { line, element: root.qname });
-    }
-    const namespace = root.namespace;
     const match = namespace ? /camt\.(05[34])\.001\.(\d{2})/.exec(namespace) : null;
     if (!namespace || !match) {
       throw new CamtError(
@@ -173,7 +195,7 @@ class ReadState {
         namespace
           ? `The file's namespace "${namespace}" is not a camt.053 or camt.054 namespace.`
           : 'The file has no namespace (xmlns), so its camt message and version cannot be told.',
-        { line, element: root.qname },
+        { line, element: qname },
       );
     }
     const version = match[2]!;
@@ -194,21 +216,20 @@ class ReadState {
     }
   }
 
-  private openMessage(element: XmlElement): void {
+  private openMessage(name: string, qname: string, start: number, namespace: string | null): void {
     const shape = this.shape!;
     if (this.message) {
-      throw new CamtError('unknown_document', `The <Document> holds a second message <${element.qname}>; one is allowed.`, { line: this.lines.line(element.start) });
+      throw new CamtError('unknown_document', `The <Document> holds a second message <${qname}>; one is allowed.`, { line: this.scanner.tagLine });
     }
-    if (element.name !== shape.messageElement || element.namespace !== this.namespace) {
-      throw new CamtError(
-        'unknown_document',
-        `A ${shape.kind} document must hold <${shape.messageElement}>, but holds <${element.qname}>.`,
-        { line: this.lines.line(element.start), element: element.qname },
-      );
+    if (name !== shape.messageElement || namespace !== this.namespace) {
+      throw new CamtError('unknown_document', `A ${shape.kind} document must hold <${shape.messageElement}>, but holds <${qname}>.`, {
+        line: this.scanner.tagLine,
+        element: qname,
+      });
     }
-    this.message = element;
+    this.message = new Capturer(this.scanner, shape.schema, start, 1, this.finish);
+    this.messageStart = start;
   }
-
 }
 
 function syntaxError(error: XmlSyntaxError, lines: LineIndex): CamtError {

@@ -1,10 +1,10 @@
 import { Money } from '../money/money.js';
-import { at, child, childrenNamed, textAt } from './elements.js';
+import { present, records, startOf, text, type Captured } from './capture.js';
 import type { CamtProblem } from './errors.js';
 import { ibanValid } from './references.js';
+import { BALANCE as B, STATEMENT as S } from './schema.js';
 import type { CamtAccount, CamtBalance, CamtBalanceCheck, CamtEntry, CamtMessageKind, CamtStatement } from './types.js';
-import { capitalise as cap, describe, missing, problemAt, readAmount, readCreditDebit, readDateChoice, requiredText, signed, type Where } from './values.js';
-import type { XmlElement } from './xml-reader.js';
+import { capitalise as cap, describe, missing, problemAt, readAmount, readCreditDebit, readDateChoice, signed, type Where } from './values.js';
 
 /**
  * One `Stmt` (camt.053) or `Ntfctn` (camt.054): identity, account, balances,
@@ -12,40 +12,41 @@ import type { XmlElement } from './xml-reader.js';
  * reported as a problem when it fails, never hidden.
  */
 
-export function readStatement(stmt: XmlElement, kind: CamtMessageKind, where: Where, entries: CamtEntry[]): CamtStatement {
+export function readStatement(stmt: Captured, kind: CamtMessageKind, where: Where, entries: CamtEntry[]): CamtStatement {
   const problems: CamtProblem[] = [];
-  const id = requiredText(where, stmt, ['Id'], kind === 'camt.053' ? 'statement id' : 'notification id');
-  const balances = childrenNamed(stmt, 'Bal').map((bal) => readBalance(bal, where));
+  const id = text(stmt, S.value.Id);
+  if (id === null) throw missing(where, stmt.start, 'Id', kind === 'camt.053' ? 'statement id' : 'notification id');
+  const balances = records(stmt, S.many['Bal*']).map((bal) => readBalance(bal, where));
   const openingBalance = balances.find((b) => b.type === 'OPBD') ?? balances.find((b) => b.type === 'PRCD') ?? null;
   const closingBalance = balances.find((b) => b.type === 'CLBD') ?? null;
   const statement: CamtStatement = {
     index: where.statementIndex,
-    line: where.lines.line(stmt.start),
+    line: stmt.line,
     id,
-    electronicSequenceNumber: textAt(stmt, 'ElctrncSeqNb'),
-    legalSequenceNumber: textAt(stmt, 'LglSeqNb'),
-    copyDuplicate: textAt(stmt, 'CpyDplctInd'),
-    createdAt: textAt(stmt, 'CreDtTm'),
-    fromDateTime: textAt(stmt, 'FrToDt', 'FrDtTm'),
-    toDateTime: textAt(stmt, 'FrToDt', 'ToDtTm'),
+    electronicSequenceNumber: text(stmt, S.value.ElctrncSeqNb),
+    legalSequenceNumber: text(stmt, S.value.LglSeqNb),
+    copyDuplicate: text(stmt, S.value.CpyDplctInd),
+    createdAt: text(stmt, S.value.CreDtTm),
+    fromDateTime: text(stmt, S.value['FrToDt/FrDtTm']),
+    toDateTime: text(stmt, S.value['FrToDt/ToDtTm']),
     account: readAccount(stmt, where, problems),
     balances,
     openingBalance,
     closingBalance,
-    balanceCheck: checkBalances(kind, openingBalance, closingBalance, entries, stmt, where, problems),
+    balanceCheck: checkBalances(kind, openingBalance, closingBalance, entries, stmt.start, where, problems),
     entries,
-    additionalInfo: textAt(stmt, 'AddtlStmtInf') ?? textAt(stmt, 'AddtlNtfctnInf'),
+    additionalInfo: text(stmt, S.value.AddtlStmtInf) ?? text(stmt, S.value.AddtlNtfctnInf),
     problems,
   };
   return statement;
 }
 
-function readAccount(stmt: XmlElement, where: Where, problems: CamtProblem[]): CamtAccount {
-  const acct = child(stmt, 'Acct');
-  if (!acct) throw missing(where, stmt, 'Acct', 'account');
-  let iban = textAt(acct, 'Id', 'IBAN');
+function readAccount(stmt: Captured, where: Where, problems: CamtProblem[]): CamtAccount {
+  if (!present(stmt, S.value.Acct)) throw missing(where, stmt.start, 'Acct', 'account');
+  const acct = startOf(stmt, S.value.Acct);
+  let iban = text(stmt, S.value['Acct/Id/IBAN']);
   if (iban === null) {
-    const other = textAt(acct, 'Id', 'Othr', 'Id');
+    const other = text(stmt, S.value['Acct/Id/Othr/Id']);
     if (other === null || !ibanValid(other)) {
       const what = other === null ? 'IBAN for its account' : `IBAN for its account, only the account number "${other}"; only IBAN accounts are read`;
       throw missing(where, acct, 'Acct/Id/IBAN', what);
@@ -58,21 +59,20 @@ function readAccount(stmt: XmlElement, where: Where, problems: CamtProblem[]): C
   }
   return {
     iban,
-    currency: textAt(acct, 'Ccy'),
-    name: textAt(acct, 'Nm'),
-    ownerName: textAt(acct, 'Ownr', 'Nm') ?? textAt(acct, 'Ownr', 'Pty', 'Nm'),
-    servicerBic: textAt(acct, 'Svcr', 'FinInstnId', 'BICFI') ?? textAt(acct, 'Svcr', 'FinInstnId', 'BIC'),
+    currency: text(stmt, S.value['Acct/Ccy']),
+    name: text(stmt, S.value['Acct/Nm']),
+    ownerName: text(stmt, S.value['Acct/Ownr/Nm']) ?? text(stmt, S.value['Acct/Ownr/Pty/Nm']),
+    servicerBic: text(stmt, S.value['Acct/Svcr/FinInstnId/BICFI']) ?? text(stmt, S.value['Acct/Svcr/FinInstnId/BIC']),
   };
 }
 
 /** A balance in another currency or with sub-cent decimals gets a null amount; the balance check then says why it was not made. */
-function readBalance(bal: XmlElement, where: Where): CamtBalance {
-  const type = textAt(bal, 'Tp', 'CdOrPrtry', 'Cd') ?? textAt(bal, 'Tp', 'CdOrPrtry', 'Prtry');
-  if (type === null) throw missing(where, bal, 'Bal/Tp/CdOrPrtry/Cd', 'balance type');
-  const amountElement = at(bal, 'Amt');
-  if (!amountElement) throw missing(where, bal, 'Bal/Amt', `amount of its ${type} balance`);
-  const amount = readAmount(where, amountElement, `${type} balance`);
-  const creditDebit = readCreditDebit(where, bal, true);
+function readBalance(bal: Captured, where: Where): CamtBalance {
+  const type = text(bal, B.value['Tp/CdOrPrtry/Cd']) ?? text(bal, B.value['Tp/CdOrPrtry/Prtry']);
+  if (type === null) throw missing(where, bal.start, 'Bal/Tp/CdOrPrtry/Cd', 'balance type');
+  if (!present(bal, B.value.Amt)) throw missing(where, bal.start, 'Bal/Amt', `amount of its ${type} balance`);
+  const amount = readAmount(where, bal, B.value.Amt, B.value['Amt/@Ccy'], 'Amt', `${type} balance`);
+  const creditDebit = readCreditDebit(where, bal, B.value.CdtDbtInd, true);
   return {
     type,
     amount: amount.amount,
@@ -80,7 +80,7 @@ function readBalance(bal: XmlElement, where: Where): CamtBalance {
     currency: amount.currency,
     creditDebit,
     signedAmount: signed(amount.amount, creditDebit),
-    date: readDateChoice(where, child(bal, 'Dt'), `${type} balance date`)?.date ?? null,
+    date: readDateChoice(where, bal, B.value.Dt, B.value['Dt/Dt'], B.value['Dt/DtTm'], 'Dt', `${type} balance date`)?.date ?? null,
   };
 }
 
@@ -89,7 +89,7 @@ function checkBalances(
   opening: CamtBalance | null,
   closing: CamtBalance | null,
   entries: CamtEntry[],
-  stmt: XmlElement,
+  start: number,
   where: Where,
   problems: CamtProblem[],
 ): CamtBalanceCheck {
@@ -99,39 +99,42 @@ function checkBalances(
     difference: null,
     reason,
   });
-  const place = describe(where, stmt);
+  // Only described when there is something to say: the line of an offset needs the file's line table.
+  const place = (): string => describe(where, start);
   if (!opening || !closing) {
     if (kind === 'camt.054' && !opening && !closing) return notChecked('a notification carries no balances', 'not_applicable');
     const lacking = !opening ? 'opening booked balance (OPBD or PRCD)' : 'closing booked balance (CLBD)';
-    problems.push(problemAt('balance_missing', 'warning', `${cap(place)} has no ${lacking}; its balance cannot be checked.`, where, stmt));
+    problems.push(problemAt('balance_missing', 'warning', `${cap(place())} has no ${lacking}; its balance cannot be checked.`, where, start));
     return notChecked(`no ${lacking}`);
   }
   const unusable = [opening, closing].find((b) => !b.signedAmount);
   if (unusable) {
     const reason = `the ${unusable.type} balance ${unusable.amountText} ${unusable.currency} is not a euro amount in cents`;
-    problems.push(problemAt('balance_not_checked', 'warning', `${cap(place)}: balance not checked, ${reason}.`, where, stmt));
+    problems.push(problemAt('balance_not_checked', 'warning', `${cap(place())}: balance not checked, ${reason}.`, where, start));
     return notChecked(reason);
   }
-  const booked: Money[] = [];
+  let booked = 0n;
+  let count = 0;
   for (const entry of entries) {
     if (!entry.booked) continue;
     if (!entry.signedAmount) {
       const reason = `booked entry ${entry.entryIndex + 1} (line ${entry.line}) has no usable euro amount`;
-      problems.push(problemAt('balance_not_checked', 'warning', `${cap(place)}: balance not checked, ${reason}.`, where, stmt));
+      problems.push(problemAt('balance_not_checked', 'warning', `${cap(place())}: balance not checked, ${reason}.`, where, start));
       return notChecked(reason);
     }
-    booked.push(entry.signedAmount);
+    booked += entry.signedAmount.cents;
+    count++;
   }
-  const expectedClosing = opening.signedAmount!.plus(Money.sum(booked));
+  const expectedClosing = opening.signedAmount!.plus(Money.fromCents(booked));
   const difference = closing.signedAmount!.minus(expectedClosing);
   if (difference.isZero()) return { status: 'ok', expectedClosing, difference, reason: null };
   problems.push(
     problemAt(
       'balance_mismatch',
       'error',
-      `${cap(place)}: opening balance ${opening.signedAmount} plus ${booked.length} booked entries gives ${expectedClosing}, but the bank reports a closing balance of ${closing.signedAmount}; difference ${difference}.`,
+      `${cap(place())}: opening balance ${opening.signedAmount} plus ${count} booked entries gives ${expectedClosing}, but the bank reports a closing balance of ${closing.signedAmount}; difference ${difference}.`,
       where,
-      stmt,
+      start,
     ),
   );
   return { status: 'mismatch', expectedClosing, difference, reason: null };
