@@ -2,9 +2,12 @@ import { createHash } from 'node:crypto';
 import { Money } from '../money/money.js';
 import { isIsoDate } from '../schedule/index.js';
 import { normaliseIban } from '../references/index.js';
+import { PAIN_001_LAYOUT, validateXmlInPieces, type SchemaName } from '../xml/xsd.js';
 import { assessEpcText, isEpcIdentifier, toEpcText } from './charset.js';
+import { NAME_MAX, RuleRun, type AddressFacts, type Pain001Error, type Pain001Validation, type PaymentInfoFacts, type TransactionFacts, type ValidateOptions } from './rules.js';
 import {
   MAX_PAYMENTS_PER_FILE,
+  type BuildFilesOptions,
   type BuildOptions,
   type CreditTransfer,
   type CreditTransferBatch,
@@ -12,19 +15,26 @@ import {
   type Pain001File,
   type Pain001Version,
   type PaymentInfoSummary,
+  type PostalAddress,
 } from './types.js';
+import { validatePain001 } from './validate.js';
 
 /**
- * pain.001 credit-transfer files, .03 or .09, written as plain strings from
+ * pain.001 credit-transfer files, .03 or .09, written straight into bytes from
  * the batch: deterministic (the creation time and every id are inputs),
  * UTF-8 without BOM, one default namespace, no prefixes, amounts from integer
- * cents. The builder refuses only what it cannot write; every business rule
- * (IBAN checksums, amount range, execution date, references) is checked by
- * `validatePain001` on the bytes, which is what gates a release.
+ * cents. The builder refuses only what it cannot write. The business rules
+ * (`rules.ts`) judge the file: `buildAndValidatePain001Files` applies them to
+ * the very strings it writes and runs the XSD on the bytes, which is what gates
+ * a release; `validatePain001` applies the same rules to any file's bytes.
  */
 
-export const NAME_MAX = 70;
+export { NAME_MAX };
 export const REMITTANCE_MAX = 140;
+const STREET_MAX = 70;
+const BUILDING_NUMBER_MAX = 16;
+const POST_CODE_MAX = 16;
+const TOWN_MAX = 35;
 
 export interface BuildProblem {
   /** The payment concerned, when there is one. */
@@ -42,34 +52,51 @@ export class Pain001BuildError extends Error {
 }
 
 const CREATION_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})?$/;
+const READABLE = /[A-Za-z0-9]/;
 
 interface Block {
   executionDate: string;
   debtor: DebtorAccount & { iban: string };
+  instant: boolean;
   payments: CreditTransfer[];
 }
 
-/** Groups into PmtInf blocks: one per (execution date, debtor IBAN), sorted by both; payments keep their order. */
-function groupBlocks(payments: readonly CreditTransfer[], problems: BuildProblem[]): Block[] {
+const sameAddress = (a: PostalAddress | undefined, b: PostalAddress | undefined): boolean =>
+  a === b ||
+  (a !== undefined &&
+    b !== undefined &&
+    a.streetName === b.streetName &&
+    a.buildingNumber === b.buildingNumber &&
+    a.postCode === b.postCode &&
+    a.townName === b.townName &&
+    a.country === b.country);
+
+/**
+ * Groups into PmtInf blocks: one per (execution date, debtor IBAN, instant or
+ * not), sorted by date, IBAN, regular before instant; payments keep their order.
+ */
+function groupBlocks(batch: CreditTransferBatch, payments: readonly CreditTransfer[], problems: BuildProblem[]): Block[] {
   const blocks = new Map<string, Block>();
   for (const payment of payments) {
     const iban = normaliseIban(payment.debtor.iban);
-    const key = `${payment.executionDate}|${iban}`;
+    const instant = batch.instant === true || payment.instant === true;
+    const key = `${payment.executionDate}|${iban}|${instant ? 'INST' : ''}`;
     let block = blocks.get(key);
     if (!block) {
-      block = { executionDate: payment.executionDate, debtor: { ...payment.debtor, iban }, payments: [] };
+      block = { executionDate: payment.executionDate, debtor: { ...payment.debtor, iban }, instant, payments: [] };
       blocks.set(key, block);
-    } else if (block.debtor.name !== payment.debtor.name || block.debtor.bic !== payment.debtor.bic) {
+    } else if (block.debtor.name !== payment.debtor.name || block.debtor.bic !== payment.debtor.bic || !sameAddress(block.debtor.address, payment.debtor.address)) {
       problems.push({
         endToEndId: payment.endToEndId,
         rule: 'debtor_consistent',
-        message: `payment ${payment.endToEndId}: debtor account ${iban} appears with another name or BIC in the same batch`,
+        message: `payment ${payment.endToEndId}: debtor account ${iban} appears with another name, BIC or address in the same batch`,
       });
     }
     block.payments.push(payment);
   }
-  return [...blocks.values()].sort((a, b) =>
-    a.executionDate < b.executionDate ? -1 : a.executionDate > b.executionDate ? 1 : a.debtor.iban < b.debtor.iban ? -1 : a.debtor.iban > b.debtor.iban ? 1 : 0,
+  const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  return [...blocks.values()].sort(
+    (a, b) => compare(a.executionDate, b.executionDate) || compare(a.debtor.iban, b.debtor.iban) || Number(a.instant) - Number(b.instant),
   );
 }
 
@@ -81,7 +108,7 @@ function esc(text: string): string {
 
 function checkName(text: string, what: string, problems: BuildProblem[], endToEndId?: string): string {
   const assessed = assessEpcText(text, NAME_MAX);
-  if (!/[A-Za-z0-9]/.test(assessed.text)) {
+  if (!READABLE.test(assessed.text)) {
     problems.push({
       ...(endToEndId === undefined ? {} : { endToEndId }),
       rule: 'name_readable',
@@ -108,63 +135,117 @@ function agent(version: Pain001Version, bic: string | undefined, indent: string,
   return `${indent}<${tag}>\n${indent}  <FinInstnId>\n${id}\n${indent}  </FinInstnId>\n${indent}</${tag}>`;
 }
 
-/** Same shape valid in .03 and .09: Tp (CdOrPrtry/Cd SCOR, then Issr) before Ref. */
-function structuredRemittance(issuer: string, reference: string): string {
-  return `
-        <RmtInf>
-          <Strd>
-            <CdtrRefInf>
-              <Tp>
-                <CdOrPrtry>
-                  <Cd>SCOR</Cd>
-                </CdOrPrtry>
-                <Issr>${esc(issuer)}</Issr>
-              </Tp>
-              <Ref>${esc(reference.replace(/\s+/g, '').toUpperCase())}</Ref>
-            </CdtrRefInf>
-          </Strd>
-        </RmtInf>`;
+/** An address as written: each part in the EPC set and cut to its XSD length; empty parts left out. */
+interface WrittenAddress {
+  streetName?: string;
+  buildingNumber?: string;
+  postCode?: string;
+  townName?: string;
+  country?: string;
 }
 
-/** One CdtTrfTxInf as one string: 100,000 of them must not become millions of small strings. */
-function transaction(version: Pain001Version, payment: CreditTransfer, creditorName: string, remittanceText: string | undefined): string {
-  const remittance = payment.remittance;
-  let rmtInf = '';
-  // An empty text (refused at entry already) means no remittance at all: Ustrd must not be empty.
-  if (remittance?.kind === 'unstructured' && remittanceText) rmtInf = `\n        <RmtInf>\n          <Ustrd>${esc(remittanceText)}</Ustrd>\n        </RmtInf>`;
-  else if (remittance?.kind === 'structured') rmtInf = structuredRemittance(remittance.issuer, remittance.reference);
-  const creditorAgent = payment.creditor.bic ? `\n${agent(version, payment.creditor.bic, '        ', 'CdtrAgt')}` : '';
-  return `      <CdtTrfTxInf>
-        <PmtId>
-          <InstrId>${esc(payment.instructionId ?? payment.endToEndId)}</InstrId>
-          <EndToEndId>${esc(payment.endToEndId)}</EndToEndId>
-        </PmtId>
-        <Amt>
-          <InstdAmt Ccy="EUR">${payment.amount.toString()}</InstdAmt>
-        </Amt>${creditorAgent}
-        <Cdtr>
-          <Nm>${esc(creditorName)}</Nm>
-        </Cdtr>
-        <CdtrAcct>
-          <Id>
-            <IBAN>${esc(normaliseIban(payment.creditor.iban))}</IBAN>
-          </Id>
-        </CdtrAcct>${rmtInf}
-      </CdtTrfTxInf>`;
+function convertAddress(address: PostalAddress): WrittenAddress {
+  const part = (text: string | undefined, max: number): string | undefined => {
+    const converted = text === undefined ? '' : toEpcText(text, max);
+    return converted === '' ? undefined : converted;
+  };
+  const country = address.country.trim().toUpperCase();
+  return {
+    ...optional('streetName', part(address.streetName, STREET_MAX)),
+    ...optional('buildingNumber', part(address.buildingNumber, BUILDING_NUMBER_MAX)),
+    ...optional('postCode', part(address.postCode, POST_CODE_MAX)),
+    ...optional('townName', part(address.townName, TOWN_MAX)),
+    ...optional('country', country === '' ? undefined : country),
+  };
 }
 
-interface Converted {
-  name: string;
-  remittance: string | undefined;
+function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
+}
+
+/** PostalAddress24 in the XSD's order: StrtNm, BldgNb, PstCd, TwnNm, Ctry. */
+function addressXml(address: WrittenAddress, indent: string): string {
+  const lines = [`\n${indent}<PstlAdr>`];
+  if (address.streetName !== undefined) lines.push(`\n${indent}  <StrtNm>${esc(address.streetName)}</StrtNm>`);
+  if (address.buildingNumber !== undefined) lines.push(`\n${indent}  <BldgNb>${esc(address.buildingNumber)}</BldgNb>`);
+  if (address.postCode !== undefined) lines.push(`\n${indent}  <PstCd>${esc(address.postCode)}</PstCd>`);
+  if (address.townName !== undefined) lines.push(`\n${indent}  <TwnNm>${esc(address.townName)}</TwnNm>`);
+  if (address.country !== undefined) lines.push(`\n${indent}  <Ctry>${esc(address.country)}</Ctry>`);
+  lines.push(`\n${indent}</PstlAdr>`);
+  return lines.join('');
+}
+
+function addressFacts(owner: string, address: WrittenAddress): AddressFacts {
+  return {
+    owner,
+    addressLines: 0,
+    ...(address.townName === undefined ? {} : { townName: address.townName }),
+    ...(address.country === undefined ? {} : { country: address.country }),
+  };
+}
+
+/** The free texts of an address, for the character-set rule. */
+function addressTexts(address: WrittenAddress): [string, string][] {
+  const texts: [string, string][] = [];
+  if (address.streetName !== undefined) texts.push(['StrtNm', address.streetName]);
+  if (address.buildingNumber !== undefined) texts.push(['BldgNb', address.buildingNumber]);
+  if (address.postCode !== undefined) texts.push(['PstCd', address.postCode]);
+  if (address.townName !== undefined) texts.push(['TwnNm', address.townName]);
+  if (address.country !== undefined) texts.push(['Ctry', address.country]);
+  return texts;
+}
+
+/**
+ * The file grows in one buffer; pages past the end are reserved but never
+ * touched, so they cost address space, not memory.
+ */
+class ByteWriter {
+  private buffer: Buffer;
+  length = 0;
+  constructor(capacity: number) {
+    this.buffer = Buffer.allocUnsafe(capacity);
+  }
+  write(text: string): void {
+    // At most three UTF-8 bytes per UTF-16 unit.
+    if (this.length + text.length * 3 > this.buffer.length) {
+      const next = Buffer.allocUnsafe(Math.max(this.length + text.length * 3, Math.ceil(this.buffer.length * 1.5)));
+      this.buffer.copy(next, 0, 0, this.length);
+      this.buffer = next;
+    }
+    this.length += this.buffer.write(text, this.length, 'utf8');
+  }
+  bytes(): Buffer {
+    return this.buffer.subarray(0, this.length);
+  }
+}
+
+/**
+ * Room for one payment as written: the markup, the longest name, the ids, and
+ * what it has of remittance, BIC and address. Only an estimate (the writer
+ * grows when it is short), kept close so the reserved buffer stays small.
+ */
+function roomFor(payment: CreditTransfer): number {
+  return (
+    640 +
+    2 * payment.endToEndId.length +
+    NAME_MAX +
+    (payment.remittance?.kind === 'unstructured' ? REMITTANCE_MAX : 0) +
+    (payment.creditor.bic ? 120 : 0) +
+    (payment.creditor.address ? 360 : 0)
+  );
 }
 
 interface Written {
-  xml: string;
+  bytes: Buffer;
   paymentInfos: PaymentInfoSummary[];
   controlSum: Money;
 }
 
-function write(batch: CreditTransferBatch, version: Pain001Version): Written {
+/**
+ * Writes one message. With `run`, every value is handed to the business rules
+ * as it is written: the facts the rules see are the strings in the file.
+ */
+function write(batch: CreditTransferBatch, version: Pain001Version, run?: RuleRun): Written {
   const problems: BuildProblem[] = [];
   checkId(batch.messageId, 'MsgId', problems);
   if (!CREATION_TIME.test(batch.creationDateTime) || !isIsoDate(batch.creationDateTime.slice(0, 10))) {
@@ -180,101 +261,260 @@ function write(batch: CreditTransferBatch, version: Pain001Version): Written {
   }
 
   // Names repeat (one landlord, many tenants): convert each distinct text once.
-  const nameCache = new Map<string, string>();
-  const converts = new Map<CreditTransfer, Converted>();
+  const names = new Map<string, string>();
   const validDates = new Set<string>();
   for (const payment of batch.payments) {
     checkId(payment.endToEndId, 'EndToEndId', problems, payment.endToEndId);
     if (payment.instructionId !== undefined) checkId(payment.instructionId, 'InstrId', problems, payment.endToEndId);
-    if (!validDates.has(payment.executionDate) && isIsoDate(payment.executionDate)) validDates.add(payment.executionDate);
     if (!validDates.has(payment.executionDate)) {
-      problems.push({ endToEndId: payment.endToEndId, rule: 'execution_date', message: `payment ${payment.endToEndId}: execution date "${payment.executionDate}" is not YYYY-MM-DD` });
+      if (isIsoDate(payment.executionDate)) validDates.add(payment.executionDate);
+      else problems.push({ endToEndId: payment.endToEndId, rule: 'execution_date', message: `payment ${payment.endToEndId}: execution date "${payment.executionDate}" is not YYYY-MM-DD` });
     }
-    let name = nameCache.get(payment.creditor.name);
-    if (name === undefined) {
-      name = checkName(payment.creditor.name, 'creditor name', problems, payment.endToEndId);
-      if (/[A-Za-z0-9]/.test(name)) nameCache.set(payment.creditor.name, name);
+    if (!names.has(payment.creditor.name)) {
+      const name = checkName(payment.creditor.name, 'creditor name', problems, payment.endToEndId);
+      if (READABLE.test(name)) names.set(payment.creditor.name, name);
     }
-    const remittance = payment.remittance?.kind === 'unstructured' ? toEpcText(payment.remittance.text, REMITTANCE_MAX) : undefined;
-    converts.set(payment, { name, remittance });
   }
-  const blocks = groupBlocks(batch.payments, problems);
+  const blocks = groupBlocks(batch, batch.payments, problems);
   const debtorNames = blocks.map((b) => checkName(b.debtor.name, `debtor name of ${b.debtor.iban}`, problems));
   blocks.forEach((_, n) => checkId(`${batch.messageId}-${n + 1}`, 'PmtInfId (MsgId + "-" + sequence)', problems));
   if (problems.length > 0) throw new Pain001BuildError(problems);
 
+  let room = 4096 + blocks.length * 2048;
+  for (const payment of batch.payments) room += roomFor(payment);
+  const out = new ByteWriter(room);
   const controlSum = Money.sum(batch.payments.map((p) => p.amount));
-  const lines: string[] = [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.${version}">`,
-    '  <CstmrCdtTrfInitn>',
-    '    <GrpHdr>',
-    `      <MsgId>${esc(batch.messageId)}</MsgId>`,
-    `      <CreDtTm>${batch.creationDateTime}</CreDtTm>`,
-    `      <NbOfTxs>${batch.payments.length}</NbOfTxs>`,
-    `      <CtrlSum>${controlSum.toString()}</CtrlSum>`,
-    '      <InitgPty>',
-    `        <Nm>${esc(initiator)}</Nm>`,
-    '      </InitgPty>',
-    '    </GrpHdr>',
-  ];
+  const header = { messageId: batch.messageId, numberOfTransactions: String(batch.payments.length), controlSum: controlSum.toString(), initiatingPartyName: initiator };
+  run?.groupHeader(header);
+  run?.text('Nm', initiator);
+  out.write(
+    [
+      '<?xml version="1.0" encoding="UTF-8"?>',
+      `<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.${version}">`,
+      '  <CstmrCdtTrfInitn>',
+      '    <GrpHdr>',
+      `      <MsgId>${esc(header.messageId)}</MsgId>`,
+      `      <CreDtTm>${batch.creationDateTime}</CreDtTm>`,
+      `      <NbOfTxs>${header.numberOfTransactions}</NbOfTxs>`,
+      `      <CtrlSum>${header.controlSum}</CtrlSum>`,
+      '      <InitgPty>',
+      `        <Nm>${esc(initiator)}</Nm>`,
+      '      </InitgPty>',
+      '    </GrpHdr>',
+      '',
+    ].join('\n'),
+  );
+
+  const addresses = new Map<PostalAddress, WrittenAddress>();
+  const writtenAddress = (address: PostalAddress | undefined): WrittenAddress | undefined => {
+    if (address === undefined || version === '03') return undefined;
+    let written = addresses.get(address);
+    if (!written) {
+      written = convertAddress(address);
+      addresses.set(address, written);
+    }
+    return written;
+  };
+
   const paymentInfos: PaymentInfoSummary[] = [];
   blocks.forEach((block, n) => {
-    const paymentInfoId = `${batch.messageId}-${n + 1}`;
     const blockSum = Money.sum(block.payments.map((p) => p.amount));
+    const debtorAddress = writtenAddress(block.debtor.address);
+    const info: PaymentInfoFacts = {
+      paymentInfoId: `${batch.messageId}-${n + 1}`,
+      paymentMethod: 'TRF',
+      numberOfTransactions: String(block.payments.length),
+      controlSum: blockSum.toString(),
+      serviceLevel: 'SEPA',
+      ...(block.instant ? { localInstrument: 'INST' } : {}),
+      executionDate: block.executionDate,
+      debtorName: debtorNames[n] as string,
+      debtorIban: block.debtor.iban,
+      ...(debtorAddress ? { debtorAddress: addressFacts('Dbtr', debtorAddress) } : {}),
+      chargeBearer: 'SLEV',
+    };
+    const endToEndIds = block.payments.map((p) => p.endToEndId);
     paymentInfos.push({
-      paymentInfoId,
+      paymentInfoId: info.paymentInfoId as string,
       executionDate: block.executionDate,
       debtorIban: block.debtor.iban,
+      instant: block.instant,
       numberOfTransactions: block.payments.length,
       controlSum: blockSum,
-      endToEndIds: block.payments.map((p) => p.endToEndId),
+      endToEndIds,
     });
-    lines.push(
+    if (run) {
+      run.paymentInfo(info, endToEndIds);
+      run.text('Nm', info.debtorName as string, undefined, info);
+      if (debtorAddress) for (const [element, text] of addressTexts(debtorAddress)) run.text(element, text, undefined, info);
+    }
+    const lines = [
       '    <PmtInf>',
-      `      <PmtInfId>${esc(paymentInfoId)}</PmtInfId>`,
+      `      <PmtInfId>${esc(info.paymentInfoId as string)}</PmtInfId>`,
       '      <PmtMtd>TRF</PmtMtd>',
       `      <BtchBookg>${batch.batchBooking === false ? 'false' : 'true'}</BtchBookg>`,
-      `      <NbOfTxs>${block.payments.length}</NbOfTxs>`,
-      `      <CtrlSum>${blockSum.toString()}</CtrlSum>`,
+      `      <NbOfTxs>${info.numberOfTransactions}</NbOfTxs>`,
+      `      <CtrlSum>${info.controlSum}</CtrlSum>`,
       '      <PmtTpInf>',
       '        <SvcLvl>',
       '          <Cd>SEPA</Cd>',
       '        </SvcLvl>',
-    );
-    if (batch.instant) lines.push('        <LclInstrm>', '          <Cd>INST</Cd>', '        </LclInstrm>');
+    ];
+    if (block.instant) lines.push('        <LclInstrm>', '          <Cd>INST</Cd>', '        </LclInstrm>');
     lines.push('      </PmtTpInf>');
     if (version === '03') lines.push(`      <ReqdExctnDt>${block.executionDate}</ReqdExctnDt>`);
     else lines.push('      <ReqdExctnDt>', `        <Dt>${block.executionDate}</Dt>`, '      </ReqdExctnDt>');
     lines.push(
       '      <Dbtr>',
-      `        <Nm>${esc(debtorNames[n] as string)}</Nm>`,
+      `        <Nm>${esc(info.debtorName as string)}</Nm>${debtorAddress ? addressXml(debtorAddress, '        ') : ''}`,
       '      </Dbtr>',
       '      <DbtrAcct>',
       '        <Id>',
       `          <IBAN>${esc(block.debtor.iban)}</IBAN>`,
       '        </Id>',
       '      </DbtrAcct>',
+      agent(version, block.debtor.bic, '      ', 'DbtrAgt'),
+      '      <ChrgBr>SLEV</ChrgBr>',
+      '',
     );
-    lines.push(agent(version, block.debtor.bic, '      ', 'DbtrAgt'), '      <ChrgBr>SLEV</ChrgBr>');
+    out.write(lines.join('\n'));
+
+    let count = 0;
+    let sum = 0n;
+    let readable = true;
     for (const payment of block.payments) {
-      const converted = converts.get(payment) as Converted;
-      lines.push(transaction(version, payment, converted.name, converted.remittance));
+      const address = writtenAddress(payment.creditor.address);
+      const tx = transactionFacts(payment, names.get(payment.creditor.name) as string, address);
+      out.write(transactionXml(version, tx, payment.creditor.bic, address));
+      if (run) {
+        const cents = run.transaction(tx, info);
+        count += 1;
+        if (cents === undefined) readable = false;
+        else sum += cents;
+        run.text('Nm', tx.creditorName as string, tx, info);
+        for (const text of tx.unstructured) run.text('Ustrd', text, tx, info);
+        if (address) for (const [element, text] of addressTexts(address)) run.text(element, text, tx, info);
+      }
     }
-    lines.push('    </PmtInf>');
+    run?.paymentInfoTotals(info, endToEndIds, count, sum, readable);
+    out.write('    </PmtInf>\n');
   });
-  lines.push('  </CstmrCdtTrfInitn>', '</Document>', '');
-  return { xml: lines.join('\n'), paymentInfos, controlSum };
+  out.write('  </CstmrCdtTrfInitn>\n</Document>\n');
+  run?.groupTotals(header);
+  return { bytes: out.bytes(), paymentInfos, controlSum };
+}
+
+const NONE: readonly never[] = Object.freeze([]);
+
+/** One payment's values exactly as they are written (one fixed shape: this runs 100,000 times per file). */
+function transactionFacts(payment: CreditTransfer, creditorName: string, address: WrittenAddress | undefined): TransactionFacts {
+  const remittance = payment.remittance;
+  // An empty text (refused at entry already) means no remittance at all: Ustrd must not be empty.
+  const unstructured = remittance?.kind === 'unstructured' ? toEpcText(remittance.text, REMITTANCE_MAX) : '';
+  // No IBAN means no CdtrAcct at all: the rules refuse it as a missing creditor account.
+  const iban = normaliseIban(payment.creditor.iban ?? '');
+  const structured = remittance?.kind === 'structured';
+  return {
+    instructionId: payment.instructionId ?? payment.endToEndId,
+    endToEndId: payment.endToEndId,
+    amount: payment.amount.toString(),
+    currency: 'EUR',
+    creditorName,
+    creditorIban: iban === '' ? undefined : iban,
+    creditorAddress: address ? addressFacts('Cdtr', address) : undefined,
+    unstructured: unstructured === '' ? NONE : [unstructured],
+    references: structured ? [{ code: 'SCOR', issuer: remittance.issuer, reference: remittance.reference.replace(/\s+/g, '').toUpperCase() }] : NONE,
+    structuredCount: structured ? 1 : 0,
+  };
+}
+
+/** One CdtTrfTxInf as one string, written from its facts. */
+function transactionXml(version: Pain001Version, tx: TransactionFacts, bic: string | undefined, address: WrittenAddress | undefined): string {
+  let rmtInf = '';
+  const text = tx.unstructured[0];
+  const reference = tx.references[0];
+  if (text !== undefined) rmtInf = `\n        <RmtInf>\n          <Ustrd>${esc(text)}</Ustrd>\n        </RmtInf>`;
+  else if (reference !== undefined) {
+    // Same shape valid in .03 and .09: Tp (CdOrPrtry/Cd SCOR, then Issr) before Ref.
+    rmtInf = `
+        <RmtInf>
+          <Strd>
+            <CdtrRefInf>
+              <Tp>
+                <CdOrPrtry>
+                  <Cd>SCOR</Cd>
+                </CdOrPrtry>
+                <Issr>${esc(reference.issuer ?? '')}</Issr>
+              </Tp>
+              <Ref>${esc(reference.reference ?? '')}</Ref>
+            </CdtrRefInf>
+          </Strd>
+        </RmtInf>`;
+  }
+  const creditorAgent = bic ? `\n${agent(version, bic, '        ', 'CdtrAgt')}` : '';
+  const account =
+    tx.creditorIban === undefined
+      ? ''
+      : `
+        <CdtrAcct>
+          <Id>
+            <IBAN>${esc(tx.creditorIban)}</IBAN>
+          </Id>
+        </CdtrAcct>`;
+  return `      <CdtTrfTxInf>
+        <PmtId>
+          <InstrId>${esc(tx.instructionId as string)}</InstrId>
+          <EndToEndId>${esc(tx.endToEndId as string)}</EndToEndId>
+        </PmtId>
+        <Amt>
+          <InstdAmt Ccy="EUR">${tx.amount as string}</InstdAmt>
+        </Amt>${creditorAgent}
+        <Cdtr>
+          <Nm>${esc(tx.creditorName as string)}</Nm>${address ? addressXml(address, '          ') : ''}
+        </Cdtr>${account}${rmtInf}
+      </CdtTrfTxInf>
+`;
 }
 
 /** One pain.001 message as an XML string; refuses more than 100,000 payments (see `buildPain001Files`). */
 export function buildPain001(batch: CreditTransferBatch, options: BuildOptions): string {
-  return write(batch, options.version).xml;
+  return write(batch, options.version).bytes.toString('utf8');
 }
 
 /** SHA-256 of the file's UTF-8 bytes as lower-case hex, as shown at approval. */
-export function sha256Hex(xml: string): string {
-  return createHash('sha256').update(xml, 'utf8').digest('hex');
+export function sha256Hex(xml: string | Uint8Array): string {
+  return typeof xml === 'string' ? createHash('sha256').update(xml, 'utf8').digest('hex') : createHash('sha256').update(xml).digest('hex');
+}
+
+/** Splits a batch into the payments of each file, in PmtInf order. */
+function splitPayments(batch: CreditTransferBatch, maxPaymentsPerFile: number | undefined): CreditTransfer[][] {
+  const limit = maxPaymentsPerFile ?? MAX_PAYMENTS_PER_FILE;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAYMENTS_PER_FILE) {
+    throw new RangeError(`maxPaymentsPerFile must be 1–${MAX_PAYMENTS_PER_FILE}`);
+  }
+  if (batch.payments.length <= limit) return [[...batch.payments]];
+  const problems: BuildProblem[] = [];
+  const ordered = groupBlocks(batch, batch.payments, problems).flatMap((b) => b.payments);
+  if (problems.length > 0) throw new Pain001BuildError(problems);
+  const parts: CreditTransfer[][] = [];
+  for (let start = 0; start < ordered.length; start += limit) parts.push(ordered.slice(start, start + limit));
+  return parts;
+}
+
+function fileOf(messageId: string, written: Written, numberOfTransactions: number): Pain001File {
+  let xml: string | undefined;
+  return {
+    messageId,
+    bytes: written.bytes,
+    get xml(): string {
+      xml ??= written.bytes.toString('utf8');
+      return xml;
+    },
+    sha256: sha256Hex(written.bytes),
+    numberOfTransactions,
+    controlSum: written.controlSum,
+    paymentInfos: written.paymentInfos,
+  };
 }
 
 /**
@@ -282,36 +522,57 @@ export function sha256Hex(xml: string): string {
  * (BNG's 100,000). The split lives here, at file level, so a PmtInf never
  * exceeds the limit either and each file stays self-contained (its own
  * NbOfTxs, CtrlSum and SHA-256). Payments are taken in PmtInf order (execution
- * date, debtor IBAN, input order), so a block is only cut when it alone is too
- * large. One file keeps the batch's MsgId; several get `<MsgId>-1`, `-2`, …
- * (still an input-derived id, never a clock or random one).
+ * date, debtor IBAN, regular before instant, input order), so a block is only
+ * cut when it alone is too large. One file keeps the batch's MsgId; several get
+ * `<MsgId>-1`, `-2`, … (still an input-derived id, never a clock or random one).
+ * Not checked: see `buildAndValidatePain001Files` for the release gate.
  */
-export function buildPain001Files(
-  batch: CreditTransferBatch,
-  options: BuildOptions & { maxPaymentsPerFile?: number },
-): Pain001File[] {
-  const limit = options.maxPaymentsPerFile ?? MAX_PAYMENTS_PER_FILE;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAYMENTS_PER_FILE) {
-    throw new RangeError(`maxPaymentsPerFile must be 1–${MAX_PAYMENTS_PER_FILE}`);
-  }
-  const parts: CreditTransfer[][] = [];
-  if (batch.payments.length <= limit) parts.push([...batch.payments]);
-  else {
-    const problems: BuildProblem[] = [];
-    const ordered = groupBlocks(batch.payments, problems).flatMap((b) => b.payments);
-    if (problems.length > 0) throw new Pain001BuildError(problems);
-    for (let start = 0; start < ordered.length; start += limit) parts.push(ordered.slice(start, start + limit));
-  }
+export function buildPain001Files(batch: CreditTransferBatch, options: BuildFilesOptions): Pain001File[] {
+  const parts = splitPayments(batch, options.maxPaymentsPerFile);
   return parts.map((payments, n) => {
     const messageId = parts.length === 1 ? batch.messageId : `${batch.messageId}-${n + 1}`;
-    const written = write({ ...batch, messageId, payments }, options.version);
-    return {
-      messageId,
-      xml: written.xml,
-      sha256: sha256Hex(written.xml),
-      numberOfTransactions: payments.length,
-      controlSum: written.controlSum,
-      paymentInfos: written.paymentInfos,
-    };
+    return fileOf(messageId, write({ ...batch, messageId, payments }, options.version), payments.length);
   });
+}
+
+export interface ValidatedPain001File extends Pain001File {
+  /** The XSD and every business rule; a file is released only when `validation.valid`. */
+  validation: Pain001Validation;
+}
+
+const SCHEMA: Record<Pain001Version, SchemaName> = { '03': 'pain.001.001.03', '09': 'pain.001.001.09' };
+
+/**
+ * The release gate for our own files: `buildPain001Files`, with every value
+ * checked by the business rules as it is written and each file's bytes checked
+ * against the XSD (in pieces of a few MiB, see `validateXmlInPieces`). One pass
+ * over the payments, no second parse. When anything fails, the file is read back
+ * by `validatePain001`, so the report is the same as for any file: each error
+ * with its rule, its payment's EndToEndId and its line.
+ */
+export function buildAndValidatePain001Files(batch: CreditTransferBatch, options: BuildFilesOptions & ValidateOptions): ValidatedPain001File[] {
+  const parts = splitPayments(batch, options.maxPaymentsPerFile);
+  return parts.map((payments, n) => {
+    const messageId = parts.length === 1 ? batch.messageId : `${batch.messageId}-${n + 1}`;
+    const run = new RuleRun(options);
+    const written = write({ ...batch, messageId, payments }, options.version, run);
+    const file = fileOf(messageId, written, payments.length);
+    const xsd = run.errors.errors.length === 0 ? validateXmlInPieces(written.bytes, SCHEMA[options.version], PAIN_001_LAYOUT, { forceUtf8: true }) : undefined;
+    if (xsd?.valid === true) {
+      return Object.assign(file, {
+        validation: { valid: true, errors: [], sha256: file.sha256, numberOfTransactions: run.count, controlSum: Money.fromCents(run.sum) },
+      });
+    }
+    const report = validatePain001(written.bytes, options.version, options);
+    return Object.assign(file, { validation: { ...report, valid: false, errors: mergeErrors(report.errors, run.errors.errors, options.maxErrors ?? 1000) } });
+  });
+}
+
+/** The read-back report, plus anything the write-time check saw that it did not (there should be nothing). */
+function mergeErrors(read: Pain001Error[], written: Pain001Error[], max: number): Pain001Error[] {
+  const key = (e: Pain001Error): string => `${e.rule}|${e.endToEndId ?? ''}|${e.paymentInfoId ?? ''}|${e.message}`;
+  const seen = new Set(read.map(key));
+  const merged = [...read];
+  for (const error of written) if (merged.length < max && !seen.has(key(error))) merged.push(error);
+  return merged;
 }

@@ -210,6 +210,8 @@ export function convertToEpc(text: string, maxLength: number): EpcConversion {
 
 /** The text in the EPC basic Latin set, at most `maxLength` characters. */
 export function toEpcText(text: string, maxLength: number): string {
+  // Most texts are already plain: nothing to convert, collapse or cut (100,000 remittances per file).
+  if (Number.isInteger(maxLength) && text.length <= maxLength && ALLOWED.test(text) && !text.includes('  ') && text.trim() === text) return text;
   return convertToEpc(text, maxLength).text;
 }
 

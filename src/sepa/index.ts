@@ -1,4 +1,14 @@
-export { buildPain001, buildPain001Files, NAME_MAX, Pain001BuildError, REMITTANCE_MAX, sha256Hex, type BuildProblem } from './build.js';
+export {
+  buildAndValidatePain001Files,
+  buildPain001,
+  buildPain001Files,
+  NAME_MAX,
+  Pain001BuildError,
+  REMITTANCE_MAX,
+  sha256Hex,
+  type BuildProblem,
+  type ValidatedPain001File,
+} from './build.js';
 export {
   assessEpcText,
   convertToEpc,
@@ -13,6 +23,7 @@ export {
 } from './charset.js';
 export {
   MAX_PAYMENTS_PER_FILE,
+  type BuildFilesOptions,
   type BuildOptions,
   type CreditTransfer,
   type CreditTransferBatch,
@@ -21,6 +32,7 @@ export {
   type Pain001File,
   type Pain001Version,
   type PaymentInfoSummary,
+  type PostalAddress,
   type Remittance,
 } from './types.js';
 export { MAX_AMOUNT_CENTS, validatePain001, type Pain001Error, type Pain001Rule, type Pain001Validation, type ValidateOptions } from './validate.js';

@@ -1,4 +1,5 @@
 import { isEpcText } from './charset.js';
+import type { AddressFacts, PaymentInfoFacts, ReferenceFacts, TransactionFacts } from './rules.js';
 
 /**
  * Reads the fields the business rules need out of a pain.001 (.03 or .09) in
@@ -7,41 +8,20 @@ import { isEpcText } from './charset.js';
  * does not need. Namespace prefixes are ignored; entities are decoded.
  */
 
-export interface ScannedReference {
-  code?: string;
-  issuer?: string;
-  reference?: string;
-}
+export type ScannedReference = ReferenceFacts;
 
-export interface ScannedTransaction {
+export interface ScannedTransaction extends TransactionFacts {
   offset: number;
   endOffset: number;
   line: number;
   endLine: number;
-  instructionId?: string;
-  endToEndId?: string;
-  amount?: string;
-  currency?: string;
-  creditorName?: string;
-  creditorIban?: string;
   unstructured: string[];
   references: ScannedReference[];
-  structuredCount: number;
 }
 
-export interface ScannedPaymentInfo {
+export interface ScannedPaymentInfo extends PaymentInfoFacts {
   offset: number;
   line: number;
-  paymentInfoId?: string;
-  paymentMethod?: string;
-  numberOfTransactions?: string;
-  controlSum?: string;
-  serviceLevel?: string;
-  localInstrument?: string;
-  executionDate?: string;
-  debtorName?: string;
-  debtorIban?: string;
-  chargeBearer?: string;
   transactions: ScannedTransaction[];
 }
 
@@ -142,6 +122,7 @@ export function scanPain001(xml: string): ScannedPain001 {
   let pmtInf: ScannedPaymentInfo | undefined;
   let tx: ScannedTransaction | undefined;
   let reference: ScannedReference | undefined;
+  let address: AddressFacts | undefined;
   let amountAttributes = '';
 
   let pos = 0;
@@ -163,6 +144,7 @@ export function scanPain001(xml: string): ScannedPain001 {
         tx = undefined;
       } else if (name === 'PmtInf') pmtInf = undefined;
       else if (name === 'CdtrRefInf') reference = undefined;
+      else if (name === 'PstlAdr') address = undefined;
       names.pop();
       textStarts.pop();
       hasChild.pop();
@@ -208,6 +190,13 @@ export function scanPain001(xml: string): ScannedPain001 {
   return doc;
 
   function open(name: string, offset: number, nameEnd: number, gt: number): void {
+    if (name === 'PstlAdr') {
+      // Only the parties the rules look at: the creditor of a payment and the debtor of a block.
+      const parent = names[names.length - 1];
+      if (tx && parent === 'Cdtr') address = tx.creditorAddress = { owner: 'Cdtr', addressLines: 0 };
+      else if (!tx && pmtInf && parent === 'Dbtr') address = pmtInf.debtorAddress = { owner: 'Dbtr', addressLines: 0 };
+      return;
+    }
     if (name === 'PmtInf') {
       pmtInf = { offset, line: 0, transactions: [] };
       doc.paymentInfos.push(pmtInf);
@@ -226,6 +215,12 @@ export function scanPain001(xml: string): ScannedPain001 {
   function leaf(name: string, value: string, depth: number): void {
     if (!isEpcText(value)) doc.texts.push({ element: name, value, offset: textStarts[depth] ?? 0, ...(tx ? { transaction: tx } : {}), ...(pmtInf ? { paymentInfo: pmtInf } : {}) });
     const parent = names[depth - 1];
+    if (address && parent === 'PstlAdr') {
+      if (name === 'TwnNm') address.townName = value;
+      else if (name === 'Ctry') address.country = value;
+      else if (name === 'AdrLine') address.addressLines += 1;
+      return;
+    }
     if (tx) {
       if (name === 'EndToEndId' && parent === 'PmtId') tx.endToEndId = value;
       else if (name === 'InstrId' && parent === 'PmtId') tx.instructionId = value;
@@ -268,11 +263,12 @@ export function scanPain001(xml: string): ScannedPain001 {
  */
 export function assignLines(xml: string, doc: ScannedPain001): void {
   let line = 1;
-  let position = 0;
+  // The next newline not yet counted: found once, so a file on one long line is not searched again per payment.
+  let next = xml.indexOf('\n');
   const lineAt = (offset: number): number => {
-    for (let nl = xml.indexOf('\n', position); nl !== -1 && nl < offset; nl = xml.indexOf('\n', nl + 1)) {
+    while (next !== -1 && next < offset) {
       line += 1;
-      position = nl + 1;
+      next = xml.indexOf('\n', next + 1);
     }
     return line;
   };

@@ -13,13 +13,41 @@ export interface DebtorAccount {
   iban: string;
   /** Optional: SEPA is IBAN-only; without it DbtrAgt says NOTPROVIDED. */
   bic?: string;
+  /** Written in .09 only (structured); .03 files carry no address. */
+  address?: PostalAddress;
+}
+
+/**
+ * A structured postal address (pain.001.001.09 `PstlAdr`): town and country are
+ * required, as the SEPA rulebooks demand from November 2025 for structured and
+ * hybrid addresses. BNG Bank takes structured addresses only in .09, so a .03
+ * file is written without any address. Texts are converted to the EPC set and
+ * cut to the XSD lengths (street 70, building number 16, post code 16, town 35).
+ */
+export interface PostalAddress {
+  streetName?: string;
+  buildingNumber?: string;
+  postCode?: string;
+  townName: string;
+  /** ISO 3166 alpha-2, upper case: `NL`. */
+  country: string;
 }
 
 export interface Creditor {
-  /** Converted to the EPC set and cut to 70 characters when written; the original stays in the ledger. */
+  /**
+   * The name that goes out: for a client, the Latin spelling the BRP records. Converted to the EPC set and
+   * cut to 70 characters when written; the original stays in the ledger.
+   */
   name: string;
+  /**
+   * How people see the name (statements, the client's own script: Arabic, Ge'ez, …). Never written to
+   * the file: banks take only the EPC basic Latin set, so `name` carries the Latin spelling.
+   */
+  displayName?: string;
   iban: string;
   bic?: string;
+  /** Written in .09 only (structured); .03 files carry no address. */
+  address?: PostalAddress;
 }
 
 export type Remittance =
@@ -39,6 +67,13 @@ export interface CreditTransfer {
   amount: Money;
   creditor: Creditor;
   remittance?: Remittance;
+  /**
+   * Urgent (noodvoorziening): sent as SCT Inst in its own PmtInf with `PmtTpInf/LclInstrm/Cd INST`,
+   * separate from the regular payments of the same day and account. When the debtor's bank takes no
+   * instant payments in pain.001, the caller leaves this off and plans the payment into the next
+   * regular batch (a TARGET2 business day) instead.
+   */
+  instant?: boolean;
 }
 
 export interface CreditTransferBatch {
@@ -50,7 +85,7 @@ export interface CreditTransferBatch {
   initiatingPartyName: string;
   /** BtchBookg: one debit per PmtInf on the statement (true, the default) or one per payment. */
   batchBooking?: boolean;
-  /** SCT Inst: `LclInstrm/Cd INST` on every PmtInf (noodvoorziening). */
+  /** SCT Inst for every payment of the batch: `LclInstrm/Cd INST` on every PmtInf (see `CreditTransfer.instant`). */
   instant?: boolean;
   payments: readonly CreditTransfer[];
 }
@@ -59,11 +94,18 @@ export interface BuildOptions {
   version: Pain001Version;
 }
 
+export interface BuildFilesOptions extends BuildOptions {
+  /** At most this many payments per file (1–100,000; default 100,000, BNG's limit). */
+  maxPaymentsPerFile?: number;
+}
+
 /** One PmtInf block as written: what the batch module needs to reconcile a batch debit by PmtInfId. */
 export interface PaymentInfoSummary {
   paymentInfoId: string;
   executionDate: IsoDate;
   debtorIban: string;
+  /** An SCT Inst block (`LclInstrm/Cd INST`). */
+  instant: boolean;
   numberOfTransactions: number;
   controlSum: Money;
   endToEndIds: string[];
@@ -71,8 +113,14 @@ export interface PaymentInfoSummary {
 
 export interface Pain001File {
   messageId: string;
-  xml: string;
-  /** SHA-256 of the UTF-8 bytes, lower-case hex: shown at approval, compared with the bank's integrity hash. */
+  /**
+   * The file as released: UTF-8 without BOM. A view on the writer's (larger) buffer: write or hash it as
+   * it is; copy it (`Buffer.from(bytes)`) only to keep the file apart from that buffer.
+   */
+  bytes: Buffer;
+  /** The same file as text (decoded from `bytes` on first use). */
+  readonly xml: string;
+  /** SHA-256 of `bytes`, lower-case hex: shown at approval, compared with the bank's integrity hash. */
   sha256: string;
   numberOfTransactions: number;
   controlSum: Money;

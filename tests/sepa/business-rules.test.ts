@@ -67,7 +67,9 @@ describe.each(VERSIONS)('business rules on pain.001.001.%s', (version) => {
 
   it('refuses an execution date on a weekend or TARGET2 holiday, in the past, or more than a year ahead', () => {
     const saturday = buildPain001(aBatch([aPayment(1, { executionDate: '2026-07-04' })]), { version });
-    expect(expectRefused(saturday, version, 'execution_date').message).toMatch(/2026-07-04 is not a TARGET2 business day/);
+    const weekend = expectRefused(saturday, version, 'execution_date');
+    expect(weekend.message).toMatch(/^PmtInf ONTZ-20260626-0001-1 \(payment ONTZ-00000001\): execution date 2026-07-04 is not a TARGET2 business day/);
+    expect(weekend.endToEndIds).toEqual(['ONTZ-00000001']);
     const goodFriday = buildPain001(aBatch([aPayment(1, { executionDate: '2027-03-26' })]), { version });
     expectRefused(goodFriday, version, 'execution_date');
     const past = buildPain001(aBatch([aPayment(1, { executionDate: '2026-06-25' })]), { version });
@@ -116,6 +118,22 @@ describe.each(VERSIONS)('business rules on pain.001.001.%s', (version) => {
     const xml = threePayments(other);
     expectRefused(xml, version, 'namespace');
     expectRefused(xml, version, 'xsd');
+  });
+
+  it('refuses a postal address without a town or with a country that is not a code', () => {
+    const xml = inPayment(threePayments(version), 'ONTZ-00000002', '<Nm>Woonbron</Nm>', '<Nm>Woonbron</Nm><PstlAdr><StrtNm>Wijnstraat</StrtNm><Ctry>NL</Ctry></PstlAdr>');
+    expect(expectRefused(xml, version, 'address', 'ONTZ-00000002').message).toMatch(/town \(TwnNm\)/);
+  });
+
+  it('refuses a declared encoding other than UTF-8', () => {
+    expectRefused(threePayments(version).replace('encoding="UTF-8"', 'encoding="ISO-8859-1"'), version, 'encoding');
+  });
+
+  it('names every payment of a block refused as a whole, and only the first few in the message', () => {
+    const payments = Array.from({ length: 5 }, (_, n) => aPayment(n + 1, { executionDate: '2026-07-04' }));
+    const error = expectRefused(buildPain001(aBatch(payments), { version }), version, 'execution_date');
+    expect(error.endToEndIds).toHaveLength(5);
+    expect(error.message).toMatch(/\(payments ONTZ-00000001, ONTZ-00000002, ONTZ-00000003 and 2 more\)/);
   });
 
   it('refuses a byte order mark', () => {

@@ -168,6 +168,6 @@ describe('what the builder refuses', () => {
 
   it('refuses one debtor IBAN with two names in one batch', () => {
     const batch = aBatch([aPayment(1), aPayment(2, { debtor: { ...SERVICE_ACCOUNT, name: 'Iemand anders' } })]);
-    expect(() => buildPain001(batch, { version: '03' })).toThrow(/another name or BIC/);
+    expect(() => buildPain001(batch, { version: '03' })).toThrow(/another name, BIC or address/);
   });
 });

@@ -14,6 +14,7 @@ describe('splitting above BNG\'s 100,000 payments per batch', () => {
         paymentInfoId: 'ONTZ-20260626-0001-1',
         executionDate: '2026-06-30',
         debtorIban: 'NL49BNGH0285010110',
+        instant: false,
         numberOfTransactions: 2,
         controlSum: Money.parse('1440.00'),
         endToEndIds: ['ONTZ-00000001', 'ONTZ-00000002'],
