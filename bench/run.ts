@@ -8,7 +8,7 @@
  *   5. a phase profile (where the time goes) and ablations of the database checks
  *   6. bank files: reading a camt.053 and building + validating pain.001 at the same scale
  *
- * Env: BENCH_SCALE=small|full (default full), BENCH_SUITES=ledger,bank-files, BENCH_DRIVERS=postgres,pglite,
+ * Env: BENCH_SCALE=small|full (default full), BENCH_SUITES=ledger,bank-files,camt,pain001,ingest (default: all), BENCH_DRIVERS=postgres,pglite,
  * BENCH_DATABASE_URL (admin connection; default postgres://root@127.0.0.1:5432/postgres),
  * BENCH_PROFILE=0 to skip the profile and ablations. Never fails on timing; exits 1
  * only when a correctness check fails.
@@ -69,7 +69,7 @@ const sizes = SCALES[scaleName];
 if (!sizes) throw new Error(`BENCH_SCALE must be one of ${Object.keys(SCALES).join(', ')}`);
 const drivers = (process.env.BENCH_DRIVERS ?? 'postgres,pglite').split(',').map((d) => d.trim()) as Driver[];
 const withProfile = process.env.BENCH_PROFILE !== '0';
-const suites = (process.env.BENCH_SUITES ?? 'ledger,bank-files').split(',').map((s) => s.trim());
+const suites = (process.env.BENCH_SUITES ?? 'ledger,bank-files,camt,pain001,ingest').split(',').map((s) => s.trim());
 
 const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const dec = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
@@ -444,11 +444,26 @@ async function main(): Promise<void> {
     }
   }
   if (suites.includes('ledger')) report(header);
+  const n = scaleName === 'small' ? 10_000 : 100_000;
   if (suites.includes('bank-files')) {
-    const n = scaleName === 'small' ? 10_000 : 100_000;
     const bank = runBankFileBench(n, log);
     failures += bank.failures;
     process.stdout.write(`\n${bankFileTable(bank.rows)}\n`);
+  }
+  if (suites.includes('camt')) {
+    const { runCamtBench } = await import('./camt.js');
+    const camt = await runCamtBench(n, { log });
+    failures += camt.failures;
+    process.stdout.write(`\n${camt.table}\n`);
+  }
+  if (suites.includes('pain001')) {
+    const { runPain001Bench } = await import('./pain001.js');
+    runPain001Bench(n, { log });
+  }
+  if (suites.includes('ingest')) {
+    const { ingestTable, runIngestBench } = await import('./ingest.js');
+    const ingest = await runIngestBench(n, log);
+    process.stdout.write(`\n${ingestTable(ingest)}\n`);
   }
   if (failures > 0) {
     process.stderr.write(`${failures} correctness check(s) failed\n`);
