@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../src/db/schema.js';
+import { inlineDailyBatches } from './batch.js';
 import { verifyLedgerJob } from './verify-ledger.js';
 
 /** The day and time on the wall in Amsterdam, where the business day is. */
@@ -28,7 +29,13 @@ export function startInlineJobs(options: { db: Kysely<Database>; logger: Logger;
   const at = options.at ?? '06:00';
   let lastRun: string | undefined;
   let running = false;
+  // The daily batch of each gemeente, at its own batch time (jobs/batch.ts).
+  const batches = inlineDailyBatches(options.db, options.logger);
   const tick = async (now: Date): Promise<void> => {
+    await verifyTick(now);
+    await batches.tick(now);
+  };
+  const verifyTick = async (now: Date): Promise<void> => {
     const { date, time } = amsterdamClock(now);
     if (running || lastRun === date || time < at) return;
     running = true;

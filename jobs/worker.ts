@@ -2,7 +2,9 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../src/db/schema.js';
 import { connectRedis } from './connection.js';
+import { dailyBatchQueue, dailyBatchWorker, scheduleDailyBatches } from './batch.js';
 import { ingestWorker } from './ingest.js';
+import type { IngestOptions } from '../src/ingest/files.js';
 import { scheduleDailyVerification, verifyLedgerQueue, verifyLedgerWorker } from './verify-ledger.js';
 
 export interface RunningWorkers {
@@ -10,16 +12,21 @@ export interface RunningWorkers {
 }
 
 /** Starts every queue's worker and its schedule. Each worker is a thin call into one core function. */
-export async function startWorkers(options: { db: Kysely<Database>; redisUrl: string; logger: Logger }): Promise<RunningWorkers> {
+export async function startWorkers(options: { db: Kysely<Database>; redisUrl: string; logger: Logger; ingest?: IngestOptions }): Promise<RunningWorkers> {
   const connection = connectRedis(options.redisUrl);
   const queue = verifyLedgerQueue({ connection });
   await scheduleDailyVerification(queue);
   const worker = verifyLedgerWorker({ connection }, options.db, options.logger);
-  const ingest = ingestWorker({ connection }, options.db, options.logger);
+  const ingest = ingestWorker({ connection }, options.db, options.logger, options.ingest ?? {});
+  const batchQueue = dailyBatchQueue({ connection });
+  await scheduleDailyBatches(batchQueue, options.db);
+  const batch = dailyBatchWorker({ connection }, options.db, options.logger);
   return {
     async close() {
       await worker.close();
       await ingest.close();
+      await batch.close();
+      await batchQueue.close();
       await queue.close();
       connection.disconnect();
     },

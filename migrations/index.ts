@@ -3,6 +3,9 @@ import * as m0001 from './0001_ledger.js';
 import * as m0002 from './0002_ledger_seal.js';
 import * as m0003 from './0003_bank_ingest.js';
 import * as m0004 from './0004_payments.js';
+import * as m0005 from './0005_clients.js';
+import * as m0006 from './0006_auth.js';
+import * as m0007 from './0007_statements.js';
 
 /**
  * Every migration, in order. Listed here rather than read from the file system so
@@ -14,4 +17,7 @@ export const migrations: Record<string, Migration> = {
   '0002_ledger_seal': m0002,
   '0003_bank_ingest': m0003,
   '0004_payments': m0004,
+  '0005_clients': m0005,
+  '0006_auth': m0006,
+  '0007_statements': m0007,
 };

@@ -18,6 +18,24 @@ export interface Config {
   readonly host: string;
   readonly port: number;
   readonly migrateOnStart: boolean;
+  /**
+   * The BSN keys (ONTZORG_BSN_KEY, ONTZORG_BSN_HASH_KEY): both or neither. Without them the
+   * embedded mode generates a key file next to its data directory on first use, and the
+   * PostgreSQL mode refuses to store a BSN (see src/clients/bsn-keys.ts).
+   */
+  readonly bsnKeys: ConfiguredBsnKeys | undefined;
+}
+
+/** Decoded BSN keys; they print as "[redacted]" wherever a config object ends up. */
+export interface ConfiguredBsnKeys {
+  readonly keyId: string;
+  readonly encryptionKey: Uint8Array;
+  readonly lookupKey: Uint8Array;
+}
+
+function redactedKeys(keys: ConfiguredBsnKeys): ConfiguredBsnKeys {
+  const hidden = { toJSON: () => '[redacted]', [Symbol.for('nodejs.util.inspect.custom')]: () => 'BsnKeys([redacted])' };
+  return Object.freeze(Object.assign(Object.create(hidden) as object, keys)) as ConfiguredBsnKeys;
 }
 
 export class ConfigError extends Error {
@@ -71,6 +89,32 @@ export function loadConfig(env: Env = process.env): Config {
     return raw;
   };
 
+  const key32 = (name: string): Uint8Array | undefined => {
+    const raw = text(name);
+    if (raw === undefined) return undefined;
+    const bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(raw) && raw.length % 4 === 0 ? Buffer.from(raw, 'base64') : undefined;
+    // Never repeat the value: it is a secret.
+    if (!bytes || bytes.length !== 32) {
+      problems.push(`${name} must be 32 random bytes written in base64 (44 characters, e.g. from \`openssl rand -base64 32\`)`);
+      return undefined;
+    }
+    return new Uint8Array(bytes);
+  };
+  const bsnKeys = ((): ConfiguredBsnKeys | undefined => {
+    const encryptionKey = key32('ONTZORG_BSN_KEY');
+    const lookupKey = key32('ONTZORG_BSN_HASH_KEY');
+    const keyId = text('ONTZORG_BSN_KEY_ID') ?? 'k1';
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(keyId)) problems.push('ONTZORG_BSN_KEY_ID must be 1–32 characters of A–Z, a–z, 0–9, _ or -');
+    const given = [text('ONTZORG_BSN_KEY'), text('ONTZORG_BSN_HASH_KEY')].filter((v) => v !== undefined).length;
+    if (given === 1) problems.push('ONTZORG_BSN_KEY and ONTZORG_BSN_HASH_KEY go together: set both or neither');
+    if (!encryptionKey || !lookupKey) return undefined;
+    if (Buffer.from(encryptionKey).equals(Buffer.from(lookupKey))) {
+      problems.push('ONTZORG_BSN_HASH_KEY must differ from ONTZORG_BSN_KEY: the lookup hash and the encryption need separate keys');
+      return undefined;
+    }
+    return redactedKeys({ keyId, encryptionKey, lookupKey });
+  })();
+
   const logLevel = (text('LOG_LEVEL') ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
 
@@ -83,6 +127,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: text('HOST') ?? '127.0.0.1',
     port: integer('PORT', 3000, 1, 65535),
     migrateOnStart: flag('MIGRATE_ON_START', true),
+    bsnKeys,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -30,7 +30,10 @@ export type Action =
   | 'clients:read'
   | 'clients:write'
   | 'audit:read'
-  | 'queues:manage';
+  | 'queues:manage'
+  | 'statements:read'
+  | 'statements:own'
+  | 'signals:read';
 
 /** Least privilege: what each role may do. Scope (gemeente, own clients, own statement) is checked on top. */
 export const PERMISSIONS: Readonly<Record<Action, readonly Role[]>> = {
@@ -47,6 +50,10 @@ export const PERMISSIONS: Readonly<Record<Action, readonly Role[]>> = {
   'clients:write': ['operator', 'administrator'],
   'audit:read': ['auditor'],
   'queues:manage': ['operator', 'administrator'],
+  // A client's statement: the back office and caseworkers for the clients in their scope; the client only through /api/me.
+  'statements:read': ['operator', 'approver', 'administrator', 'auditor', 'caseworker', 'client'],
+  'statements:own': ['client'],
+  'signals:read': ['operator', 'approver', 'administrator', 'auditor', 'caseworker'],
 };
 
 export function may(principal: Principal, action: Action): boolean {

@@ -18,10 +18,16 @@ const HELP = `ontzorg — payment engine for financieel ontzorgen
 Usage: ontzorg <command> [options]
 
 Commands:
+  batch --date YYYY-MM-DD [--gemeente GMxxxx]
+                   The daily batch for that run date (every gemeente with a policy, or one):
+                   allocate, create the payments due, group them for approval, print the report.
   batches [list [--status S] | approve <id> --as <user> | reject <id> --as <user> --reason "…" |
            release <id> --as <user> [--outbox DIR]]
                    The payment batches: list them (with each file's SHA-256), approve (four eyes),
                    reject, or release (writes the pain.001 files to the outbox, default ./out/outbox).
+  token --role R --user U [--gemeente GM0505,GM0642] [--client ID] [--org O] [--team T]
+                   Mint a local bearer token (signed with AUTH_JWT_SECRET, or the embedded mode's own
+                   secret) for a role: administrator, operator, approver, auditor, caseworker, client.
   demo [--reset]   Run a month of ontzorgen on the ledger for a demo region, on the
                    configured database (embedded by default), and verify the books.
                    Safe to run twice: the second run books nothing new.
@@ -49,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     strict: true,
-    options: { as: { type: 'string' }, reason: { type: 'string' }, outbox: { type: 'string' }, status: { type: 'string' }, preview: { type: 'boolean', default: false }, reset: { type: 'boolean', default: false }, seal: { type: 'boolean', default: false }, 'with-workers': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    options: { role: { type: 'string' }, user: { type: 'string' }, client: { type: 'string' }, org: { type: 'string' }, team: { type: 'string' }, date: { type: 'string' }, gemeente: { type: 'string' }, as: { type: 'string' }, reason: { type: 'string' }, outbox: { type: 'string' }, status: { type: 'string' }, preview: { type: 'boolean', default: false }, reset: { type: 'boolean', default: false }, seal: { type: 'boolean', default: false }, 'with-workers': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
   });
   const command = positionals[0] ?? 'help';
   if (values.help || command === 'help') {
@@ -81,6 +87,14 @@ async function main(argv: string[]): Promise<number> {
         const { runBatchCommand } = await import('./payments.js');
         return runBatchCommand(handle.db, { action: positionals[1], batchId: positionals[2], as: values.as, reason: values.reason, outbox: values.outbox ?? './out/outbox', status: values.status }, (line) => console.log(line));
       });
+    case 'batch':
+      return withDatabase(config, async (handle) => {
+        if (config.migrateOnStart) await migrateToLatest(handle.db);
+        const { runBatchCli } = await import('../batch/cli.js');
+        return runBatchCli(handle.db, { date: values.date, gemeente: values.gemeente, user: process.env['USER'] ?? 'unknown' }, (line) => console.log(line));
+      });
+    case 'token':
+      return mintToken(config, { role: values.role, user: values.user, gemeente: values.gemeente, client: values.client, org: values.org, team: values.team });
     case 'ingest':
       return ingest(config, positionals.slice(1), values.preview === true);
     case 'demo':
@@ -109,34 +123,60 @@ async function withDatabase(config: Config, work: (handle: DatabaseHandle) => Pr
 async function demo(config: Config, reset: boolean): Promise<number> {
   const started = Date.now();
   const where = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `the embedded database in ${resolve(config.dataDir)}`;
-  if (reset && !config.databaseUrl) {
-    rmSync(config.dataDir, { recursive: true, force: true });
-    console.log(`reset: removed ${resolve(config.dataDir)}`);
+  const outDir = resolve(process.env['ONTZORG_OUT_DIR'] ?? './out');
+  if (reset) {
+    if (!config.databaseUrl) rmSync(config.dataDir, { recursive: true, force: true });
+    rmSync(outDir, { recursive: true, force: true });
+    console.log(`reset: removed ${config.databaseUrl ? '' : `${resolve(config.dataDir)} and `}${outDir}`);
   }
-  console.log(`ontzorg demo — a month of ontzorgen on ${where}`);
+  console.log(`ontzorg demo — five weeks of ontzorgen (23 November – 31 December 2026) on ${where}`);
   return withDatabase(config, async (handle) => {
     const applied = await migrateToLatest(handle.db);
-    console.log(applied.length > 0 ? `· schema created (${applied.join(', ')})` : '· schema up to date');
-    const { runLedgerMonthDemo } = await import('../demo/ledger-month.js');
-    const summary = await runLedgerMonthDemo(handle.db, (line) => console.log(`· ${line}`));
+    console.log(applied.length > 0 ? `· schema created (${applied.length} migrations)` : '· schema up to date');
+    const { resolveBsnKeys, ingestOptionsFor } = await import('../clients/bsn-keys.js');
+    const { runFirstRun } = await import('../demo/first-run.js');
+    const s = await runFirstRun(handle.db, { outDir, bsnKeys: resolveBsnKeys(config), planOptions: ingestOptionsFor(config), progress: (line) => console.log(`· ${line}`) });
     console.log('');
-    if (summary.booked === 0 && summary.replayed > 0) {
-      console.log(`The demo data was already there: ${summary.replayed} bookings replayed, nothing booked twice (use --reset to start over).`);
-    } else {
-      console.log(`${summary.booked} bookings made${summary.replayed > 0 ? `, ${summary.replayed} replayed without effect` : ''}.`);
-    }
-    console.log(`clients: ${summary.clients}`);
-    console.log(`receipts (bijstand, toeslagen): € ${summary.receipts.toString()}`);
-    console.log(`fixed costs paid (rent, energy, water, insurance): € ${summary.fixedCostsPaid.toString()}`);
-    console.log(`leefgeld paid: € ${summary.leefgeldPaid.toString()}`);
-    for (const b of summary.balances) console.log(`  ${b.reference}: € ${b.available} left unreserved`);
-    console.log(`exceptions: ${summary.refused.length}`);
-    for (const r of summary.refused) console.log(`  ! ${r}`);
-    console.log(summary.verified ? 'books verified: every balance equals the sum of its postings, all accounts sum to zero' : 'BOOKS DO NOT ADD UP:');
-    for (const p of summary.problems) console.log(`  ✗ ${p}`);
-    console.log(`done in ${seconds.format((Date.now() - started) / 1000)} s. Inspect with: npx ontzorg verify`);
-    return summary.verified ? EXIT.ok : EXIT.failed;
+    console.log(s.reused ? 'The demo data was already there: everything was replayed and nothing was booked twice (use --reset to start over).' : 'Done.');
+    console.log(`clients: ${s.clients} in 2 gemeenten; ${s.days} business days; ${s.bankFiles} bank statements ingested`);
+    console.log(`receipts booked to clients (bijstand, toeslagen): € ${s.receipts.toString()}`);
+    console.log(`payments released: ${s.paymentsReleased}, € ${s.paidOut.toString()}`);
+    for (const [kind, k] of Object.entries(s.byKind)) console.log(`  ${kind}: ${k.count} payments, € ${k.total}`);
+    console.log(`pain.001 files: ${s.painFiles}, ${s.painValid ? 'all valid against the XSD and the business rules' : 'NOT ALL VALID'}`);
+    console.log(`exceptions: ${s.returned.length} returned, ${s.held} held (no machtiging for the payee), ${s.suspense} in suspense`);
+    for (const r of s.returned) console.log(`  ! ${r}`);
+    for (const a of s.alerts.slice(0, 5)) console.log(`  ! ${a}`);
+    for (const b of s.balances) console.log(`  ${b.reference}: € ${b.free} free, € ${b.reserved} reserved`);
+    console.log(s.verified ? 'books verified: every balance equals the sum of its postings' : 'BOOKS DO NOT ADD UP:');
+    for (const p of s.problems) console.log(`  ✗ ${p}`);
+    console.log(`Look in ${outDir}: bank/ (the camt.053 statements), pain001/ (the payment files), reports/ (batch reports), summary.json.`);
+    console.log(`done in ${seconds.format((Date.now() - started) / 1000)} s. Next: npm start, then open http://${config.host}:${config.port}/docs`);
+    return s.verified && s.painValid ? EXIT.ok : EXIT.failed;
   });
+}
+
+async function mintToken(config: Config, options: { role?: string | undefined; user?: string | undefined; gemeente?: string | undefined; client?: string | undefined; org?: string | undefined; team?: string | undefined }): Promise<number> {
+  const { ROLES } = await import('../auth/principal.js');
+  const { loadAuthSettings, mintLocalToken } = await import('../auth/tokens.js');
+  if (!options.role || !(ROLES as readonly string[]).includes(options.role) || !options.user) {
+    console.error(`token needs --role (${ROLES.join(', ')}) and --user`);
+    return EXIT.usage;
+  }
+  if (options.client !== undefined && !/^\d{1,18}$/.test(options.client)) {
+    console.error('--client must be a client id (digits)');
+    return EXIT.usage;
+  }
+  const settings = loadAuthSettings(process.env, config);
+  const token = await mintLocalToken(settings, {
+    userId: options.user,
+    role: options.role as (typeof ROLES)[number],
+    gemeenten: options.gemeente ? options.gemeente.split(',') : [],
+    ...(options.org ? { organisation: options.org } : {}),
+    ...(options.team ? { team: options.team } : {}),
+    ...(options.client ? { clientId: BigInt(options.client) } : {}),
+  });
+  console.log(token);
+  return EXIT.ok;
 }
 
 async function ingest(config: Config, files: string[], preview: boolean): Promise<number> {
@@ -149,6 +189,7 @@ async function ingest(config: Config, files: string[], preview: boolean): Promis
   const { inTransaction } = await import('../db/transaction.js');
   const { IngestError } = await import('../ingest/errors.js');
   const bankFiles = await import('../ingest/files.js');
+  const options = (await import('../clients/bsn-keys.js')).ingestOptionsFor(config);
   return withDatabase(config, async (handle) => {
     if (config.migrateOnStart) await migrateToLatest(handle.db);
     let failed = false;
@@ -156,13 +197,13 @@ async function ingest(config: Config, files: string[], preview: boolean): Promis
       const bytes = readFileSync(path);
       try {
         if (preview) {
-          const p = await bankFiles.previewBankFile(handle.db, bytes);
+          const p = await bankFiles.previewBankFile(handle.db, bytes, options);
           printSummary(basename(path), 'preview', p.summary, p.alerts);
           if (p.alreadyReceived) console.log('  this exact file was uploaded before');
           continue;
         }
         const received = await inTransaction(handle.db, (trx) => bankFiles.receiveBankFile(trx, { bytes, fileName: basename(path), receivedBy: `cli:${process.env['USER'] ?? 'unknown'}` }));
-        const result = received.alreadyReceived ? await bankFiles.bankFileResult(handle.db, received.fileId) : await bankFiles.ingestBankFile(handle.db, received.fileId);
+        const result = received.alreadyReceived ? await bankFiles.bankFileResult(handle.db, received.fileId) : await bankFiles.ingestBankFile(handle.db, received.fileId, options);
         if (received.alreadyReceived) console.log(`${basename(path)}: already uploaded as file ${received.fileId} (${result.status}); nothing booked again`);
         if (result.status === 'refused') {
           console.log(`${basename(path)}: REFUSED (${result.error?.code ?? ''}): ${result.error?.message ?? ''}`);
@@ -208,7 +249,7 @@ async function serve(config: Config, withWorkers: boolean): Promise<number> {
     redis = connectRedis(config.redisUrl);
     if (withWorkers) {
       const { startWorkers } = await import('../../jobs/worker.js');
-      workers = await startWorkers({ db: handle.db, redisUrl: config.redisUrl, logger });
+      workers = await startWorkers({ db: handle.db, redisUrl: config.redisUrl, logger, ingest: (await import('../clients/bsn-keys.js')).ingestOptionsFor(config) });
     }
   } else if (withWorkers) {
     const { startInlineJobs } = await import('../../jobs/inline.js');
@@ -216,10 +257,24 @@ async function serve(config: Config, withWorkers: boolean): Promise<number> {
     workers = { close: async () => inline.close() };
     logger.info('REDIS_URL is not set: the daily jobs run inline in this process');
   }
-  const app = await buildApp({ db: handle.db, logger, ...(redis ? { redis } : {}) });
+  const { loadAuthSettings, tokenVerifier } = await import('../auth/tokens.js');
+  const auth = loadAuthSettings(process.env, config);
+  const planOptions = (await import('../clients/bsn-keys.js')).ingestOptionsFor(config);
+  const ingestJobs = await import('../../jobs/ingest.js');
+  const ingestQueue = redis ? ingestJobs.ingestQueue({ connection: redis }) : undefined;
+  const runner = ingestQueue ? ingestJobs.queuedIngestRunner(ingestQueue) : ingestJobs.inlineIngestRunner(handle.db, logger, planOptions);
+  const dashboardQueues = [];
+  if (redis && ingestQueue) {
+    const { dailyBatchQueue } = await import('../../jobs/batch.js');
+    const { verifyLedgerQueue } = await import('../../jobs/verify-ledger.js');
+    dashboardQueues.push(ingestQueue, dailyBatchQueue({ connection: redis }), verifyLedgerQueue({ connection: redis }));
+  }
+  const app = await buildApp({ db: handle.db, logger, ...(redis ? { redis } : {}), verify: tokenVerifier(auth), submitIngest: (fileId) => runner.submit(fileId), planOptions, outboxDir: process.env['ONTZORG_OUTBOX_DIR'] ?? './out/outbox', queues: dashboardQueues });
   await app.listen({ host: config.host, port: config.port });
   await waitForStopSignal();
   await app.close();
+  await runner.close();
+  for (const q of dashboardQueues.slice(1)) await q.close();
   await workers?.close();
   redis?.disconnect();
   await handle.close();
@@ -235,7 +290,7 @@ async function worker(config: Config): Promise<number> {
   const handle = await connect(config);
   if (config.migrateOnStart) await migrateToLatest(handle.db);
   const { startWorkers } = await import('../../jobs/worker.js');
-  const workers = await startWorkers({ db: handle.db, redisUrl: config.redisUrl, logger });
+  const workers = await startWorkers({ db: handle.db, redisUrl: config.redisUrl, logger, ingest: (await import('../clients/bsn-keys.js')).ingestOptionsFor(config) });
   logger.info('workers started');
   await waitForStopSignal();
   await workers.close();

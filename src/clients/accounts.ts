@@ -32,3 +32,29 @@ export async function availableAccounts(db: Kysely<Database> | Trx, clientIds: r
   for (const row of rows) if (row.client_id !== null) result.set(row.client_id, row.id);
   return result;
 }
+
+export interface LockedAvailable {
+  readonly accountId: bigint;
+  /** Free money in cents: credits posted − debits posted − debits pending (reservations count as spent). */
+  readonly freeCents: bigint;
+}
+
+/**
+ * Opens (where missing) and locks the available-money accounts of many clients, together with the
+ * other accounts named (the payments-in-transit account their reservations go to), in one sorted
+ * `FOR UPDATE`: the same order as the ledger's, so no deadlock with a booking. While the locks are
+ * held no receipt, reservation or payment of these clients can commit, so what is read afterwards is
+ * the state the allocation books against. Three round trips whatever the number of clients.
+ */
+export async function lockAvailableAccounts(trx: Trx, clientIds: readonly bigint[], alsoLock: readonly bigint[] = []): Promise<Map<bigint, LockedAvailable>> {
+  const accounts = await availableAccounts(trx, clientIds);
+  const ids = [...new Set([...accounts.values(), ...alsoLock])].map(String);
+  const result = new Map<bigint, LockedAvailable>();
+  if (ids.length === 0) return result;
+  const rows = await sql<{ id: bigint; client_id: bigint | null; free: bigint }>`
+    SELECT id, client_id, credits_posted - debits_posted - debits_pending AS free
+      FROM account WHERE id = ANY(${ids}::bigint[]) ORDER BY id FOR UPDATE
+  `.execute(trx);
+  for (const row of rows.rows) if (row.client_id !== null && accounts.get(row.client_id) === row.id) result.set(row.client_id, { accountId: row.id, freeCents: row.free });
+  return result;
+}

@@ -1,7 +1,10 @@
+import type { AllocationTables } from '../allocation/rows.js';
+import type { AuthTables } from '../auth/rows.js';
+import type { BatchTables } from '../batch/rows.js';
 import type { ClientTables } from '../clients/rows.js';
 import type { IngestTables } from '../ingest/rows.js';
 import type { LedgerTables } from '../ledger/rows.js';
 import type { PaymentTables } from '../payments/rows.js';
 
 /** The whole schema, assembled from the row types each capability owns. */
-export interface Database extends LedgerTables, ClientTables, IngestTables, PaymentTables {}
+export interface Database extends LedgerTables, ClientTables, IngestTables, PaymentTables, AllocationTables, BatchTables, AuthTables {}

@@ -13,6 +13,8 @@ import { registerProblemHandler } from './problem.js';
 import { auditRoutes } from './routes/audit.js';
 import { bankFileRoutes } from './routes/bank-files.js';
 import { batchRoutes } from './routes/batches.js';
+import { clientRoutes } from './routes/clients.js';
+import { statementRoutes } from './routes/statements.js';
 import { queueDashboard } from './routes/queues.js';
 import { suspenseRoutes } from './routes/suspense.js';
 import type { Queue } from 'bullmq';
@@ -31,6 +33,8 @@ export interface AppDependencies {
   readonly outboxDir?: string;
   /** The BullMQ queues shown in the dashboard at /admin/queues (only with Redis). */
   readonly queues?: readonly Queue[];
+  /** The clock for "today" in statements and signals (tests set it). */
+  readonly now?: () => Date;
 }
 
 const notConfigured: TokenVerifier = () => Promise.reject(new AuthError('auth_not_configured', 'sign-in is not configured on this server (AUTH_JWKS_URL or AUTH_JWT_SECRET)'));
@@ -59,6 +63,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   suspenseRoutes(context);
   batchRoutes({ ...context, outboxDir: deps.outboxDir ?? './out/outbox' });
   auditRoutes(context);
+  const now = deps.now ?? (() => new Date());
+  clientRoutes({ ...context, now });
+  statementRoutes({ ...context, now });
   if (deps.queues && deps.queues.length > 0) await queueDashboard(app, context.verify, deps.queues);
 
   app.get('/healthz', { schema: { tags: ['health'], response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } }, async () => ({ status: 'ok' }));

@@ -1,0 +1,536 @@
+/**
+ * Statements under load (issue 7): clients with two years of history on the real PostgreSQL, made by
+ * the real flow (bank files ingested, the daily batch every business day, its payment batches
+ * approved and released), beside a few million postings of other accounts; then the JSON statement
+ * of this month served by the real HTTP app, with load from a second process (a small open-loop
+ * generator on node:http: requests leave on a fixed schedule, and each latency counts from the moment
+ * its request was due, so a slow answer cannot hide the queue behind it). Reports p50/p90/p99/max at
+ * 500 requests/s for the back office (not audited) and for the client (every read audited: one insert
+ * per request), the CPU spent, and EXPLAIN ANALYZE of every query a statement sends.
+ *
+ *   npm run build && node dist/bench/statements.js
+ *   BENCH_DATABASE_URL=postgres://root@127.0.0.1:5432/postgres   (admin connection; the default)
+ *   BENCH_RATE=500 BENCH_SECONDS=20 BENCH_CLIENTS=20 BENCH_BACKGROUND=3000000 BENCH_MONTHS=24
+ *
+ * Never fails on timing; exits 1 only when a statement does not reconcile with the ledger.
+ */
+import { fork } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { Session } from 'node:inspector/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { sql, type Kysely } from 'kysely';
+import pg from 'pg';
+import { mintLocalToken, tokenVerifier, type AuthSettings } from '../src/auth/tokens.js';
+import { runDailyBatch } from '../src/batch/run.js';
+import { availableAccounts } from '../src/clients/accounts.js';
+import { ensureGemeente } from '../src/clients/clients.js';
+import { recordMachtiging } from '../src/clients/machtigingen.js';
+import { addObligation } from '../src/clients/obligations.js';
+import { recordFollowUpPeriod } from '../src/clients/ontzorg-periods.js';
+import { setGemeentePolicy } from '../src/clients/policy.js';
+import { registerClient } from '../src/clients/registry.js';
+import type { Database } from '../src/db/schema.js';
+import { inTransaction } from '../src/db/transaction.js';
+import { writeCamt, type SimulatedEntry } from '../src/demo/bank-statement.js';
+import { buildApp } from '../src/http/app.js';
+import { ingestBankFile, receiveBankFile } from '../src/ingest/files.js';
+import { registerBankAccount, registerKnownPayer } from '../src/ingest/setup.js';
+import { balanceOnDate, getBalance } from '../src/ledger/index.js';
+import { createLogger } from '../src/logging/logger.js';
+import { Money } from '../src/money/money.js';
+import { registerPaymentAccount } from '../src/payments/accounts.js';
+import { approveBatch } from '../src/payments/batches.js';
+import { releaseBatch } from '../src/payments/release.js';
+import { addDays, addMonths, firstDayOf, isBusinessDay, yearMonthOf } from '../src/schedule/index.js';
+import { amsterdamToday, clientStatement, EXPECTED_DAYS_AHEAD, monthsOf } from '../src/statements/index.js';
+import { cpuMark, cpuSince, databaseName } from './cpu.js';
+import { freshDatabase, postgresVersion } from './db.js';
+
+const GEMEENTE = 'GM0505';
+const MANAGED = 'NL91ABNA0417164300';
+const BENEFITS = 'NL20INGB0001234567';
+const TOESLAGEN = 'NL86INGB0002445588';
+const PAYEES = {
+  rent: { name: 'Woonbron', iban: 'NL69INGB0123456789', amount: '720.00' },
+  gas: { name: 'Eneco', iban: 'NL44RABO0123456789', amount: '55.00' },
+  electricity: { name: 'Eneco', iban: 'NL44RABO0123456789', amount: '65.00' },
+  water: { name: 'Evides', iban: 'NL02ABNA0123456789', amount: '25.00' },
+  basic_health_insurance: { name: 'Zilveren Kruis', iban: 'NL85BNGH0285059999', amount: '159.00' },
+} as const;
+
+const env = (name: string, fallback: number): number => {
+  const value = Number(process.env[name]);
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+};
+const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const one = new Intl.NumberFormat('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const two = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const log = (line: string): void => void process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+
+// ---------------------------------------------------------------- the load generator (second process)
+
+interface LoadPlan {
+  readonly port: number;
+  readonly rate: number;
+  readonly seconds: number;
+  readonly warmupSeconds: number;
+  /** Requests go round-robin over these (path + bearer token). */
+  readonly targets: readonly { readonly path: string; readonly token: string }[];
+}
+
+export interface LoadResult {
+  readonly requests: number;
+  readonly seconds: number;
+  readonly achievedRate: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly errors: number;
+  readonly statuses: Record<string, number>;
+  readonly bytes: number;
+  readonly cpuMs: number;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** Open loop: request n is due at start + n / rate, whatever happened to the ones before it. */
+async function generateLoad(plan: LoadPlan, seconds: number): Promise<LoadResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const total = Math.round(plan.rate * seconds);
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  let errors = 0;
+  let bytes = 0;
+  let sent = 0;
+  let done = 0;
+  const cpu = process.cpuUsage();
+  const start = performance.now() + 20;
+  await new Promise<void>((resolve) => {
+    const finish = () => {
+      done += 1;
+      if (done === total) resolve();
+    };
+    const fire = (n: number) => {
+      const due = start + (n * 1000) / plan.rate;
+      const target = plan.targets[n % plan.targets.length]!;
+      const request = http.get({ agent, host: '127.0.0.1', port: plan.port, path: target.path, headers: { authorization: `Bearer ${target.token}`, 'accept-language': 'nl' } }, (response) => {
+        response.on('data', (chunk: Buffer) => (bytes += chunk.length));
+        response.on('end', () => {
+          latencies.push(performance.now() - due);
+          statuses[String(response.statusCode)] = (statuses[String(response.statusCode)] ?? 0) + 1;
+          if (response.statusCode !== 200) errors += 1;
+          finish();
+        });
+      });
+      request.on('error', () => {
+        errors += 1;
+        statuses.error = (statuses.error ?? 0) + 1;
+        finish();
+      });
+    };
+    const tick = () => {
+      const due = Math.min(total, Math.floor(((performance.now() - start) * plan.rate) / 1000) + 1);
+      while (sent < due) fire(sent++);
+      if (sent < total) setTimeout(tick, 1);
+    };
+    setTimeout(tick, 20);
+  });
+  const elapsed = (performance.now() - start) / 1000;
+  agent.destroy();
+  const used = process.cpuUsage(cpu);
+  latencies.sort((a, b) => a - b);
+  return {
+    requests: total,
+    seconds: elapsed,
+    achievedRate: total / elapsed,
+    p50: percentile(latencies, 50),
+    p90: percentile(latencies, 90),
+    p99: percentile(latencies, 99),
+    max: latencies[latencies.length - 1] ?? Number.NaN,
+    errors,
+    statuses,
+    bytes,
+    cpuMs: (used.user + used.system) / 1000,
+  };
+}
+
+/** Runs the load from a child process, so the generator's CPU is not the server's. */
+function loadFromSecondProcess(plan: LoadPlan): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), ['--load'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.once('message', (message) => resolve(message as LoadResult));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`the load generator exited with ${code}`))));
+    child.send(plan);
+  });
+}
+
+// ---------------------------------------------------------------- two years of history, through the real flow
+
+interface History {
+  readonly clients: readonly { id: bigint; reference: string }[];
+  readonly postings: number;
+  readonly seconds: number;
+}
+
+async function ingest(db: Kysely<Database>, id: string, entries: readonly SimulatedEntry[]): Promise<void> {
+  const bytes = new TextEncoder().encode(writeCamt({ kind: 'camt.053', messageId: `MSG-${id}`, createdAt: `${entries[0]!.bookingDate}T06:00:00`, statements: [{ id, iban: MANAGED, entries }] }));
+  const received = await inTransaction(db, (trx) => receiveBankFile(trx, { bytes, fileName: `${id}.xml`, receivedBy: 'bench' }));
+  const result = await ingestBankFile(db, received.fileId);
+  if (result.status !== 'ingested') throw new Error(`bench: bank file ${id} was not ingested: ${JSON.stringify(result.error)}`);
+}
+
+async function twoYears(db: Kysely<Database>, clientCount: number, months: number, until: string): Promise<History> {
+  const t0 = performance.now();
+  const first = firstDayOf(addMonths(yearMonthOf(until), -(months - 1)));
+  await inTransaction(db, async (trx) => {
+    await ensureGemeente(trx, { id: GEMEENTE, name: 'Dordrecht' });
+    await registerBankAccount(trx, { iban: MANAGED, name: 'SDD beheerrekening' });
+    await registerPaymentAccount(trx, { iban: MANAGED, debtorName: 'Sociale Dienst Drechtsteden', initiatingPartyName: 'SDD', painVersion: '09' });
+    await registerKnownPayer(trx, { gemeenteId: GEMEENTE, iban: BENEFITS, name: 'Gemeente Dordrecht uitkeringen', kind: 'bijstand' });
+    await registerKnownPayer(trx, { gemeenteId: GEMEENTE, iban: TOESLAGEN, name: 'Belastingdienst Toeslagen', kind: 'toeslagen' });
+    await setGemeentePolicy(trx, GEMEENTE, { debtorIban: MANAGED, bijstandPayday: '24th' }, 'bench');
+  });
+  const clients: { id: bigint; reference: string }[] = [];
+  for (let n = 1; n <= clientCount; n++) {
+    clients.push(
+      await inTransaction(db, async (trx) => {
+        const record = await registerClient(trx, {
+          gemeenteId: GEMEENTE, reference: `BENCH-${n}`, name: `Client ${n}`, ownIban: 'NL22SNSB0912345678', householdType: 'single', bijstandStart: first,
+          inburgeringsplichtigWi2021: false, fixedTermAsylumPermit: true, caseNumbers: [`BIJ-${90000 + n}`], toeslagenReference: `TS-${5000 + n}`, toeslagenConsentReference: `TC-${n}`,
+          expectedIncome: [{ classification: 'bijstand', monthly: Money.parse('1334.23') }, { classification: 'huurtoeslag', monthly: Money.parse('380.00') }, { classification: 'zorgtoeslag', monthly: Money.parse('129.00') }],
+        });
+        // Not inburgeringsplichtig under the Wi2021 (rule 1), so served on the client's voluntary consent, for the whole two years.
+        await recordFollowUpPeriod(trx, record.id, { basis: 'voluntary', firstDay: first, lastDay: null, reviewDate: addDays(until, 30), decisionReference: `VOL-${n}` });
+        for (const [type, payee] of Object.entries(PAYEES)) {
+          await addObligation(trx, record.id, { type: type as keyof typeof PAYEES, payee: { name: payee.name, iban: payee.iban }, firstVersion: { effectiveFrom: first, amount: Money.parse(payee.amount), dueDay: 1, basis: 'voluntary' }, recordedBy: 'bench' });
+        }
+        await recordMachtiging(trx, record.id, { documentReference: `M-${n}`, signedOn: addDays(first, -10), payees: Object.values(PAYEES).map(({ name, iban }) => ({ name, iban })) });
+        return { id: record.id, reference: record.reference };
+      }),
+    );
+  }
+  let day = addDays(first, -12);
+  let lastMonth = '';
+  while (day <= until) {
+    if (day.endsWith('-20')) {
+      await ingest(db, `TS-${day}`, clients.flatMap((c, n) => [
+        { amount: '380.00', creditDebit: 'CRDT', bookingDate: day, accountServicerReference: `H-${day}-${n}`, details: [{ counterpartyName: 'Belastingdienst Toeslagen', counterpartyIban: TOESLAGEN, unstructured: `HUURTOESLAG ${day.slice(0, 7)} TS-${5000 + n + 1}` }] },
+        { amount: '129.00', creditDebit: 'CRDT', bookingDate: day, accountServicerReference: `Z-${day}-${n}`, details: [{ counterpartyName: 'Belastingdienst Toeslagen', counterpartyIban: TOESLAGEN, unstructured: `ZORGTOESLAG ${day.slice(0, 7)} TS-${5000 + n + 1}` }] },
+      ] satisfies SimulatedEntry[]));
+    }
+    if (day.endsWith('-24')) {
+      await ingest(db, `BIJ-${day}`, clients.map((c, n): SimulatedEntry => ({ amount: '1334.23', creditDebit: 'CRDT', bookingDate: day, accountServicerReference: `B-${day}-${n}`, details: [{ counterpartyName: 'Gemeente Dordrecht', counterpartyIban: BENEFITS, unstructured: `Uitkering ${day.slice(0, 7)} dossier BIJ-${90000 + n + 1}` }] })));
+    }
+    if (isBusinessDay(day)) {
+      await runDailyBatch(db, { gemeenteId: GEMEENTE, runDate: day, startedBy: 'bench', now: new Date(`${day}T05:30:00Z`) });
+      const waiting = await db.selectFrom('payment_batch').select('id').where('status', '=', 'awaiting_approval').orderBy('id').execute();
+      for (const { id } of waiting) {
+        await inTransaction(db, (trx) => approveBatch(trx, id, 'bench-approver'));
+        await releaseBatch(db, id, { releasedBy: 'bench-operator', now: new Date(`${day}T07:00:00Z`) });
+      }
+    }
+    if (day.slice(0, 7) !== lastMonth) {
+      lastMonth = day.slice(0, 7);
+      log(`  history: ${lastMonth}`);
+    }
+    day = addDays(day, 1);
+  }
+  const { rows } = await sql<{ n: bigint }>`SELECT count(*)::bigint AS n FROM ledger_posting`.execute(db);
+  return { clients, postings: Number(rows[0]!.n), seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * Other accounts' postings, so the indexes are as deep as in a real service: written in bulk, with the
+ * ledger's row triggers off for the insert only (a throwaway database; nothing reads these as money).
+ */
+async function background(db: Kysely<Database>, postings: number, until: string): Promise<void> {
+  const accounts = Math.max(1, Math.round(postings / 900));
+  await sql`INSERT INTO account (code, name, kind, purpose, balance_rule) SELECT 'bench/bg/' || g, 'background ' || g, 'liability', 'income', 'none' FROM generate_series(1, ${accounts}::int) g`.execute(db);
+  await sql`ALTER TABLE ledger_posting DISABLE TRIGGER USER`.execute(db);
+  await sql`ALTER TABLE ledger_transaction DISABLE TRIGGER USER`.execute(db);
+  try {
+    const chunk = 500_000;
+    for (let from = 0; from < postings; from += chunk) {
+      const to = Math.min(postings, from + chunk);
+      await sql`
+        INSERT INTO ledger_transaction (id, idempotency_key, type, outcome, booking_date, description, request, content_hash)
+        SELECT nextval('ledger_transaction_id_seq'), 'bench/bg/' || g, 'transfer', 'booked', ${until}::date - (g % 730), 'background', '{}'::jsonb, repeat('0', 64)
+          FROM generate_series(${from + 1}::int, ${to}::int) g`.execute(db);
+      await sql`
+        INSERT INTO ledger_posting (transaction_id, account_id, side, phase, amount_cents, account_seq, booking_date, debits_posted_after, credits_posted_after, debits_pending_after, credits_pending_after)
+        SELECT t.id, a.id, 'C', 'posted', 100, (g / ${accounts}::int) + 1, t.booking_date, 0, 100, 0, 0
+          FROM generate_series(${from + 1}::int, ${to}::int) g
+          JOIN ledger_transaction t ON t.idempotency_key = 'bench/bg/' || g
+          JOIN account a ON a.code = 'bench/bg/' || ((g % ${accounts}::int) + 1)`.execute(db);
+      log(`  background: ${int.format(to)} postings`);
+    }
+  } finally {
+    await sql`ALTER TABLE ledger_posting ENABLE TRIGGER USER`.execute(db);
+    await sql`ALTER TABLE ledger_transaction ENABLE TRIGGER USER`.execute(db);
+  }
+  // Other clients' payment history, so the instruction indexes are not trivially small either.
+  const clients = Math.max(1, Math.round(postings / 300));
+  await sql`INSERT INTO client (gemeente_id, reference) SELECT ${GEMEENTE}, 'BG-' || g FROM generate_series(1, ${clients}::int) g`.execute(db);
+  const { rows } = await sql<{ id: bigint }>`
+    INSERT INTO payment_batch (gemeente_id, debtor_iban, execution_date, instant, status, payments, total_cents, approvals_needed, created_by)
+    VALUES (${GEMEENTE}, ${MANAGED}, ${until}::date, false, 'released', 1, 100, 1, 'bench') RETURNING id`.execute(db);
+  await sql`
+    INSERT INTO payment_instruction (idempotency_key, client_id, gemeente_id, kind, period, due_date, execution_date, amount_cents, debtor_iban, creditor_name, creditor_name_latin,
+                                     creditor_iban, reservation_key, status, batch_id)
+    SELECT 'bg/' || c.id || '/' || m, c.id, c.gemeente_id, 'leefgeld', to_char(${until}::date - m * 7, 'YYYY-MM-DD'), ${until}::date - m * 7, ${until}::date - m * 7, 15000, ${MANAGED},
+           'Background', 'Background', 'NL22SNSB0912345678', 'reserve/bg/' || c.id || '/' || m, 'settled', ${rows[0]!.id.toString()}::bigint
+      FROM client c CROSS JOIN generate_series(1, 20) m WHERE c.reference LIKE 'BG-%'`.execute(db);
+  await sql`VACUUM ANALYZE`.execute(db);
+}
+
+// ---------------------------------------------------------------- checks and plans
+
+async function reconciles(db: Kysely<Database>, clientId: bigint, from: string, to: string, today: string): Promise<string[]> {
+  const s = await clientStatement(db, clientId, { from, to, asOf: today });
+  const problems: string[] = [];
+  if (!s) return [`client ${clientId}: no statement`];
+  const account = (await availableAccounts(db, [clientId])).get(clientId)!;
+  const before = await balanceOnDate(db, account, addDays(from, -1));
+  const after = await balanceOnDate(db, account, to);
+  const now = await getBalance(db, account);
+  const sum = s.months.flatMap((m) => m.lines).reduce((total, l) => total + l.amount.cents, 0n);
+  if (!s.opening.equals(before.posted)) problems.push(`client ${clientId}: opening ${s.opening} ≠ ledger ${before.posted}`);
+  if (!s.closing.equals(after.posted)) problems.push(`client ${clientId}: closing ${s.closing} ≠ ledger ${after.posted}`);
+  if (s.opening.cents + sum !== s.closing.cents) problems.push(`client ${clientId}: opening + lines ≠ closing`);
+  if (!s.reserved.total.equals(now.debitsPending) || !s.freeNow.equals(now.available)) problems.push(`client ${clientId}: reserved/free ≠ the counters`);
+  return problems;
+}
+
+interface Plan {
+  readonly sql: string;
+  readonly plan: string;
+  readonly ms: number;
+}
+
+/**
+ * The plans of the queries inside `statement_facts`, as PostgreSQL runs them: auto_explain with nested
+ * statements, its LOG lines sent to this session as notices. The function runs a few times first, so
+ * PL/pgSQL has settled on the plans it keeps for the connection (generic after five executions).
+ */
+async function nestedPlans(url: string, clientId: bigint, from: string, to: string, months: readonly string[]): Promise<Plan[] | string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const notices: string[] = [];
+  client.on('notice', (notice) => notices.push(notice.message ?? ''));
+  try {
+    try {
+      await client.query("LOAD 'auto_explain'");
+    } catch (error) {
+      return `auto_explain is not available (${error instanceof Error ? error.message : String(error)})`;
+    }
+    for (const setting of ['log_min_duration = 0', 'log_analyze = on', 'log_buffers = on', 'log_nested_statements = on', 'log_timing = on']) await client.query(`SET auto_explain.${setting}`);
+    await client.query('SET client_min_messages = log');
+    for (let run = 0; run < 7; run++) {
+      notices.length = 0;
+      await client.query('SELECT statement_facts($1::bigint, $2::date, $3::date, $4::text[])', [clientId.toString(), from, to, [...months]]);
+    }
+    return notices
+      .map((message) => {
+        const ms = Number(/duration: ([\d.]+) ms/.exec(message)?.[1] ?? Number.NaN);
+        const rows = message.split('\n').slice(1);
+        const first = rows.findIndex((row) => /\((?:cost|actual)[= ]/.test(row));
+        const text = rows.slice(0, Math.max(0, first)).join(' ').replace(/^Query Text:/, '');
+        return { sql: text.replace(/\s+/g, ' ').trim(), plan: rows.slice(Math.max(0, first)).join('\n'), ms };
+      })
+      .filter((p) => !/^SELECT statement_facts/.test(p.sql));
+  } finally {
+    await client.end();
+  }
+}
+
+/** What one statement costs the database, alone: one connection, calls in a row, the backend's own CPU from /proc. */
+async function databaseCost(url: string, clients: readonly bigint[], from: string, to: string, months: readonly string[]): Promise<{ wallMs: number; cpuMs: number | null }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    const ticks = (): number | null => {
+      try {
+        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        return Number(fields[11]) + Number(fields[12]);
+      } catch {
+        return null;
+      }
+    };
+    const calls = 2_000;
+    for (let n = 0; n < 50; n++) await client.query('SELECT statement_facts($1::bigint, $2::date, $3::date, $4::text[])', [clients[n % clients.length]!.toString(), from, to, [...months]]);
+    const before = ticks();
+    const t0 = performance.now();
+    for (let n = 0; n < calls; n++) await client.query('SELECT statement_facts($1::bigint, $2::date, $3::date, $4::text[])', [clients[n % clients.length]!.toString(), from, to, [...months]]);
+    const wallMs = (performance.now() - t0) / calls;
+    const after = ticks();
+    return { wallMs, cpuMs: before === null || after === null ? null : ((after - before) * 10) / calls };
+  } finally {
+    await client.end();
+  }
+}
+
+/** BENCH_PROFILE=1: a CPU profile of the server process during the load, summarised by function (self time). */
+async function startProfile(): Promise<() => Promise<string>> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    const interval = (profile.endTime - profile.startTime) / Math.max(1, profile.samples?.length ?? 1) / 1000;
+    const self = new Map<string, number>();
+    let total = 0;
+    for (const node of profile.nodes) {
+      const ms = (node.hitCount ?? 0) * interval;
+      total += ms;
+      const where = `${node.callFrame.functionName || '(anonymous)'} ${node.callFrame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, '')}:${node.callFrame.lineNumber}`;
+      self.set(where, (self.get(where) ?? 0) + ms);
+    }
+    return [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 30).map(([where, ms]) => `    ${one.format((100 * ms) / total).padStart(5)} %  ${where}`).join('\n');
+  };
+}
+
+// ---------------------------------------------------------------- the bench
+
+export interface StatementBenchResult {
+  readonly markdown: string;
+  readonly ok: boolean;
+}
+
+export async function runStatementBench(): Promise<StatementBenchResult> {
+  const rate = env('BENCH_RATE', 500);
+  const seconds = env('BENCH_SECONDS', 20);
+  const clientCount = env('BENCH_CLIENTS', 20);
+  const backgroundPostings = env('BENCH_BACKGROUND', 3_000_000);
+  const months = env('BENCH_MONTHS', 24);
+  const today = amsterdamToday(new Date());
+  const bench = await freshDatabase('postgres', { poolSize: 10 });
+  const lines: string[] = [];
+  let ok = true;
+  try {
+    const db = bench.handle.db;
+    log(`statements bench: ${clientCount} clients, ${months} months of history up to ${today}, then ${int.format(backgroundPostings)} background postings`);
+    const history = await twoYears(db, clientCount, months, today);
+    const own = history.postings;
+    await background(db, backgroundPostings, today);
+    const { rows: sizes } = await sql<{ postings: bigint; transactions: bigint; mine: bigint; instructions: bigint }>`
+      SELECT (SELECT count(*) FROM ledger_posting)::bigint AS postings, (SELECT count(*) FROM ledger_transaction)::bigint AS transactions,
+             (SELECT count(*) FROM ledger_posting p JOIN account a ON a.id = p.account_id WHERE a.client_id = ${history.clients[0]!.id.toString()}::bigint AND a.purpose = 'client_available')::bigint AS mine,
+             (SELECT count(*) FROM payment_instruction)::bigint AS instructions`.execute(db);
+    const size = sizes[0]!;
+
+    const problems: string[] = [];
+    const month = monthsOf({ from: `${today.slice(0, 7)}-01`, to: today })[0]!;
+    for (const client of history.clients) problems.push(...(await reconciles(db, client.id, month.from, month.to, today)), ...(await reconciles(db, client.id, addDays(today, -months * 30), today, today)));
+    if (problems.length > 0) {
+      ok = false;
+      log(`RECONCILIATION FAILED: ${problems.slice(0, 5).join('; ')}`);
+    }
+
+    // In-process: the statement alone, one after the other.
+    const direct: number[] = [];
+    for (let n = 0; n < 500; n++) {
+      const t = performance.now();
+      await clientStatement(db, history.clients[n % history.clients.length]!.id, { ...month, asOf: today });
+      direct.push(performance.now() - t);
+    }
+    direct.sort((a, b) => a - b);
+    const sample = await clientStatement(db, history.clients[0]!.id, { ...month, asOf: today });
+    const database = await databaseCost(bench.url!, history.clients.map((c) => c.id), month.from, month.to, monthsOf({ from: today, to: addDays(today, EXPECTED_DAYS_AHEAD) }).map((m) => m.month));
+    const explained = await nestedPlans(bench.url!, history.clients[0]!.id, month.from, month.to, monthsOf({ from: today, to: addDays(today, EXPECTED_DAYS_AHEAD) }).map((m) => m.month));
+
+    const secret = Buffer.alloc(32, 3);
+    const settings: AuthSettings = { jwksUrl: undefined, secret, issuer: 'ontzorg', audience: 'ontzorg-api' };
+    const app = await buildApp({ db, logger: createLogger({ level: 'silent' }), verify: tokenVerifier(settings) });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const port = (app.server.address() as AddressInfo).port;
+    const operator = await mintLocalToken(settings, { userId: 'bench-operator', role: 'operator', gemeenten: [GEMEENTE] });
+    const scenarios = [
+      { name: 'back office: GET /api/clients/{id}/statement (JSON, this month)', targets: history.clients.map((c) => ({ path: `/api/clients/${c.id}/statement`, token: operator })) },
+      {
+        name: 'client: GET /api/me/statement (JSON, this month, audited)',
+        targets: await Promise.all(history.clients.map(async (c) => ({ path: '/api/me/statement', token: await mintLocalToken(settings, { userId: `client-${c.id}`, role: 'client', clientId: c.id }) }))),
+      },
+    ];
+    const results: { name: string; load: LoadResult; serverCpuMs: number; pgCpuMs: number; loadAvg: number }[] = [];
+    try {
+      for (const scenario of scenarios) {
+        log(`load: ${scenario.name}, warm-up 5 s, then ${seconds} s at ${rate}/s`);
+        await loadFromSecondProcess({ port, rate, seconds: 5, warmupSeconds: 0, targets: scenario.targets });
+        const profiler = process.env.BENCH_PROFILE === '1' ? await startProfile() : null;
+        const mark = await cpuMark(databaseName(bench.url));
+        const load = await loadFromSecondProcess({ port, rate, seconds, warmupSeconds: 0, targets: scenario.targets });
+        const cpu = await cpuSince(mark, databaseName(bench.url));
+        if (profiler) log(`  where the server's CPU went:\n${await profiler()}`);
+        results.push({ name: scenario.name, load, serverCpuMs: cpu.nodeMs, pgCpuMs: cpu.serverMs, loadAvg: os.loadavg()[0] ?? 0 });
+        log(`  p50 ${two.format(load.p50)} ms, p99 ${two.format(load.p99)} ms, max ${two.format(load.max)} ms, ${int.format(load.achievedRate)}/s, errors ${load.errors}`);
+      }
+    } finally {
+      await app.close();
+    }
+
+    const cpus = os.cpus();
+    lines.push(`machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? '?'}), ${int.format(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${await postgresVersion()}`);
+    lines.push(`data: ${clientCount} clients with ${months} months of history through the real flow (${two.format(history.seconds)} s to build; ${int.format(own)} postings), ` +
+      `${int.format(backgroundPostings)} background postings; ledger_posting ${int.format(size.postings)} rows, ledger_transaction ${int.format(size.transactions)}, payment_instruction ${int.format(size.instructions)}; ` +
+      `one client's free-money account: ${int.format(size.mine)} postings; this month's statement: ${sample!.months[0]!.lines.length} lines, ${sample!.reserved.items.length} reservations, ${sample!.nextPayments.length} next payments`);
+    lines.push(`reconciliation (every client, this month and ${months} months): ${problems.length === 0 ? 'ok' : `FAILED (${problems.length})`}`);
+    lines.push(`statement assembly in-process, one at a time (500 calls): p50 ${two.format(direct[249]!)} ms, p99 ${two.format(percentile(direct, 99))} ms`);
+    lines.push(`statement_facts alone on one connection, 2,000 calls in a row: ${two.format(database.wallMs)} ms wall and ${database.cpuMs === null ? '?' : two.format(database.cpuMs)} ms backend CPU per call`);
+    lines.push('');
+    lines.push(`| scenario | rate asked | achieved | requests | p50 ms | p90 ms | p99 ms | max ms | errors | server CPU ms/req | PostgreSQL CPU ms/req | load generator CPU ms/req | load avg |`);
+    lines.push(`|:--|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|`);
+    for (const r of results) {
+      const per = (ms: number) => (Number.isNaN(ms) ? '?' : two.format(ms / r.load.requests));
+      lines.push(`| ${r.name} | ${rate}/s | ${int.format(r.load.achievedRate)}/s | ${int.format(r.load.requests)} | ${two.format(r.load.p50)} | ${two.format(r.load.p90)} | **${two.format(r.load.p99)}** | ${two.format(r.load.max)} | ${r.load.errors} | ${per(r.serverCpuMs)} | ${per(r.pgCpuMs)} | ${per(r.load.cpuMs)} | ${one.format(r.loadAvg)} |`);
+    }
+    lines.push('');
+    lines.push(`target: p99 ≤ 25 ms at ${rate} requests/s.`);
+    lines.push('');
+    if (typeof explained === 'string') lines.push(`query plans: ${explained}`);
+    const planned = typeof explained === 'string' ? [] : explained;
+    const scanned = [...new Set(planned.flatMap((p) => [...p.plan.matchAll(/Seq Scan on (\w+)/g)].map((m) => m[1]!)))].sort();
+    const { rows: tableRows } = await sql<{ name: string; n: string }>`SELECT relname AS name, reltuples::bigint::text AS n FROM pg_class WHERE relname = ANY(${scanned}::text[])`.execute(bench.handle.db);
+    const indexes = [...new Set(planned.flatMap((p) => [...p.plan.matchAll(/(?:Index(?: Only)? Scan(?: Backward)? using|Bitmap Index Scan on) (\w+)/g)].map((m) => m[1]!)))].sort();
+    if (planned.length > 0) {
+      lines.push(`query plans inside statement_facts (auto_explain, nested, after the plans settled): ${planned.length} queries, ${two.format(planned.reduce((sum, p) => sum + p.ms, 0))} ms in all.`);
+      lines.push(`indexes used: ${indexes.join(', ')}.`);
+      lines.push(`sequential scans: ${scanned.length === 0 ? 'none' : scanned.map((t) => `${t} (${int.format(Number(tableRows.find((r) => r.name === t)?.n ?? 0))} rows)`).join(', ')}.`);
+    }
+    for (const p of planned) {
+      lines.push('');
+      lines.push(`\`${p.sql.slice(0, 160)}${p.sql.length > 160 ? ' …' : ''}\` — ${two.format(p.ms)} ms`);
+      lines.push('```');
+      lines.push(p.plan);
+      lines.push('```');
+    }
+  } finally {
+    await bench.dispose();
+  }
+  return { markdown: lines.join('\n'), ok };
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--load')) {
+    process.once('message', (plan: LoadPlan) => {
+      void generateLoad(plan, plan.seconds).then((result) => {
+        process.send!(result, () => process.exit(0));
+      });
+    });
+    return;
+  }
+  const result = await runStatementBench();
+  process.stdout.write(`${result.markdown}\n`);
+  if (!result.ok) process.exitCode = 1;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

@@ -1,0 +1,105 @@
+import { Queue, UnrecoverableError, Worker } from 'bullmq';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { runDailyBatch, type DailyBatchResult } from '../src/batch/run.js';
+import { ClientError } from '../src/clients/errors.js';
+import { gemeentePolicies } from '../src/clients/policy.js';
+import type { Database } from '../src/db/schema.js';
+import { amsterdamClock } from './inline.js';
+import type { QueueConnection } from './verify-ledger.js';
+
+export const DAILY_BATCH_QUEUE = 'daily-batch';
+
+export interface DailyBatchJobData {
+  readonly gemeenteId: string;
+  /** The run date; absent for the scheduled job, which runs for the Amsterdam day it fires on. */
+  readonly runDate?: string;
+}
+
+/**
+ * The daily batch as a job: one repeatable job per gemeente at the gemeente's batch time
+ * (Amsterdam), calling `runDailyBatch`. Two workers picking up the same batch are safe: the core
+ * serialises runs of one gemeente and every step is idempotent, so the second finds nothing to do.
+ */
+export function dailyBatchQueue({ connection, prefix }: QueueConnection): Queue<DailyBatchJobData> {
+  return new Queue<DailyBatchJobData>(DAILY_BATCH_QUEUE, {
+    connection,
+    ...(prefix ? { prefix } : {}),
+    defaultJobOptions: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 }, removeOnComplete: 400, removeOnFail: false },
+  });
+}
+
+/** The job's run date: its own, or the Amsterdam day the scheduler fired it on. */
+export function runDateOf(data: DailyBatchJobData, firedAt: number): string {
+  return data.runDate ?? amsterdamClock(new Date(firedAt)).date;
+}
+
+export async function dailyBatchJob(db: Kysely<Database>, data: DailyBatchJobData, firedAt: number, jobId: string | undefined): Promise<DailyBatchResult> {
+  try {
+    return await runDailyBatch(db, { gemeenteId: data.gemeenteId, runDate: runDateOf(data, firedAt), startedBy: `job:${jobId ?? 'unknown'}` });
+  } catch (error) {
+    // A gemeente without a policy will not get one by retrying.
+    if (error instanceof ClientError) throw new UnrecoverableError(error.message);
+    throw error;
+  }
+}
+
+export function dailyBatchWorker({ connection, prefix }: QueueConnection, db: Kysely<Database>, logger: Logger): Worker<DailyBatchJobData, DailyBatchResult> {
+  const worker = new Worker<DailyBatchJobData, DailyBatchResult>(DAILY_BATCH_QUEUE, (job) => dailyBatchJob(db, job.data, job.timestamp, job.id), {
+    connection,
+    concurrency: 1,
+    ...(prefix ? { prefix } : {}),
+  });
+  worker.on('failed', (job, error) => logger.error({ job: job?.id, queue: DAILY_BATCH_QUEUE, gemeente: job?.data.gemeenteId, err: error }, 'daily batch failed'));
+  worker.on('completed', (job, result) =>
+    logger.info({ job: job.id, queue: DAILY_BATCH_QUEUE, gemeente: result.report.gemeenteId, runDate: result.report.runDate, created: result.created, batches: result.batchesCreated }, 'daily batch done'),
+  );
+  return worker;
+}
+
+/** One scheduler per gemeente with a policy, at its batch time; upserting makes restarts and several workers safe. */
+export async function scheduleDailyBatches(queue: Queue<DailyBatchJobData>, db: Kysely<Database>): Promise<string[]> {
+  const policies = await gemeentePolicies(db);
+  for (const policy of policies) {
+    const [hour, minute] = policy.batchTime.split(':');
+    await queue.upsertJobScheduler(
+      `daily-batch-${policy.gemeenteId}`,
+      { pattern: `${Number(minute)} ${Number(hour)} * * *`, tz: 'Europe/Amsterdam' },
+      { name: 'daily-batch', data: { gemeenteId: policy.gemeenteId } },
+    );
+  }
+  return policies.map((p) => p.gemeenteId);
+}
+
+/**
+ * Embedded mode: the same core, run in the API process once per Amsterdam day per gemeente from its
+ * batch time. Call `tick` every minute (jobs/inline.ts does).
+ */
+export function inlineDailyBatches(db: Kysely<Database>, logger: Logger): { tick(now: Date): Promise<void> } {
+  const lastRun = new Map<string, string>();
+  let running = false;
+  return {
+    async tick(now) {
+      if (running) return;
+      running = true;
+      try {
+        await runDue(now);
+      } finally {
+        running = false;
+      }
+    },
+  };
+  async function runDue(now: Date): Promise<void> {
+    const { date, time } = amsterdamClock(now);
+    for (const policy of await gemeentePolicies(db)) {
+      if (lastRun.get(policy.gemeenteId) === date || time < policy.batchTime) continue;
+      try {
+        const result = await runDailyBatch(db, { gemeenteId: policy.gemeenteId, runDate: date, startedBy: 'inline' });
+        lastRun.set(policy.gemeenteId, date);
+        logger.info({ job: DAILY_BATCH_QUEUE, gemeente: policy.gemeenteId, runDate: date, created: result.created, batches: result.batchesCreated }, 'daily batch done');
+      } catch (error) {
+        logger.error({ job: DAILY_BATCH_QUEUE, gemeente: policy.gemeenteId, runDate: date, err: error }, 'daily batch failed');
+      }
+    }
+  }
+}

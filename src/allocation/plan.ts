@@ -1,0 +1,552 @@
+import { createHash } from 'node:crypto';
+import type { ClientObligation } from '../clients/obligations.js';
+import { OBLIGATION_LABELS, type DueInstance, type ObligationType } from '../clients/obligation-rules.js';
+import type { Machtiging } from '../clients/machtigingen.js';
+import { holdReasonFor } from '../clients/machtigingen.js';
+import type { FloorDecisionRecord } from '../clients/floor-decisions.js';
+import { floorDecisionOn } from '../clients/floor-decisions.js';
+import type { GemeentePolicy } from '../clients/policy.js';
+import type { ClientRecord, ExpectedIncome } from '../clients/registry.js';
+import type { OntzorgPeriod } from '../clients/periods.js';
+import type { LedgerRequest } from '../ledger/index.js';
+import { Money } from '../money/money.js';
+import {
+  addDays,
+  addMonths,
+  firstDayOf,
+  lastDayOf,
+  yearMonthOf,
+  type IsoDate,
+} from '../schedule/index.js';
+import { allocate } from './allocate.js';
+import { expectedMonthlyIncome } from './income.js';
+import { leefgeldTargets } from './leefgeld.js';
+import { cycleOn, dueWithinBasisCached, executionOn, leefgeldDatesIn, monthlyObligationTotalCached, todayOrNextBusinessDay } from './memo.js';
+import type { ScheduledKind } from './rows.js';
+import type { AllocationPolicy, AllocationResult, DueItem, DueStatus, ExistingReservation, IncomeClass, LeefgeldPayment, PassOn, Receipt } from './types.js';
+
+/**
+ * One client's allocation for one run, worked out in memory from what was read under the client's
+ * lock: which reservations to book (and which to release), which receipts are allocated, what to
+ * pay now, and what to signal. Pure: `run.ts` reads and writes, this decides.
+ */
+
+export interface OpenReservation {
+  readonly key: string;
+  readonly obligationId: string;
+  readonly periodKey: string;
+  readonly seq: number;
+  readonly amount: Money;
+  readonly dueDate: IsoDate;
+}
+
+export interface UnallocatedReceipt {
+  /** The ledger key of the booking that brought the money. */
+  readonly key: string;
+  readonly classification: IncomeClass;
+  readonly amount: Money;
+}
+
+export interface OwedPassOn {
+  readonly receiptKey: string;
+  readonly passOnKey: string;
+  readonly classification: IncomeClass;
+  readonly amount: Money;
+}
+
+/** Everything the plan needs about one client, read under its lock. */
+export interface ClientState {
+  readonly record: ClientRecord;
+  readonly accountId: bigint;
+  /** Free money: available, reservations already subtracted. */
+  readonly free: Money;
+  readonly incomes: readonly ExpectedIncome[];
+  /** Periods as they stand (ended ontzorgen applied). */
+  readonly periods: readonly OntzorgPeriod[];
+  readonly obligations: readonly ClientObligation[];
+  readonly machtigingen: readonly Machtiging[];
+  readonly floorDecisions: readonly FloorDecisionRecord[];
+  readonly receipts: readonly UnallocatedReceipt[];
+  /** The open (latest, not voided) reservation per obligation and period. */
+  readonly reservations: readonly OpenReservation[];
+  /** `obligationId|periodKey` of every obligation period already scheduled for payment. */
+  readonly scheduledObligations: ReadonlySet<string>;
+  /** Leefgeld dates already scheduled. */
+  readonly scheduledLeefgeld: ReadonlySet<IsoDate>;
+  /** Every scheduled key (pass-ons, closing payments). */
+  readonly scheduledKeys: ReadonlySet<string>;
+  /** Receipts passed on earlier whose payment could not be made yet (no own IBAN): not the pool's money. */
+  readonly owedPassOns: readonly OwedPassOn[];
+}
+
+export interface RunContext {
+  readonly asOf: IsoDate;
+  /** The last execution date this run creates payments for (the look-ahead). */
+  readonly windowEnd: IsoDate;
+  readonly policy: GemeentePolicy;
+  readonly inTransitAccountId: bigint;
+  /** False: reserve only (no leefgeld, no payments planned). */
+  readonly withPayments: boolean;
+}
+
+export interface PlannedPayment {
+  readonly key: string;
+  readonly kind: ScheduledKind;
+  readonly clientId: bigint;
+  readonly gemeenteId: string;
+  readonly obligationId: bigint | null;
+  readonly obligationType: ObligationType | null;
+  readonly periodKey: string;
+  readonly payDate: IsoDate;
+  readonly executionDate: IsoDate;
+  readonly amount: Money;
+  readonly reservationKey: string | null;
+  readonly holdReason: string | null;
+  readonly late: boolean;
+  readonly leefgeld: { readonly target: Money; readonly floor: Money; readonly floorDecision: string | null } | null;
+  readonly creditor: { readonly name: string; readonly latinName?: string; readonly iban: string };
+  readonly remittance: string | null;
+  readonly reference: { readonly issuer: 'CUR' | 'ISO'; readonly reference: string } | null;
+}
+
+export interface NewReservationRow {
+  readonly ledgerKey: string;
+  readonly obligationId: bigint;
+  readonly periodKey: string;
+  readonly seq: number;
+  readonly amount: Money;
+  readonly dueDate: IsoDate;
+  readonly executionDate: IsoDate;
+}
+
+export interface PlannedSignal {
+  readonly key: string;
+  readonly kind: SignalKind;
+  readonly message: string;
+  readonly details: Record<string, string | number | boolean | null>;
+}
+
+export type SignalKind =
+  | 'shortfall'
+  | 'arrears'
+  | 'paid_in_part'
+  | 'paid_late'
+  | 'machtiging_missing'
+  | 'leefgeld_below_floor'
+  | 'no_own_iban'
+  | 'leefgeld_amount_missing'
+  | 'basis_not_in_force'
+  | 'over_reserved'
+  | 'reservation_released'
+  | 'ontzorgen_ended';
+
+export interface ClientPlan {
+  readonly clientId: bigint;
+  readonly gemeenteId: string;
+  /** Voids first, then new reservations: one ledger batch for the chunk. */
+  readonly bookings: readonly LedgerRequest[];
+  readonly newReservations: readonly NewReservationRow[];
+  readonly voidedKeys: readonly string[];
+  readonly allocatedReceipts: readonly { key: string; classification: IncomeClass; amount: Money; passOnKey: string | null }[];
+  readonly payments: readonly PlannedPayment[];
+  /** The state of every obligation period this run looked at (for the report). */
+  readonly dues: readonly DueStatus[];
+  readonly signals: readonly PlannedSignal[];
+  readonly reserved: Money;
+  readonly released: Money;
+  readonly passedOn: Money;
+  /** Obligations handed back to the client once ontzorgen ended (rule 12). */
+  readonly handedBack: readonly { obligationId: string; type: ObligationType; payee: string }[];
+}
+
+const REMITTANCE_LABELS: Readonly<Record<ObligationType, string>> = {
+  rent: 'Huur',
+  gas: 'Gas',
+  electricity: 'Stroom',
+  water: 'Water',
+  basic_health_insurance: 'Zorgverzekering basis',
+  supplementary_insurance: 'Aanvullende verzekering',
+  municipal_taxes: 'Gemeentelijke belastingen',
+  other: 'Vaste last',
+};
+
+const INCOME_LABELS: Readonly<Record<IncomeClass, string>> = {
+  bijstand: 'bijstand',
+  zorgtoeslag: 'zorgtoeslag',
+  huurtoeslag: 'huurtoeslag',
+  kindgebonden_budget: 'kindgebonden budget',
+  kinderbijslag: 'kinderbijslag',
+  other: 'ontvangst',
+};
+
+const itemKey = (item: { obligationId: string; periodKey: string }): string => `${item.obligationId}|${item.periodKey}`;
+
+export function reservationKey(clientId: bigint, obligationId: string, periodKey: string, seq: number): string {
+  return `reserve/${clientId.toString()}/${obligationId}/${periodKey}/${seq}`;
+}
+
+export function passOnKey(clientId: bigint, receiptKey: string): string {
+  return `pass-on/${clientId.toString()}/${createHash('sha256').update(receiptKey).digest('hex').slice(0, 20)}`;
+}
+
+export function planClient(state: ClientState, ctx: RunContext): ClientPlan {
+  const { record } = state;
+  const { policy } = ctx;
+  const clientId = record.id;
+  const D = ctx.asOf;
+  const lead = policy.leadBusinessDays;
+  const today = todayOrNextBusinessDay(D);
+  const signals: PlannedSignal[] = [];
+  const signal = (key: string, kind: SignalKind, message: string, details: PlannedSignal['details'] = {}) => signals.push({ key: `${kind}/${clientId.toString()}/${key}`, kind, message, details });
+  const endedOn = record.ontzorgenEndedOn;
+  const ended = endedOn !== null && endedOn < D;
+
+  const cycle = cycleOn(policy.bijstandPayday, D, { adjust: policy.paydayAdjust, bookingDelayBusinessDays: policy.bookingDelayBusinessDays });
+  const open = new Map(state.reservations.map((r) => [itemKey(r), r]));
+  const oldestOpen = state.reservations.reduce<IsoDate | null>((min, r) => (min === null || r.dueDate < min ? r.dueDate : min), null);
+  const { monthsBack, to, next, costsOn } = runDates(D, cycle.nextUsableFrom);
+  const from = oldestOpen !== null && oldestOpen < monthsBack ? oldestOpen : monthsBack;
+  const { covered, uncovered } = dueWithinBasisCached(state.obligations, state.periods, from, to);
+  const toItem = (instance: DueInstance): DueItem => ({
+    obligationId: instance.obligationId,
+    type: instance.type,
+    periodKey: instance.periodKey,
+    dueDate: instance.dueDate,
+    executionDate: executionOn(instance.dueDate, lead),
+    amount: instance.amount,
+  });
+  const notScheduled = (item: DueItem) => !state.scheduledObligations.has(itemKey(item));
+  const items = covered.map(toItem).filter(notScheduled);
+  // The bijstand of this cycle pays what must be executed before the next one is usable.
+  const cycleDue = items.filter((item) => item.executionDate < cycle.nextUsableFrom);
+  for (const { instance, message } of uncovered) {
+    const item = toItem(instance);
+    // After ontzorgen ends nothing is due any more: no signal for the months after it (rule 12).
+    if (endedOn !== null && item.dueDate > endedOn) continue;
+    if (notScheduled(item) && item.executionDate < cycle.nextUsableFrom) signal(itemKey(item), 'basis_not_in_force', message, { obligation: item.obligationId, period: item.periodKey });
+  }
+
+  // Reservations whose obligation period is no longer due (ontzorgen ended, obligation ended, basis gone) are released.
+  const stillDue = new Set(items.map(itemKey));
+  const voids = state.reservations.filter((r) => !stillDue.has(itemKey(r)) && !state.scheduledObligations.has(itemKey(r)));
+  const released = Money.sum(voids.map((r) => r.amount));
+  for (const r of voids) signal(`${r.obligationId}/${r.periodKey}`, 'reservation_released', `the reservation for obligation ${r.obligationId} ${r.periodKey} (${r.amount.toString()}) was released: the period is no longer due`, { obligation: r.obligationId, period: r.periodKey, amount: r.amount.toString() });
+
+  // Money passed on earlier but not yet paid is the client's, not the pool's (rule 6).
+  const owed = Money.sum(state.owedPassOns.map((o) => o.amount));
+  const poolable = state.free.plus(released).minus(owed);
+  let room = poolable.isNegative() ? 0n : poolable.cents;
+  const receipts: Receipt[] = [];
+  for (const receipt of [...state.receipts].sort((a, b) => (a.key < b.key ? -1 : 1))) {
+    const take = receipt.amount.cents < room ? receipt.amount.cents : room;
+    room -= take;
+    if (take > 0n) receipts.push({ id: receipt.key, classification: receipt.classification, amount: Money.fromCents(take) });
+  }
+  let free = poolable.isNegative() ? Money.ZERO : poolable;
+  const allocationPolicy: AllocationPolicy = { priority: policy.priority, partialPayment: policy.partialPayment, leefgeldFloor: policy.leefgeldFloor };
+  const reservedFor = (list: readonly DueItem[], extra: readonly ExistingReservation[]): ExistingReservation[] => [
+    ...list.flatMap((item) => {
+      const r = open.get(itemKey(item));
+      return r ? [{ obligationId: r.obligationId, periodKey: r.periodKey, amount: r.amount }] : [];
+    }),
+    ...extra,
+  ];
+  const reservedNow = new Map<string, { item: DueItem; amount: bigint }>();
+  const take = (result: AllocationResult, list: readonly DueItem[]) => {
+    for (const r of result.reservations) {
+      const item = list.find((candidate) => itemKey(candidate) === itemKey(r))!;
+      const prior = reservedNow.get(itemKey(r))?.amount ?? 0n;
+      reservedNow.set(itemKey(r), { item, amount: prior + r.amount.cents });
+    }
+  };
+  const extraReserved = (): ExistingReservation[] => [...reservedNow.values()].map(({ item, amount }) => ({ obligationId: item.obligationId, periodKey: item.periodKey, amount: Money.fromCents(amount) }));
+
+  // Rule 6, toeslagen on the 20th are for the next month: with consent they earmark next month's rent and premium
+  // even when this cycle's bijstand does not pay those yet, and only from the toeslag itself.
+  const earmarkable = receipts.filter((r) => record.toeslagenConsent && (r.classification === 'huurtoeslag' || r.classification === 'zorgtoeslag'));
+  const nextMonthItems = items.filter(
+    (item) => item.executionDate >= cycle.nextUsableFrom && item.dueDate.slice(0, 7) === next && (item.type === 'rent' || item.type === 'basic_health_insurance'),
+  );
+  let mainReceipts = receipts;
+  if (earmarkable.length > 0 && nextMonthItems.length > 0) {
+    const earmark = allocate({
+      asOf: D,
+      free: Money.sum(earmarkable.map((r) => r.amount)),
+      receipts: earmarkable,
+      toeslagenConsent: true,
+      due: nextMonthItems,
+      reserved: reservedFor(nextMonthItems, []),
+      policy: allocationPolicy,
+      floorDecision: null,
+      leefgeld: { target: Money.ZERO, paymentsUntilNextIncome: 0, payNow: null },
+    });
+    take(earmark, nextMonthItems);
+    free = free.minus(Money.sum(earmark.reservations.map((r) => r.amount)));
+    mainReceipts = receipts.filter((r) => !earmarkable.includes(r));
+  }
+
+  // Leefgeld (rule 8) for the dates this run pays, in this cycle, while ontzorgen runs.
+  const rhythm = record.leefgeldRhythm;
+  const cycleDates = leefgeldDatesIn(rhythm, cycle, lead);
+  // Dates here are checked already: a period is in force when first day ≤ date ≤ last day.
+  const active = (date: IsoDate) => state.periods.some((p) => p.firstDay <= date && (p.lastDay === null || date <= p.lastDay)) && (endedOn === null || date <= endedOn);
+  const unpaid = cycleDates.filter((date) => active(date) && !state.scheduledLeefgeld.has(date));
+  // A date whose execution day was missed (no run that day) is still paid while the date itself is to come;
+  // a date that has passed is not paid afterwards from money that arrived since: that money is the next cycle's.
+  let payNow = ctx.withPayments ? unpaid.filter((date) => executionOn(date, lead) <= ctx.windowEnd && date >= D) : [];
+  if (payNow.length > 0 && record.ownIban === null) {
+    signal(cycle.bijstandMonth, 'no_own_iban', 'the client has no own account recorded: leefgeld and passed-on money wait, free on the managed account', {});
+    payNow = [];
+  }
+  // The costs this cycle's bijstand pays are those of the month it ends in: a new advance or premium counts from
+  // the cycle that pays it, and every payment of one cycle has the same target.
+  const targets = leefgeldTargetsFor(state, cycleDates, costsOn, policy);
+  if (payNow.length > 0 && targets === null) {
+    signal(cycle.bijstandMonth, 'leefgeld_amount_missing', 'the gemeente pays a fixed leefgeld, but no amount is recorded for this client', {});
+    payNow = [];
+  }
+  const stillToFund = (date: IsoDate) => unpaid.filter((d) => d >= date && (executionOn(d, lead) >= D || payNow.includes(d))).length;
+
+  const leefgeld: LeefgeldPayment[] = [];
+  let result: AllocationResult | null = null;
+  let passOn: PassOn[] = [];
+  const runs = payNow.length > 0 ? payNow : [null];
+  for (const [index, date] of runs.entries()) {
+    const decision = floorDecisionOn(state.floorDecisions, date ?? D);
+    result = allocate({
+      asOf: D,
+      free,
+      receipts: index === 0 ? mainReceipts : [],
+      toeslagenConsent: record.toeslagenConsent,
+      due: cycleDue,
+      reserved: reservedFor(cycleDue, extraReserved().filter((r) => cycleDue.some((item) => itemKey(item) === itemKey(r)))),
+      policy: allocationPolicy,
+      floorDecision: decision ? { reference: decision.reference, floor: decision.floor } : null,
+      leefgeld: date === null ? { target: targets?.get(cycleDates[0] ?? D) ?? Money.ZERO, paymentsUntilNextIncome: stillToFund(D), payNow: null } : { target: targets!.get(date)!, paymentsUntilNextIncome: stillToFund(date), payNow: date },
+    });
+    if (index === 0) passOn = result.passOn;
+    take(result, cycleDue);
+    if (result.leefgeld) leefgeld.push(result.leefgeld);
+    free = result.leftFree;
+  }
+  const last = result!;
+
+  // Bookings: one open reservation per obligation period, so one reservation pays one payment.
+  const bookings: LedgerRequest[] = voids.map((r) => ({ type: 'void_pending', idempotencyKey: `${r.key}/void`, pendingKey: r.key, bookingDate: D, description: `reservation for obligation ${r.obligationId} ${r.periodKey} released` }));
+  const voidedKeys = voids.map((r) => r.key);
+  const newReservations: NewReservationRow[] = [];
+  const currentKey = new Map<string, string>();
+  for (const r of open.values()) currentKey.set(itemKey(r), r.key);
+  for (const { item, amount } of reservedNow.values()) {
+    const prior = open.get(itemKey(item));
+    const seq = prior ? prior.seq + 1 : 1;
+    const total = Money.fromCents(amount + (prior?.amount.cents ?? 0n));
+    const key = reservationKey(clientId, item.obligationId, item.periodKey, seq);
+    if (prior) {
+      bookings.push({ type: 'void_pending', idempotencyKey: `${prior.key}/void`, pendingKey: prior.key, bookingDate: D, description: `reservation for obligation ${item.obligationId} ${item.periodKey} topped up` });
+      voidedKeys.push(prior.key);
+    }
+    bookings.push({
+      type: 'pending',
+      idempotencyKey: key,
+      bookingDate: D,
+      description: `${OBLIGATION_LABELS[item.type]} ${item.periodKey} reserved (art. 56a withholding)`,
+      debit: state.accountId,
+      credit: ctx.inTransitAccountId,
+      amount: total,
+    });
+    newReservations.push({ ledgerKey: key, obligationId: BigInt(item.obligationId), periodKey: item.periodKey, seq, amount: total, dueDate: item.dueDate, executionDate: item.executionDate });
+    currentKey.set(itemKey(item), key);
+  }
+
+  const payments: PlannedPayment[] = [];
+  const base = { clientId, gemeenteId: record.gemeenteId };
+  const toClient = (name: string) => ({ name, latinName: record.latinName, iban: record.ownIban! });
+  // Obligations due for execution in this run's window, from their reservation (rule 7: arrive by the due date).
+  for (const status of last.dues) {
+    const { item } = status;
+    const key = itemKey(item);
+    if (status.state !== 'covered') {
+      const kind = status.state === 'arrears' ? 'arrears' : 'shortfall';
+      signal(`${item.obligationId}/${item.periodKey}`, kind, `${OBLIGATION_LABELS[item.type]} ${item.periodKey}: ${status.missing.toString()} missing ${kind === 'arrears' ? 'on its execution date' : `before its execution date ${item.executionDate}`}`, {
+        obligation: item.obligationId,
+        period: item.periodKey,
+        missing: status.missing.toString(),
+        executionDate: item.executionDate,
+      });
+    }
+    if (!ctx.withPayments || item.executionDate > ctx.windowEnd || !status.payable.isPositive()) continue;
+    const obligation = state.obligations.find((o) => o.id === item.obligationId)!;
+    const executionDate = item.executionDate < today ? today : item.executionDate;
+    const late = item.executionDate < D;
+    const holdReason = holdReasonFor(state.machtigingen, obligation.payee.iban, executionDate);
+    if (holdReason) signal(`${item.obligationId}/${item.periodKey}`, 'machtiging_missing', `${OBLIGATION_LABELS[item.type]} ${item.periodKey} to ${obligation.payee.name} is held: ${holdReason}`, { obligation: item.obligationId, period: item.periodKey });
+    if (late) signal(`${item.obligationId}/${item.periodKey}`, 'paid_late', `${OBLIGATION_LABELS[item.type]} ${item.periodKey} is executed on ${executionDate}, after its execution date ${item.executionDate}: it may arrive after the due date ${item.dueDate}`, { obligation: item.obligationId, period: item.periodKey });
+    if (status.payable.compare(item.amount) < 0) signal(`${item.obligationId}/${item.periodKey}`, 'paid_in_part', `${OBLIGATION_LABELS[item.type]} ${item.periodKey} is paid in part: ${status.payable.toString()} of ${item.amount.toString()} (partial payment policy)`, { obligation: item.obligationId, period: item.periodKey });
+    const reference = obligation.payee.reference;
+    payments.push({
+      ...base,
+      key: `pay/${clientId.toString()}/${item.obligationId}/${item.periodKey}`,
+      kind: 'obligation',
+      obligationId: BigInt(item.obligationId),
+      obligationType: item.type,
+      periodKey: item.periodKey,
+      payDate: item.dueDate,
+      executionDate,
+      amount: status.payable,
+      reservationKey: currentKey.get(key)!,
+      holdReason,
+      late,
+      leefgeld: null,
+      creditor: { name: obligation.payee.name, iban: obligation.payee.iban },
+      remittance: reference && reference.kind === 'unstructured' ? `${REMITTANCE_LABELS[item.type]} ${item.periodKey} ${reference.value}`.slice(0, 140) : reference ? null : `${REMITTANCE_LABELS[item.type]} ${item.periodKey}`,
+      reference: reference && reference.kind !== 'unstructured' ? { issuer: reference.kind, reference: reference.value } : null,
+    });
+  }
+  for (const payment of leefgeld) {
+    if (payment.amount.compare(payment.floor) < 0) {
+      signal(payment.date, 'leefgeld_below_floor', `leefgeld of ${payment.date} is ${payment.amount.toString()}, below the floor of ${payment.floor.toString()}: the money is not there`, { date: payment.date, amount: payment.amount.toString(), floor: payment.floor.toString() });
+    }
+    if (!payment.amount.isPositive()) continue;
+    const execution = executionOn(payment.date, lead);
+    payments.push({
+      ...base,
+      key: `leefgeld/${clientId.toString()}/${payment.date}`,
+      kind: 'leefgeld',
+      obligationId: null,
+      obligationType: null,
+      periodKey: payment.date,
+      payDate: payment.date,
+      executionDate: execution < today ? today : execution,
+      amount: payment.amount,
+      reservationKey: null,
+      holdReason: null,
+      late: execution < D,
+      leefgeld: { target: payment.target, floor: payment.floor, floorDecision: payment.floorDecision },
+      creditor: toClient(record.name),
+      remittance: `Leefgeld ${payment.date}`,
+      reference: null,
+    });
+  }
+
+  // Pass-ons (rule 6): the client's own money, paid on as soon as there is an account to pay to.
+  const allocatedReceipts: ClientPlan['allocatedReceipts'][number][] = receipts.map((r) => ({
+    key: r.id,
+    classification: r.classification,
+    amount: r.amount,
+    passOnKey: passOn.some((p) => p.receiptId === r.id) ? passOnKey(clientId, r.id) : null,
+  }));
+  const toPay: OwedPassOn[] = [
+    ...state.owedPassOns,
+    ...passOn.map((p) => ({ receiptKey: p.receiptId, passOnKey: passOnKey(clientId, p.receiptId), classification: p.classification, amount: p.amount })),
+  ];
+  if (ctx.withPayments && toPay.length > 0 && record.ownIban === null) {
+    signal(cycle.bijstandMonth, 'no_own_iban', 'the client has no own account recorded: leefgeld and passed-on money wait, free on the managed account', {});
+  }
+  if (ctx.withPayments && record.ownIban !== null) {
+    for (const p of toPay) {
+      if (state.scheduledKeys.has(p.passOnKey)) continue;
+      payments.push({
+        ...base,
+        key: p.passOnKey,
+        kind: 'pass_on',
+        obligationId: null,
+        obligationType: null,
+        periodKey: D,
+        payDate: today,
+        executionDate: today,
+        amount: p.amount,
+        reservationKey: null,
+        holdReason: null,
+        late: false,
+        leefgeld: null,
+        creditor: toClient(record.name),
+        remittance: `Doorbetaling ${INCOME_LABELS[p.classification]} ${D}`,
+        reference: null,
+      });
+    }
+  }
+
+  // Rule 12: once ontzorgen ended and everything due up to the end is on its way, the rest is the client's.
+  const handedBack: ClientPlan['handedBack'][number][] = [];
+  if (ended) {
+    signal(endedOn, 'ontzorgen_ended', `ontzorgen ended on ${endedOn}`, { endedOn });
+    for (const obligation of state.obligations) {
+      if (obligation.validUntil === null || obligation.validUntil > endedOn) handedBack.push({ obligationId: obligation.id, type: obligation.type, payee: obligation.payee.name });
+    }
+    const unsettled = cycleDue.concat(items.filter((item) => !cycleDue.includes(item))).filter((item) => !payments.some((p) => p.kind === 'obligation' && p.obligationId === BigInt(item.obligationId) && p.periodKey === item.periodKey));
+    const closingKey = `closing/${clientId.toString()}/${D}`;
+    if (ctx.withPayments && unsettled.length === 0 && last.leftFree.isPositive() && record.ownIban !== null && !state.scheduledKeys.has(closingKey)) {
+      payments.push({
+        ...base,
+        key: closingKey,
+        kind: 'closing',
+        obligationId: null,
+        obligationType: null,
+        periodKey: D,
+        payDate: today,
+        executionDate: today,
+        amount: last.leftFree,
+        reservationKey: null,
+        holdReason: null,
+        late: false,
+        leefgeld: null,
+        creditor: toClient(record.name),
+        remittance: `Einde ontzorgen: saldo ${D}`,
+        reference: null,
+      });
+    }
+  }
+  for (const r of last.signals) {
+    if (r.kind === 'over_reserved') signal(`${r.obligationId}/${r.periodKey}`, 'over_reserved', `obligation ${r.obligationId} ${r.periodKey} holds ${r.excess.toString()} more than it costs now; the rest is released when it is paid`, { obligation: r.obligationId, period: r.periodKey });
+  }
+
+  return {
+    clientId,
+    gemeenteId: record.gemeenteId,
+    bookings,
+    newReservations,
+    voidedKeys,
+    allocatedReceipts,
+    payments,
+    dues: last.dues,
+    signals,
+    reserved: Money.fromCents([...reservedNow.values()].reduce((sum, r) => sum + r.amount, 0n)),
+    released,
+    passedOn: Money.sum(passOn.map((p) => p.amount)),
+    handedBack,
+  };
+}
+
+const runDateCache = new Map<string, { monthsBack: IsoDate; to: IsoDate; next: string; costsOn: IsoDate }>();
+/** The month bounds of a run (the same for every client): due items from two months back to two ahead. */
+function runDates(asOf: IsoDate, nextUsableFrom: IsoDate): { monthsBack: IsoDate; to: IsoDate; next: string; costsOn: IsoDate } {
+  const key = `${asOf}|${nextUsableFrom}`;
+  let found = runDateCache.get(key);
+  if (!found) {
+    if (runDateCache.size > 1_000) runDateCache.clear();
+    const month = yearMonthOf(asOf);
+    found = {
+      monthsBack: firstDayOf(addMonths(month, -2)),
+      to: lastDayOf(addMonths(month, 2)),
+      next: addMonths(month, 1),
+      costsOn: lastDayOf(yearMonthOf(addDays(nextUsableFrom, -1))),
+    };
+    runDateCache.set(key, found);
+  }
+  return found;
+}
+
+/** The rule's leefgeld per date of the cycle, or null when the gemeente pays a fixed amount and none is recorded. */
+function leefgeldTargetsFor(state: ClientState, cycleDates: readonly IsoDate[], costsOn: IsoDate, policy: GemeentePolicy): Map<IsoDate, Money> | null {
+  if (policy.leefgeldRule === 'fixed') {
+    if (state.record.leefgeldFixed === null) return null;
+    return new Map(leefgeldTargets({ kind: 'fixed', perPayment: state.record.leefgeldFixed }, cycleDates).map((t) => [t.date, t.amount]));
+  }
+  const income = expectedMonthlyIncome(
+    state.incomes.map((i) => ({ classification: i.classification, monthlyAmount: i.monthly })),
+    state.record.toeslagenConsent,
+  );
+  const obligations = monthlyObligationTotalCached(state.obligations, costsOn);
+  return new Map(leefgeldTargets({ kind: 'income_minus_obligations', expectedMonthlyIncome: income, monthlyObligations: obligations }, cycleDates).map((t) => [t.date, t.amount]));
+}

@@ -1,0 +1,307 @@
+import { sql, type Kysely } from 'kysely';
+import { lockAvailableAccounts } from '../clients/accounts.js';
+import { floorDecisionsOf } from '../clients/floor-decisions.js';
+import { machtigingenOf } from '../clients/machtigingen.js';
+import { obligationsOf } from '../clients/obligations.js';
+import { periodsOf, periodsUntil } from '../clients/ontzorg-periods.js';
+import { periodsNeedingDecision, type PeriodSignal } from '../clients/periods.js';
+import { rowToClientRecord, type ExpectedIncome } from '../clients/registry.js';
+import type { Database } from '../db/schema.js';
+import type { Trx } from '../db/transaction.js';
+import { bookBatch } from '../ledger/index.js';
+import { Money } from '../money/money.js';
+import { addDays, addMonths, firstDayOf, yearMonthOf, type IsoDate } from '../schedule/index.js';
+import { planClient, type ClientPlan, type ClientState, type OpenReservation, type OwedPassOn, type PlannedPayment, type RunContext, type UnallocatedReceipt } from './plan.js';
+import { AllocationFailed } from './errors.js';
+import type { IncomeClass } from './types.js';
+
+/**
+ * Allocation against the database, a chunk of clients at a time, in the caller's transaction:
+ * lock the clients' available accounts (one sorted lock, with the payments-in-transit account),
+ * read what allocation needs in bulk (a query per kind of fact, whatever the chunk size), decide
+ * per client in memory (`planClient`), book every reservation of the chunk in one ledger batch and
+ * record what was allocated. Idempotent and convergent: a second run reads the first one's outcome
+ * and books nothing.
+ */
+
+export interface ChunkAllocation {
+  readonly plans: readonly ClientPlan[];
+  readonly periodSignals: readonly PeriodSignal[];
+  readonly bookings: number;
+  /** Clients whose data could not be allocated (a broken record): skipped this run, signalled, the others go on. */
+  readonly failures: readonly { clientId: bigint; message: string }[];
+}
+
+/** JSON as the one parameter of a bulk insert: the statement stays the same size whatever the chunk. Amounts go in as cents. */
+function json(rows: readonly Record<string, unknown>[]): string {
+  return JSON.stringify(rows, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
+}
+
+const ids = (list: readonly bigint[]) => list.map(String);
+
+export async function allocateChunk(trx: Trx, ctx: RunContext, clientIds: readonly bigint[]): Promise<ChunkAllocation> {
+  if (clientIds.length === 0) return { plans: [], periodSignals: [], bookings: 0, failures: [] };
+  const locked = await lockAvailableAccounts(trx, clientIds, [ctx.inTransitAccountId]);
+  const states = await loadStates(trx, ctx, clientIds, locked);
+  const plans: ClientPlan[] = [];
+  const failures: { clientId: bigint; message: string }[] = [];
+  for (const state of states) {
+    try {
+      plans.push(planClient(state, ctx));
+    } catch (error) {
+      // One client's impossible data (a rule refusing what is recorded) must not stop every other client's payments.
+      failures.push({ clientId: state.record.id, message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  const periodSignals = periodsNeedingDecision(
+    states.map((s) => ({ clientId: s.record.id.toString(), periods: s.periods, ontzorgenEndedOn: s.record.ontzorgenEndedOn })),
+    ctx.asOf,
+    30,
+  );
+
+  const requests = plans.flatMap((plan) => plan.bookings);
+  const results = await bookBatch(trx, requests);
+  const failed = results.find((result) => result.outcome !== 'booked');
+  if (failed) {
+    // Never commit a refusal: it would be remembered under the reservation's key and block it for good.
+    const why = failed.outcome === 'refused' ? failed.message : failed.outcome === 'rejected' ? failed.error.message : '';
+    throw new AllocationFailed(`allocation for ${ctx.policy.gemeenteId} on ${ctx.asOf}: ${failed.idempotencyKey} was not booked (${why}); nothing of this chunk was kept`);
+  }
+  await recordAllocation(trx, ctx, plans);
+  if (failures.length > 0) {
+    const signals = failures.map((f) => ({
+      signal_key: `allocation_error/${f.clientId.toString()}/${ctx.asOf}`,
+      gemeente_id: ctx.policy.gemeenteId,
+      client_id: f.clientId,
+      kind: 'allocation_error',
+      message: `the client could not be allocated on ${ctx.asOf}: ${f.message.slice(0, 500)}`,
+      details: {},
+      first_seen_on: ctx.asOf,
+    }));
+    await sql`
+      INSERT INTO back_office_signal (signal_key, gemeente_id, client_id, kind, message, details, first_seen_on)
+      SELECT signal_key, gemeente_id, client_id, kind, message, details, first_seen_on
+        FROM json_populate_recordset(NULL::back_office_signal, ${json(signals)}::json)
+      ON CONFLICT (signal_key) DO NOTHING
+    `.execute(trx);
+  }
+  return { plans, periodSignals, bookings: requests.length, failures };
+}
+
+async function loadStates(trx: Trx, ctx: RunContext, clientIds: readonly bigint[], locked: Map<bigint, { accountId: bigint; freeCents: bigint }>): Promise<ClientState[]> {
+  const list = ids(clientIds);
+  const since = firstDayOf(addMonths(yearMonthOf(ctx.asOf), -3));
+  const [clients, incomes, periods, obligations, machtigingen, floors, receipts, reservations, scheduled, owed] = [
+    await trx.selectFrom('client').selectAll().where('id', '=', sql<bigint>`ANY(${list}::bigint[])`).orderBy('id').execute(),
+    await trx.selectFrom('client_income').selectAll().where('client_id', '=', sql<bigint>`ANY(${list}::bigint[])`).execute(),
+    await periodsOf(trx, clientIds),
+    await obligationsOf(trx, clientIds),
+    await machtigingenOf(trx, clientIds),
+    await floorDecisionsOf(trx, clientIds),
+    await unallocatedReceipts(trx, list),
+    await trx
+      .selectFrom('allocation_reservation')
+      .select(['ledger_key', 'client_id', 'obligation_id', 'period_key', 'seq', 'amount_cents', 'due_date'])
+      .where('client_id', '=', sql<bigint>`ANY(${list}::bigint[])`)
+      .where('status', '=', 'open')
+      .execute(),
+    await trx
+      .selectFrom('scheduled_payment')
+      .select(['idempotency_key', 'client_id', 'kind', 'obligation_id', 'period_key', 'pay_date'])
+      .where('client_id', '=', sql<bigint>`ANY(${list}::bigint[])`)
+      .where('pay_date', '>=', since)
+      .execute(),
+    await sql<{ receipt_key: string; client_id: bigint; classification: IncomeClass; amount_cents: bigint; pass_on_key: string }>`
+      SELECT r.receipt_key, r.client_id, r.classification, r.amount_cents, r.pass_on_key
+        FROM allocation_receipt r
+       WHERE r.client_id = ANY(${list}::bigint[]) AND r.outcome = 'passed_on'
+         AND NOT EXISTS (SELECT 1 FROM scheduled_payment s WHERE s.idempotency_key = r.pass_on_key)
+    `.execute(trx),
+  ];
+  const group = <T extends { client_id: bigint }>(rows: readonly T[]) => {
+    const map = new Map<bigint, T[]>();
+    for (const row of rows) {
+      const list = map.get(row.client_id);
+      if (list) list.push(row);
+      else map.set(row.client_id, [row]);
+    }
+    return map;
+  };
+  const incomesBy = group(incomes);
+  const receiptsBy = group(receipts);
+  const reservationsBy = group(reservations);
+  const scheduledBy = group(scheduled);
+  const owedBy = group(owed.rows);
+  const states: ClientState[] = [];
+  for (const row of clients) {
+    const account = locked.get(row.id);
+    if (!row.registered_at || !account) continue;
+    const record = rowToClientRecord(row);
+    const mine = scheduledBy.get(row.id) ?? [];
+    states.push({
+      record,
+      accountId: account.accountId,
+      free: Money.fromCents(account.freeCents),
+      incomes: (incomesBy.get(row.id) ?? []).map((i): ExpectedIncome => ({ classification: i.classification, monthly: Money.fromCents(i.monthly_cents) })),
+      periods: periodsUntil(periods.get(row.id) ?? [], record.ontzorgenEndedOn),
+      obligations: obligations.get(row.id) ?? [],
+      machtigingen: machtigingen.get(row.id) ?? [],
+      floorDecisions: floors.get(row.id) ?? [],
+      receipts: (receiptsBy.get(row.id) ?? []).map((r): UnallocatedReceipt => ({ key: r.key, classification: r.classification, amount: Money.fromCents(r.amount_cents) })),
+      reservations: (reservationsBy.get(row.id) ?? []).map(
+        (r): OpenReservation => ({ key: r.ledger_key, obligationId: r.obligation_id.toString(), periodKey: r.period_key, seq: r.seq, amount: Money.fromCents(r.amount_cents), dueDate: r.due_date }),
+      ),
+      scheduledObligations: new Set(mine.filter((s) => s.kind === 'obligation').map((s) => `${s.obligation_id!.toString()}|${s.period_key}`)),
+      scheduledLeefgeld: new Set(mine.filter((s) => s.kind === 'leefgeld').map((s) => s.pay_date)),
+      scheduledKeys: new Set(mine.map((s) => s.idempotency_key)),
+      owedPassOns: (owedBy.get(row.id) ?? []).map((o): OwedPassOn => ({ receiptKey: o.receipt_key, passOnKey: o.pass_on_key, classification: o.classification, amount: Money.fromCents(o.amount_cents) })),
+    });
+  }
+  return states;
+}
+
+/**
+ * The credits booked to these clients that no allocation has seen yet: bank items matched to a client,
+ * and receipts a person assigned from suspense (rule 9), each known by the ledger key of its booking.
+ */
+async function unallocatedReceipts(trx: Trx, clientIds: readonly string[]): Promise<{ key: string; client_id: bigint; classification: IncomeClass; amount_cents: bigint }[]> {
+  const { rows } = await sql<{ key: string; client_id: bigint; classification: IncomeClass | null; amount_cents: bigint }>`
+    SELECT i.ledger_key AS key, i.client_id, i.income_type AS classification, i.amount_cents
+      FROM bank_entry_item i JOIN bank_entry e ON e.id = i.entry_id
+     WHERE i.client_id = ANY(${clientIds}::bigint[]) AND i.destination = 'client' AND i.credit_debit = 'CRDT' AND e.undone_at IS NULL
+       AND NOT EXISTS (SELECT 1 FROM allocation_receipt r WHERE r.receipt_key = i.ledger_key)
+    UNION ALL
+    SELECT a.ledger_key, a.client_id, a.income_type, i.amount_cents
+      FROM suspense_assignment a JOIN bank_entry_item i ON i.id = a.item_id
+     WHERE a.client_id = ANY(${clientIds}::bigint[]) AND a.undone_at IS NULL AND i.credit_debit = 'CRDT'
+       AND NOT EXISTS (SELECT 1 FROM allocation_receipt r WHERE r.receipt_key = a.ledger_key)
+  `.execute(trx);
+  return rows.map((r) => ({ ...r, classification: r.classification ?? 'other' }));
+}
+
+async function recordAllocation(trx: Trx, ctx: RunContext, plans: readonly ClientPlan[]): Promise<void> {
+  const reservations = plans.flatMap((plan) =>
+    plan.newReservations.map((r) => ({
+      ledger_key: r.ledgerKey,
+      client_id: plan.clientId,
+      obligation_id: r.obligationId,
+      period_key: r.periodKey,
+      seq: r.seq,
+      amount_cents: r.amount.cents,
+      due_date: r.dueDate,
+      execution_date: r.executionDate,
+      booked_on: ctx.asOf,
+    })),
+  );
+  const voided = plans.flatMap((plan) => plan.voidedKeys);
+  if (voided.length > 0) await sql`UPDATE allocation_reservation SET status = 'voided' WHERE ledger_key = ANY(${voided}::text[])`.execute(trx);
+  if (reservations.length > 0) {
+    await sql`
+      INSERT INTO allocation_reservation (ledger_key, client_id, obligation_id, period_key, seq, amount_cents, due_date, execution_date, booked_on)
+      SELECT ledger_key, client_id, obligation_id, period_key, seq, amount_cents, due_date, execution_date, booked_on
+        FROM json_populate_recordset(NULL::allocation_reservation, ${json(reservations)}::json)
+    `.execute(trx);
+  }
+  const receipts = plans.flatMap((plan) =>
+    plan.allocatedReceipts.map((r) => ({
+      receipt_key: r.key,
+      client_id: plan.clientId,
+      classification: r.classification,
+      amount_cents: r.amount.cents,
+      outcome: r.passOnKey ? 'passed_on' : 'pooled',
+      allocated_on: ctx.asOf,
+      pass_on_key: r.passOnKey,
+    })),
+  );
+  if (receipts.length > 0) {
+    await sql`
+      INSERT INTO allocation_receipt (receipt_key, client_id, classification, amount_cents, outcome, allocated_on, pass_on_key)
+      SELECT receipt_key, client_id, classification, amount_cents, outcome, allocated_on, pass_on_key
+        FROM json_populate_recordset(NULL::allocation_receipt, ${json(receipts)}::json)
+    `.execute(trx);
+  }
+  const seen = new Set<string>();
+  const signals = plans.flatMap((plan) =>
+    plan.signals
+      .filter((s) => !seen.has(s.key) && seen.add(s.key))
+      .map((s) => ({ signal_key: s.key, gemeente_id: plan.gemeenteId, client_id: plan.clientId, kind: s.kind, message: s.message, details: s.details, first_seen_on: ctx.asOf })),
+  );
+  if (signals.length > 0) {
+    await sql`
+      INSERT INTO back_office_signal (signal_key, gemeente_id, client_id, kind, message, details, first_seen_on)
+      SELECT signal_key, gemeente_id, client_id, kind, message, details, first_seen_on
+        FROM json_populate_recordset(NULL::back_office_signal, ${json(signals)}::json)
+      ON CONFLICT (signal_key) DO NOTHING
+    `.execute(trx);
+  }
+}
+
+/**
+ * Records the payments the batch instructed (with their instruction ids) and marks the obligation
+ * reservations they pay as scheduled: from then on an obligation period is not reserved again.
+ */
+export async function recordScheduledPayments(trx: Trx, runDate: IsoDate, payments: readonly (PlannedPayment & { instructionId: bigint })[]): Promise<void> {
+  if (payments.length === 0) return;
+  const rows = payments.map((p) => ({
+    idempotency_key: p.key,
+    gemeente_id: p.gemeenteId,
+    client_id: p.clientId,
+    kind: p.kind,
+    obligation_id: p.obligationId,
+    period_key: p.periodKey,
+    pay_date: p.payDate,
+    execution_date: p.executionDate,
+    amount_cents: p.amount.cents,
+    reservation_key: p.reservationKey,
+    hold_reason: p.holdReason,
+    late: p.late,
+    leefgeld_target_cents: p.leefgeld?.target.cents ?? null,
+    leefgeld_floor_cents: p.leefgeld?.floor.cents ?? null,
+    floor_decision: p.leefgeld?.floorDecision ?? null,
+    instruction_id: p.instructionId,
+    run_date: runDate,
+  }));
+  await sql`
+    INSERT INTO scheduled_payment (idempotency_key, gemeente_id, client_id, kind, obligation_id, period_key, pay_date, execution_date, amount_cents,
+                                   reservation_key, hold_reason, late, leefgeld_target_cents, leefgeld_floor_cents, floor_decision, instruction_id, run_date)
+    SELECT idempotency_key, gemeente_id, client_id, kind, obligation_id, period_key, pay_date, execution_date, amount_cents,
+           reservation_key, hold_reason, late, leefgeld_target_cents, leefgeld_floor_cents, floor_decision, instruction_id, run_date
+      FROM json_populate_recordset(NULL::scheduled_payment, ${json(rows)}::json)
+    ON CONFLICT (idempotency_key) DO NOTHING
+  `.execute(trx);
+  const reserved = payments.flatMap((p) => (p.kind === 'obligation' && p.reservationKey ? [p.reservationKey] : []));
+  if (reserved.length > 0) await sql`UPDATE allocation_reservation SET status = 'scheduled' WHERE ledger_key = ANY(${reserved}::text[]) AND status = 'open'`.execute(trx);
+}
+
+/**
+ * The registered clients of a gemeente in id order after `afterId`: those still in ontzorgen, and
+ * those whose ontzorgen ended in the last three months (late money still reaches them, rule 12).
+ */
+export async function clientIdsPage(db: Kysely<Database> | Trx, gemeenteId: string, asOf: IsoDate, afterId: bigint, limit: number): Promise<bigint[]> {
+  const rows = await db
+    .selectFrom('client')
+    .select('id')
+    .where('gemeente_id', '=', gemeenteId)
+    .where('registered_at', 'is not', null)
+    .where('id', '>', afterId)
+    .where((eb) => eb.or([eb('ontzorgen_ended_on', 'is', null), eb('ontzorgen_ended_on', '>=', addDays(asOf, -92))]))
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/**
+ * The first due date of an obligation not yet reserved or paid, for `addVersion`'s `notBefore`: a
+ * change may not reach behind what was already reserved or paid (history is never rewritten).
+ */
+export async function firstOpenDueDate(db: Kysely<Database> | Trx, obligationId: bigint): Promise<IsoDate | null> {
+  const row = await db
+    .selectFrom('allocation_reservation')
+    .select((eb) => eb.fn.max('due_date').as('last'))
+    .where('obligation_id', '=', obligationId)
+    .where('status', '<>', 'voided')
+    .executeTakeFirst();
+  const last = row?.last as string | null | undefined;
+  return last ? addDays(last, 1) : null;
+}

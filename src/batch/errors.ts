@@ -1,0 +1,21 @@
+/** The daily batch's error catalogue: codes, the HTTP status a door gives them, and what they mean. */
+export type BatchErrorCode = 'invalid_run_date' | 'instruction_refused';
+
+export const BATCH_ERRORS: Readonly<Record<BatchErrorCode, { status: number; description: string }>> = {
+  invalid_run_date: { status: 400, description: 'The run date is not a day written as YYYY-MM-DD.' },
+  instruction_refused: {
+    status: 500,
+    description: 'A payment the allocation had funded was refused when it was instructed (the money was not there after all). Nothing of that chunk of clients was kept; the batch stops and says which payment.',
+  },
+};
+
+export class BatchError extends Error {
+  constructor(
+    readonly code: BatchErrorCode,
+    message: string,
+    readonly details: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(message);
+    this.name = 'BatchError';
+  }
+}

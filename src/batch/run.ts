@@ -1,0 +1,177 @@
+import { sql, type Kysely } from 'kysely';
+import { allocateChunk, clientIdsPage } from '../allocation/run.js';
+import { allocationSummary } from '../allocation/summary.js';
+import { getGemeentePolicy, type GemeentePolicy } from '../clients/policy.js';
+import type { Database } from '../db/schema.js';
+import { inTransaction } from '../db/transaction.js';
+import { listSuspense } from '../ingest/suspense.js';
+import { Money } from '../money/money.js';
+import { groupIntoBatches, type PaymentBatch } from '../payments/batches.js';
+import { addBusinessDays, checkRentAgainstPayday, isIsoDate, yearMonthOf, type IsoDate } from '../schedule/index.js';
+import { BatchError } from './errors.js';
+import { instructPayments } from './instructions.js';
+import { batchLines, ReportCollector, type BatchReport } from './report.js';
+
+export interface DailyBatchOptions {
+  readonly gemeenteId: string;
+  readonly runDate: IsoDate;
+  /** Who runs it (`job:<id>`, `cli:<user>`, `inline`): kept on the run and on the payment batches. */
+  readonly startedBy: string;
+  /** Clients per database transaction (default 1,000). */
+  readonly chunkSize?: number;
+  /** The moment the payment batches are prepared at (their files' creation time); default now. */
+  readonly now?: Date;
+  /** Told after each chunk (progress for the CLI and the bench). */
+  readonly onChunk?: (done: number) => void;
+}
+
+export interface DailyBatchResult {
+  readonly report: BatchReport;
+  /** Instructions this run created (0 on a rerun). */
+  readonly created: number;
+  readonly batchesCreated: number;
+  /** Wall-clock milliseconds per step: allocation and instructions (all chunks), grouping into batches, the report. */
+  readonly timings: { readonly allocateMs: number; readonly groupMs: number; readonly reportMs: number };
+}
+
+/** Serialises runs of one gemeente's batch, across processes: the second waits for the first, then finds nothing left to do. */
+const BATCH_LOCK = 7270512;
+
+/**
+ * The daily batch for run date D and one gemeente:
+ * 1. allocate what arrived and reserve what falls due (rules 5, 6, 8), per chunk of clients in one
+ *    database transaction each;
+ * 2. in the same transaction, create the payment instructions whose execution date falls between D
+ *    and the look-ahead (obligations from their reservation, held when no machtiging covers the
+ *    payee (rule 4); leefgeld; pass-ons; closing payments (rule 12)), each once by its key;
+ * 3. group the ready instructions into payment batches awaiting approval;
+ * 4. store and answer the report.
+ * Runs of the same gemeente are serialised by an advisory lock held on one connection; every step is
+ * idempotent, so a rerun, a crash half-way or two workers at once end in one result.
+ */
+export async function runDailyBatch(db: Kysely<Database>, options: DailyBatchOptions): Promise<DailyBatchResult> {
+  if (!isIsoDate(options.runDate ?? '')) throw new BatchError('invalid_run_date', `run date "${String(options.runDate)}" is not a day written as YYYY-MM-DD`);
+  return db.connection().execute(async (conn) => {
+    await sql`SELECT pg_advisory_lock(${BATCH_LOCK}, hashtext(${options.gemeenteId}))`.execute(conn);
+    try {
+      return await runLocked(conn, options);
+    } catch (error) {
+      await conn
+        .updateTable('batch_run')
+        .set({ status: 'failed', error: error instanceof Error ? error.message.slice(0, 2_000) : String(error), finished_at: new Date() })
+        .where('gemeente_id', '=', options.gemeenteId)
+        .where('run_date', '=', options.runDate)
+        .execute()
+        .catch(() => undefined);
+      throw error;
+    } finally {
+      await sql`SELECT pg_advisory_unlock(${BATCH_LOCK}, hashtext(${options.gemeenteId}))`.execute(conn);
+    }
+  });
+}
+
+async function runLocked(conn: Kysely<Database>, options: DailyBatchOptions): Promise<DailyBatchResult> {
+  const { gemeenteId, runDate } = options;
+  const policy = await getGemeentePolicy(conn, gemeenteId);
+  const account = await conn.selectFrom('payment_account').select(['in_transit_account_id']).where('iban', '=', policy.debtorIban).executeTakeFirstOrThrow();
+  const previous = await conn.selectFrom('batch_run').select(['report']).where('gemeente_id', '=', gemeenteId).where('run_date', '=', runDate).executeTakeFirst();
+  await conn
+    .insertInto('batch_run')
+    .values({ gemeente_id: gemeenteId, run_date: runDate, status: 'running', started_by: options.startedBy, report: null })
+    .onConflict((oc) => oc.columns(['gemeente_id', 'run_date']).doUpdateSet((eb) => ({ status: 'running', runs: eb('batch_run.runs', '+', 1), started_at: new Date(), started_by: options.startedBy, error: null, finished_at: null })))
+    .execute();
+
+  const window = { from: runDate, to: addBusinessDays(runDate, policy.lookAheadBusinessDays) };
+  const ctx = { asOf: runDate, windowEnd: window.to, policy, inTransitAccountId: account.in_transit_account_id, withPayments: true };
+  const collector = new ReportCollector();
+  const chunkSize = options.chunkSize ?? 1_000;
+  let created = 0;
+  let afterId = 0n;
+  const started = Date.now();
+  for (;;) {
+    const page = await clientIdsPage(conn, gemeenteId, runDate, afterId, chunkSize);
+    if (page.length === 0) break;
+    const outcome = await inTransaction(conn, async (trx) => {
+      const chunk = await allocateChunk(trx, ctx, page);
+      const instructed = await instructPayments(trx, runDate, policy.debtorIban, chunk.plans.flatMap((plan) => plan.payments));
+      return { chunk, instructed };
+    });
+    collector.add(outcome.chunk.plans, outcome.chunk.periodSignals, outcome.chunk.failures);
+    created += outcome.instructed.created;
+    afterId = page[page.length - 1]!;
+    options.onChunk?.(collector.clients);
+  }
+
+  const allocated = Date.now();
+  const batches = await inTransaction(conn, (trx) => groupIntoBatches(trx, { gemeenteId, createdBy: `batch:${runDate}`, executionUntil: window.to, now: options.now ?? momentOf(runDate) }));
+  const grouped = Date.now();
+  const report = await buildReport(conn, policy, runDate, window, collector, batches, previous?.report as BatchReport | null | undefined);
+  await conn
+    .updateTable('batch_run')
+    .set({ status: 'completed', finished_at: new Date(), report: JSON.stringify(report) })
+    .where('gemeente_id', '=', gemeenteId)
+    .where('run_date', '=', runDate)
+    .execute();
+  return { report, created, batchesCreated: batches.length, timings: { allocateMs: allocated - started, groupMs: grouped - allocated, reportMs: Date.now() - grouped } };
+}
+
+async function buildReport(
+  conn: Kysely<Database>,
+  policy: GemeentePolicy,
+  runDate: IsoDate,
+  window: BatchReport['window'],
+  collector: ReportCollector,
+  batches: readonly PaymentBatch[],
+  previous: BatchReport | null | undefined,
+): Promise<BatchReport> {
+  const summary = await allocationSummary(conn, policy.gemeenteId, runDate);
+  const suspense = await listSuspense(conn, { olderThanDays: policy.suspenseAgeDays, asOf: runDate, limit: 1_000 });
+  const payday = checkRentAgainstPayday(policy.bijstandPayday, yearMonthOf(runDate), {
+    months: 2,
+    adjust: policy.paydayAdjust,
+    bookingDelayBusinessDays: policy.bookingDelayBusinessDays,
+    leadBusinessDays: policy.leadBusinessDays,
+  });
+  // The batches of this date: those made by earlier runs of it (kept in their report) and by this one.
+  const lines = [...(previous?.batches ?? []), ...batchLines(batches)].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+  return {
+    gemeenteId: policy.gemeenteId,
+    runDate,
+    window,
+    clients: collector.clients,
+    receipts: summary.receipts,
+    reservationsBooked: summary.reservationsBooked,
+    payments: summary.payments,
+    latePayments: summary.latePayments,
+    batches: lines,
+    shortfalls: collector.shortfalls,
+    shortfallCount: collector.shortfallCount,
+    arrearsCount: collector.arrearsCount,
+    held: summary.held,
+    leefgeldBelowFloor: collector.leefgeldBelowFloor,
+    periods: collector.periods,
+    ended: collector.ended,
+    suspense: {
+      olderThanDays: policy.suspenseAgeDays,
+      count: suspense.length,
+      total: Money.sum(suspense.map((s) => Money.parse(s.amount))).toString(),
+      items: suspense.map((s) => ({ itemId: s.itemId, bookingDate: s.bookingDate, amount: s.amount, ageDays: s.ageDays, reason: s.reason })),
+    },
+    payday: { feasible: payday.feasible, message: payday.message },
+    signals: Object.fromEntries(Object.entries(collector.signals).sort(([a], [b]) => (a < b ? -1 : 1))),
+    failures: collector.failures,
+  };
+}
+
+/** Now, when the run date is today in Amsterdam; else midday of the run date (a catch-up or a test run). */
+function momentOf(runDate: IsoDate): Date {
+  const now = new Date();
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Amsterdam', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  return today === runDate ? now : new Date(`${runDate}T11:00:00Z`);
+}
+
+/** The stored report of a gemeente's batch for a date, or null when it has not run. */
+export async function batchReport(db: Kysely<Database>, gemeenteId: string, runDate: IsoDate): Promise<BatchReport | null> {
+  const row = await db.selectFrom('batch_run').select(['report']).where('gemeente_id', '=', gemeenteId).where('run_date', '=', runDate).executeTakeFirst();
+  return (row?.report as BatchReport | null | undefined) ?? null;
+}
