@@ -54,20 +54,23 @@ const statements = [
         <<chunks>>
         LOOP
           v_chunk := 0;
-          FOR v_row IN SELECT p.transaction_id, p.amount_cents, p.account_seq FROM ledger_posting p
-                        WHERE p.account_id = v_account AND p.account_seq < v_seq AND p.phase = 'pending' AND p.side = 'D'
+          -- No filter on phase here: with one the planner reads the whole history and sorts it; without, it
+          -- walks the unique (account_id, account_seq) index backwards and stops after the chunk.
+          FOR v_row IN SELECT p.transaction_id, p.amount_cents, p.account_seq, p.phase, p.side FROM ledger_posting p
+                        WHERE p.account_id = v_account AND p.account_seq < v_seq
                         ORDER BY p.account_seq DESC
-                        LIMIT 32
+                        LIMIT 64
           LOOP
             v_chunk := v_chunk + 1;
             v_seq := v_row.account_seq;
-            IF NOT EXISTS (SELECT 1 FROM ledger_transaction z WHERE z.pending_id = v_row.transaction_id AND z.outcome = 'booked') THEN
+            IF v_row.phase = 'pending' AND v_row.side = 'D'
+               AND NOT EXISTS (SELECT 1 FROM ledger_transaction z WHERE z.pending_id = v_row.transaction_id AND z.outcome = 'booked') THEN
               v_open := v_open || v_row.transaction_id;
               v_found := v_found + v_row.amount_cents;
               EXIT chunks WHEN v_found >= v_reserved;
             END IF;
           END LOOP;
-          EXIT chunks WHEN v_chunk < 32;
+          EXIT chunks WHEN v_chunk < 64;
         END LOOP;
       END IF;
 

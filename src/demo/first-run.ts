@@ -135,8 +135,6 @@ export async function runFirstRun(db: Kysely<Database>, options: FirstRunOptions
   const ids = await setUpDemoRegion(db, options.bsnKeys, FROM);
   const days = businessDays(FROM, TO);
   const alerts: string[] = [];
-  const returned: string[] = [];
-  let files = 0;
   let returnDone = (await db.selectFrom('payment_instruction').select('id').where('status', '=', 'returned').executeTakeFirst()) !== undefined;
   // A run that got through a day has that day's statement ingested: continue after the last one (a second run
   // after a complete one does nothing but summarise; one cut off half-way picks up where it stopped).
@@ -156,12 +154,8 @@ export async function runFirstRun(db: Kysely<Database>, options: FirstRunOptions
     writeFileSync(join(out('bank'), `camt053-${day}.xml`), bytes);
     const received = await inTransaction(db, (trx) => receiveBankFile(trx, { bytes, fileName: `camt053-${day}.xml`, receivedBy: OPERATOR }));
     const result: IngestResult = received.alreadyReceived ? await bankFileResult(db, received.fileId) : await ingestBankFile(db, received.fileId, options.planOptions);
-    files += 1;
     for (const a of result.alerts) if (a.severity === 'error' || a.code === 'payment_returned') alerts.push(`${day}: ${a.message}`);
-    if (returnOf) {
-      returnDone = true;
-      returned.push(`${day}: rent payment ${returnOf} returned (AC04, account closed); the money is reserved again for a retry`);
-    }
+    if (returnOf) returnDone = true;
     // Every gemeente's daily batch, then approval by one person and release by another.
     for (const gemeenteId of ['GM0505', 'GM0642']) {
       const run = await runDailyBatch(db, { gemeenteId, runDate: day, startedBy: 'demo-batch', now: new Date(`${day}T06:00:00Z`) });
@@ -176,14 +170,14 @@ export async function runFirstRun(db: Kysely<Database>, options: FirstRunOptions
     if (index % 5 === 4 || index === days.length - 1) options.progress(`${day}: ${index + 1} of ${days.length} business days done`);
   }
   if (skipped > 0) options.progress(`${skipped} of ${days.length} days were already done and were not run again`);
-  return summarise(db, options, ids, { reused, days: days.length, files, alerts, returned });
+  return summarise(db, options, ids, { reused, days: days.length, alerts });
 }
 
 async function summarise(
   db: Kysely<Database>,
   options: FirstRunOptions,
   ids: Map<string, bigint>,
-  run: { reused: boolean; days: number; files: number; alerts: string[]; returned: string[] },
+  run: { reused: boolean; days: number; alerts: string[] },
 ): Promise<FirstRunSummary> {
   const receipts = await db.selectFrom('bank_entry_item').select((eb) => eb.fn.sum<string>('amount_cents').as('c')).where('destination', '=', 'client').executeTakeFirst();
   const released = await db.selectFrom('payment_instruction').select(['kind', 'amount_cents', 'status']).where('status', 'in', ['released', 'settled', 'returned']).execute();

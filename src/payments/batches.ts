@@ -29,7 +29,9 @@ export async function groupIntoBatches(trx: Trx, options: { gemeenteId: string; 
   const groups = new Map<string, typeof ready>();
   for (const row of ready) {
     const key = `${row.debtor_iban}|${row.execution_date}|${row.instant}`;
-    groups.set(key, [...(groups.get(key) ?? []), row]);
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
   }
   const policy = await trx.selectFrom('payment_policy').select('double_approval_above_cents').where('gemeente_id', '=', options.gemeenteId).executeTakeFirst();
   const threshold = policy?.double_approval_above_cents ?? null;

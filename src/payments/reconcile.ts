@@ -67,14 +67,23 @@ export async function loadOwnPayments(db: Kysely<Database> | Trx, endToEndIds: r
       .select(['b.payment_info_id', 'b.batch_id', 'b.payments', 'b.total_cents', 'b.settled_by_item', 'b.execution_date', 't.debtor_iban', 'a.in_transit_account_id'])
       .where('b.payment_info_id', '=', sql<string>`ANY(${[...paymentInfoIds]}::text[])`)
       .execute();
+    // All blocks' payments in one query: those of their batches, grouped by batch and execution date (one block per date and account).
+    const batchIds = [...new Set(blocks.map((b) => b.batch_id.toString()))];
+    const members = batchIds.length === 0 ? [] : await base.select('i.execution_date').where('i.batch_id', '=', sql<bigint>`ANY(${batchIds}::bigint[])`).execute();
+    const byBatchDate = new Map<string, typeof members>();
+    for (const m of members) {
+      const key = `${m.batch_id?.toString() ?? ''}|${m.execution_date}`;
+      const list = byBatchDate.get(key);
+      if (list) list.push(m);
+      else byBatchDate.set(key, [m]);
+      if (m.end_to_end_id) byEndToEnd.set(m.end_to_end_id, toRef(m));
+    }
     for (const b of blocks) {
-      // The block's payments: those of its batch with its execution date (one block per date and account).
-      const members = await base.where('i.batch_id', '=', b.batch_id).where('i.execution_date', '=', b.execution_date).execute();
+      const inBlock = byBatchDate.get(`${b.batch_id.toString()}|${b.execution_date}`) ?? [];
       byBlock.set(b.payment_info_id, {
         paymentInfoId: b.payment_info_id, batchId: b.batch_id, payments: b.payments, totalCents: b.total_cents, settled: b.settled_by_item !== null,
-        debtorIban: b.debtor_iban, inTransitAccountId: b.in_transit_account_id, instructionIds: members.map((m) => m.id),
+        debtorIban: b.debtor_iban, inTransitAccountId: b.in_transit_account_id, instructionIds: inBlock.map((m) => m.id),
       });
-      for (const m of members) if (m.end_to_end_id) byEndToEnd.set(m.end_to_end_id, toRef(m));
     }
   }
   return { byEndToEnd, byBlock, claimed: new Set() };

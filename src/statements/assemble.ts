@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { dueWithinBasis } from '../clients/obligation-rules.js';
+import { dueWithinBasis, type DueInstance } from '../clients/obligation-rules.js';
 import { periodsUntil } from '../clients/ontzorg-periods.js';
 import type { Database } from '../db/schema.js';
 import type { Trx } from '../db/transaction.js';
@@ -123,11 +123,37 @@ function reservedItems(pending: readonly PendingRow[], instructions: readonly Op
   return { items, upcoming };
 }
 
+/**
+ * Due instances depend only on the obligations, the periods and the days: the key below is everything
+ * `dueWithinBasis` reads, so an entry can never be stale. A client's statements of one day compute them
+ * once (they were a tenth of a statement's CPU).
+ */
+const duesMemo = new Map<string, readonly DueInstance[]>();
+const DUES_MEMO_SIZE = 20_000;
+
+function coveredDues(facts: StatementFacts, from: IsoDate, until: IsoDate): readonly DueInstance[] {
+  const periods = periodsUntil(facts.periods, facts.header.ontzorgen_ended_on);
+  const key = [
+    from,
+    until,
+    facts.obligations
+      .map((o) => `${o.id}.${o.type}.${o.frequency}.${o.validUntil ?? ''}:${o.versions.map((v) => `${v.version}.${v.effectiveFrom}.${v.amount.cents}.${v.dueDay}.${v.basis}`).join(':')}`)
+      .join(','),
+    periods.map((p) => `${p.basis}.${p.firstDay}.${p.lastDay ?? ''}`).join(','),
+  ].join('|');
+  let dues = duesMemo.get(key);
+  if (!dues) {
+    dues = dueWithinBasis(facts.obligations, periods, from, until).covered;
+    if (duesMemo.size >= DUES_MEMO_SIZE) duesMemo.clear();
+    duesMemo.set(key, dues);
+  }
+  return dues;
+}
+
 /** Obligations due within the next weeks whose money is not reserved yet (rule 3: only those with a basis in force). */
 function expectedPayments(facts: StatementFacts, asOf: IsoDate): UpcomingPayment[] {
   if (facts.obligations.length === 0) return [];
-  const { covered } = dueWithinBasis(facts.obligations, periodsUntil(facts.periods, facts.header.ontzorgen_ended_on), asOf, addDays(asOf, EXPECTED_DAYS_AHEAD));
-  return covered
+  return coveredDues(facts, asOf, addDays(asOf, EXPECTED_DAYS_AHEAD))
     .filter((due) => !facts.handled.has(`${due.obligationId}|${due.periodKey}`))
     .map((due) => {
       const obligation = facts.obligations.find((o) => o.id === due.obligationId)!;

@@ -35,13 +35,20 @@ export function formatShortDate(date: IsoDate, m: Messages, withYear: boolean): 
   return cached(dateFormats, key, () => new Intl.DateTimeFormat(m.language.locale, { day: 'numeric', month: 'short', ...(withYear ? { year: 'numeric' as const } : {}), timeZone: 'UTC' })).format(noon(date));
 }
 
+/** Month names, once per language and month: a statement names the same few months many times. */
+const monthWords = new Map<string, string>();
+
 /** "november 2026" for `2026-11`. */
 export function formatMonth(month: string, m: Messages): string {
-  return cached(monthFormats, `${m.language.locale}|y`, () => new Intl.DateTimeFormat(m.language.locale, { month: 'long', year: 'numeric', timeZone: 'UTC' })).format(noon(`${month}-15`));
+  return cached(monthWords, `${m.language.locale}|y|${month}`, () =>
+    cached(monthFormats, `${m.language.locale}|y`, () => new Intl.DateTimeFormat(m.language.locale, { month: 'long', year: 'numeric', timeZone: 'UTC' })).format(noon(`${month}-15`)),
+  );
 }
 
 function monthName(month: string, m: Messages): string {
-  return cached(monthFormats, m.language.locale, () => new Intl.DateTimeFormat(m.language.locale, { month: 'long', timeZone: 'UTC' })).format(noon(`${month}-15`));
+  return cached(monthWords, `${m.language.locale}|${month}`, () =>
+    cached(monthFormats, m.language.locale, () => new Intl.DateTimeFormat(m.language.locale, { month: 'long', timeZone: 'UTC' })).format(noon(`${month}-15`)),
+  );
 }
 
 /** "€ 1.234,56" in Dutch, "€1,234.56" in English; from the exact decimal string. */
