@@ -182,8 +182,21 @@ const NEWLINE = 0x0a;
  */
 function hasMarkupDeclarations(bytes: Buffer): boolean {
   for (let at = bytes.indexOf(0x21); at !== -1; at = bytes.indexOf(0x21, at + 1)) if (at > 0 && bytes[at - 1] === LT) return true;
-  for (let at = bytes.indexOf(0x3f); at !== -1; at = bytes.indexOf(0x3f, at + 1)) if (at > 1 && bytes[at - 1] === LT) return true;
+  const declaration = xmlDeclarationLength(bytes);
+  for (let at = bytes.indexOf(0x3f, declaration); at !== -1; at = bytes.indexOf(0x3f, at + 1)) if (at > declaration && bytes[at - 1] === LT) return true;
   return false;
+}
+
+/**
+ * Bytes taken by the XML declaration at the very start, 0 when there is none.
+ * Only a real `<?xml …?>` with no `<` inside counts: any other processing
+ * instruction may hold `<` and tags, and the document is then validated whole.
+ */
+function xmlDeclarationLength(bytes: Buffer): number {
+  if (!/^<\?xml[ \t\r\n]/.test(bytes.toString('latin1', 0, 6))) return 0;
+  const end = bytes.indexOf('?>', 2);
+  const nextTag = bytes.indexOf(LT, 1);
+  return end !== -1 && (nextTag === -1 || end < nextTag) ? end + 2 : 0;
 }
 
 function newlines(bytes: Buffer, from: number, to: number): number {
@@ -248,8 +261,8 @@ class LineCounter {
  *
  * Why the document is valid exactly when all its pieces are:
  * - Pieces are only made when the document has no comment, CDATA section,
- *   processing instruction or DTD (no `<!`, and `<?` only for the XML
- *   declaration at the start). Then every `<` of a well-formed document opens
+ *   processing instruction or DTD (no `<!`, and `<?` only for a real XML
+ *   declaration at the start, with no `<` inside it). Then every `<` of a well-formed document opens
  *   a tag (`<` is not allowed in attribute values or text), so tags and texts
  *   are found from the bytes between one `<` and the next alone: a run of bytes
  *   cut at `<` reads the same in a piece as in the document.
@@ -299,6 +312,7 @@ export function validateXmlInPieces(xml: Uint8Array, schema: SchemaName, layout:
   let owner = 0; // index into blockStarts of the block holding the current position
 
   const errors: XmlProblem[] = [];
+  const reported = new Set<string>();
   const lines = new LineCounter(bytes);
   const scratch = new PieceBuffer();
   let valid = true;
@@ -345,8 +359,12 @@ export function validateXmlInPieces(xml: Uint8Array, schema: SchemaName, layout:
       const map = pieceLines(bytes, lines, prefix.length, reopen, start, end);
       for (const problem of result.errors) {
         const place = map(problem.line);
-        // The prefix and a re-opened header were validated where they stand, in an earlier piece.
-        if (pieces > 0 && place.copied) continue;
+        // The prefix and a re-opened header are in every piece that continues them: an error placed
+        // there (a fault in the header itself, or the block's content model, reported at its start
+        // tag) is reported once. Skipping all of them would lose a fault that only a later piece sees.
+        const key = `${place.line}\u0000${problem.message}`;
+        if (place.copied && reported.has(key)) continue;
+        reported.add(key);
         if (errors.length < MAX_ERRORS) errors.push({ message: problem.message, line: place.line });
       }
     }
