@@ -33,7 +33,9 @@ export type Action =
   | 'queues:manage'
   | 'statements:read'
   | 'statements:own'
-  | 'signals:read';
+  | 'signals:read'
+  | 'gemeenten:read'
+  | 'policy:write';
 
 /** Least privilege: what each role may do. Scope (gemeente, own clients, own statement) is checked on top. */
 export const PERMISSIONS: Readonly<Record<Action, readonly Role[]>> = {
@@ -54,6 +56,8 @@ export const PERMISSIONS: Readonly<Record<Action, readonly Role[]>> = {
   'statements:read': ['operator', 'approver', 'administrator', 'auditor', 'caseworker', 'client'],
   'statements:own': ['client'],
   'signals:read': ['operator', 'approver', 'administrator', 'auditor', 'caseworker'],
+  'gemeenten:read': ['operator', 'approver', 'administrator', 'auditor'],
+  'policy:write': ['administrator'],
 };
 
 export function may(principal: Principal, action: Action): boolean {

@@ -259,7 +259,9 @@ async function serve(config: Config, withWorkers: boolean): Promise<number> {
   }
   const { loadAuthSettings, tokenVerifier } = await import('../auth/tokens.js');
   const auth = loadAuthSettings(process.env, config);
-  const planOptions = (await import('../clients/bsn-keys.js')).ingestOptionsFor(config);
+  const bsnKeyModule = await import('../clients/bsn-keys.js');
+  const planOptions = bsnKeyModule.ingestOptionsFor(config);
+  const bsnKeys = bsnKeyModule.resolveBsnKeys(config);
   const ingestJobs = await import('../../jobs/ingest.js');
   const ingestQueue = redis ? ingestJobs.ingestQueue({ connection: redis }) : undefined;
   const runner = ingestQueue ? ingestJobs.queuedIngestRunner(ingestQueue) : ingestJobs.inlineIngestRunner(handle.db, logger, planOptions);
@@ -269,7 +271,7 @@ async function serve(config: Config, withWorkers: boolean): Promise<number> {
     const { verifyLedgerQueue } = await import('../../jobs/verify-ledger.js');
     dashboardQueues.push(ingestQueue, dailyBatchQueue({ connection: redis }), verifyLedgerQueue({ connection: redis }));
   }
-  const app = await buildApp({ db: handle.db, logger, ...(redis ? { redis } : {}), verify: tokenVerifier(auth), submitIngest: (fileId) => runner.submit(fileId), planOptions, outboxDir: process.env['ONTZORG_OUTBOX_DIR'] ?? './out/outbox', queues: dashboardQueues });
+  const app = await buildApp({ db: handle.db, logger, ...(redis ? { redis } : {}), verify: tokenVerifier(auth), submitIngest: (fileId) => runner.submit(fileId), planOptions, bsnKeys, outboxDir: process.env['ONTZORG_OUTBOX_DIR'] ?? './out/outbox', queues: dashboardQueues });
   await app.listen({ host: config.host, port: config.port });
   await waitForStopSignal();
   await app.close();

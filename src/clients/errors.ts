@@ -5,6 +5,7 @@ import type { PeriodErrorCode } from './periods.js';
 /** The clients capability's error catalogue: codes, the HTTP status a door gives them, and what they mean. */
 export type ClientErrorCode =
   | 'client_not_found'
+  | 'gemeente_not_found'
   | 'client_conflict'
   | 'invalid_client'
   | 'bsn_keys_missing'
@@ -21,6 +22,7 @@ type Catalogue<C extends string> = Readonly<Record<C, { status: number; descript
 
 export const CLIENT_ERRORS: Catalogue<ClientErrorCode> = {
   client_not_found: { status: 404, description: 'There is no client with this id or reference in your gemeenten.' },
+  gemeente_not_found: { status: 404, description: 'There is no gemeente with this code among the gemeenten you work for.' },
   client_conflict: { status: 409, description: 'The client reference belongs to a client of another gemeente, or the BSN is already registered for another client.' },
   invalid_client: { status: 422, description: 'The client record cannot be stored as given (an invalid IBAN, a name without a Latin spelling, dates in the wrong order, consent without its reference, …); the message names the field.' },
   bsn_keys_missing: { status: 503, description: 'No BSN keys are configured (ONTZORG_BSN_KEY and ONTZORG_BSN_HASH_KEY), so a BSN can be neither stored nor looked up. An administrator must set them.' },

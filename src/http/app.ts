@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/schema.js';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { AuthError } from '../auth/principal.js';
+import { AuthError, type Action } from '../auth/principal.js';
 import type { TokenVerifier } from '../auth/tokens.js';
 import { ingestBankFile } from '../ingest/files.js';
 import type { PlanOptions } from '../ingest/plan.js';
@@ -13,11 +13,14 @@ import { registerProblemHandler } from './problem.js';
 import { auditRoutes } from './routes/audit.js';
 import { bankFileRoutes } from './routes/bank-files.js';
 import { batchRoutes } from './routes/batches.js';
+import { clientAdminRoutes } from './routes/client-admin.js';
 import { clientRoutes } from './routes/clients.js';
+import { gemeenteRoutes } from './routes/gemeenten.js';
 import { statementRoutes } from './routes/statements.js';
 import { queueDashboard } from './routes/queues.js';
 import { suspenseRoutes } from './routes/suspense.js';
 import type { Queue } from 'bullmq';
+import type { BsnKeys } from '../clients/bsn-keys.js';
 
 export interface AppDependencies {
   readonly db: Kysely<Database>;
@@ -33,8 +36,24 @@ export interface AppDependencies {
   readonly outboxDir?: string;
   /** The BullMQ queues shown in the dashboard at /admin/queues (only with Redis). */
   readonly queues?: readonly Queue[];
+  /** The BSN keys for registering clients (null: a BSN can be neither stored nor looked up). */
+  readonly bsnKeys?: BsnKeys | null;
   /** The clock for "today" in statements and signals (tests set it). */
   readonly now?: () => Date;
+}
+
+/** A route and the right it needs (null: open, such as /healthz, or guarded in its own way). */
+export interface RouteEntry {
+  readonly method: string;
+  readonly url: string;
+  readonly action: Action | null;
+}
+
+const tables = new WeakMap<FastifyInstance, RouteEntry[]>();
+
+/** Every route of an app built by `buildApp`, with the right it needs: what the role tests walk through. */
+export function routeTable(app: FastifyInstance): readonly RouteEntry[] {
+  return tables.get(app) ?? [];
 }
 
 const notConfigured: TokenVerifier = () => Promise.reject(new AuthError('auth_not_configured', 'sign-in is not configured on this server (AUTH_JWKS_URL or AUTH_JWT_SECRET)'));
@@ -43,12 +62,22 @@ const notConfigured: TokenVerifier = () => Promise.reject(new AuthError('auth_no
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
+    // A field the route does not know is refused with its name, not dropped: a misspelt setting
+    // silently ignored is worse for a back office than an error.
+    ajv: { customOptions: { removeAdditional: false } },
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : crypto.randomUUID();
     },
   });
   registerProblemHandler(app);
+  const routes: RouteEntry[] = [];
+  app.addHook('onRoute', (options) => {
+    const hooks = [options.onRequest ?? []].flat() as unknown[];
+    const guard = hooks.find((hook): hook is { action: Action } => typeof hook === 'function' && 'action' in hook);
+    for (const method of [options.method].flat()) if (method !== 'HEAD') routes.push({ method, url: options.url, action: guard?.action ?? null });
+  });
+  tables.set(app, routes);
   await app.register(swagger, {
     openapi: {
       info: { title: 'ontzorg API', version: '1', description: 'Payment engine for financieel ontzorgen (art. 56a Participatiewet). Errors are application/problem+json; codes in docs/errors.md. Writes accept an Idempotency-Key header.' },
@@ -65,6 +94,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   auditRoutes(context);
   const now = deps.now ?? (() => new Date());
   clientRoutes({ ...context, now });
+  clientAdminRoutes({ ...context, bsnKeys: deps.bsnKeys ?? null });
+  gemeenteRoutes(context);
   statementRoutes({ ...context, now });
   if (deps.queues && deps.queues.length > 0) await queueDashboard(app, context.verify, deps.queues);
 

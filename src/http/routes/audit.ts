@@ -5,7 +5,7 @@ export function auditRoutes({ app, db, verify }: RouteContext): void {
   app.get(
     '/api/audit',
     {
-      preHandler: authorize(verify, 'audit:read'),
+      onRequest: authorize(verify, 'audit:read'),
       schema: {
         tags: ['audit'],
         summary: 'The audit log of your gemeenten (and organisation-wide entries), newest first',

@@ -42,7 +42,7 @@ export function bankFileRoutes({ app, db, verify, submitIngest, planOptions }: B
     '/api/bank-files',
     {
       bodyLimit: MAX_UPLOAD,
-      preHandler: authorize(verify, 'bank_files:upload'),
+      onRequest: authorize(verify, 'bank_files:upload'),
       schema: {
         tags: ['bank files'],
         summary: 'Upload a bank statement (camt.053 / camt.054); it is ingested in the background',
@@ -71,7 +71,7 @@ export function bankFileRoutes({ app, db, verify, submitIngest, planOptions }: B
     '/api/bank-files/preview',
     {
       bodyLimit: MAX_UPLOAD,
-      preHandler: authorize(verify, 'bank_files:upload'),
+      onRequest: authorize(verify, 'bank_files:upload'),
       schema: {
         tags: ['bank files'],
         summary: 'What uploading this file would do (new, already known, to suspense, warnings); nothing is written',
@@ -85,7 +85,7 @@ export function bankFileRoutes({ app, db, verify, submitIngest, planOptions }: B
   app.get(
     '/api/bank-files',
     {
-      preHandler: authorize(verify, 'bank_files:read'),
+      onRequest: authorize(verify, 'bank_files:read'),
       schema: {
         tags: ['bank files'],
         summary: 'Uploaded bank files, newest first',
@@ -118,14 +118,14 @@ export function bankFileRoutes({ app, db, verify, submitIngest, planOptions }: B
 
   app.get(
     '/api/bank-files/:id',
-    { preHandler: authorize(verify, 'bank_files:read'), schema: { tags: ['bank files'], summary: 'Status, counts and alerts of an uploaded file', security: bearer, params: idParam, response: { 200: fileResult, ...errorResponses } } },
+    { onRequest: authorize(verify, 'bank_files:read'), schema: { tags: ['bank files'], summary: 'Status, counts and alerts of an uploaded file', security: bearer, params: idParam, response: { 200: fileResult, ...errorResponses } } },
     async (request) => bankFileResult(db, BigInt((request.params as { id: string }).id)),
   );
 
   app.post(
     '/api/bank-files/:id/undo',
     {
-      preHandler: authorize(verify, 'bank_files:undo'),
+      onRequest: authorize(verify, 'bank_files:undo'),
       schema: {
         tags: ['bank files'],
         summary: 'Undo an ingested file by reversal; it can be ingested again afterwards',

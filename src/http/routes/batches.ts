@@ -63,7 +63,7 @@ export function batchRoutes({ app, db, verify, outboxDir }: BatchRoutes): void {
   app.get(
     '/api/batches',
     {
-      preHandler: authorize(verify, 'batches:read'),
+      onRequest: authorize(verify, 'batches:read'),
       schema: {
         tags: ['batches'],
         summary: 'Payment batches of your gemeenten, newest first',
@@ -89,7 +89,7 @@ export function batchRoutes({ app, db, verify, outboxDir }: BatchRoutes): void {
 
   app.get(
     '/api/batches/:id',
-    { preHandler: authorize(verify, 'batches:read'), schema: { tags: ['batches'], summary: 'A payment batch with its files\' SHA-256', security: bearer, params: idParam, response: { 200: batchSchema, ...errorResponses } } },
+    { onRequest: authorize(verify, 'batches:read'), schema: { tags: ['batches'], summary: 'A payment batch with its files\' SHA-256', security: bearer, params: idParam, response: { 200: batchSchema, ...errorResponses } } },
     async (request) => {
       await visibleBatch(db, principalOf(request), batchId(request));
       return describeBatch(db, batchId(request));
@@ -99,7 +99,7 @@ export function batchRoutes({ app, db, verify, outboxDir }: BatchRoutes): void {
   app.get(
     '/api/batches/:id/files/:sequence',
     {
-      preHandler: authorize(verify, 'batches:read'),
+      onRequest: authorize(verify, 'batches:read'),
       schema: { tags: ['batches'], summary: 'Download a pain.001 file of the batch, byte for byte as built', security: bearer, params: { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9]{1,18}$' }, sequence: { type: 'integer', minimum: 1 } }, required: ['id', 'sequence'] } },
     },
     async (request, reply) => {
@@ -128,7 +128,7 @@ export function batchRoutes({ app, db, verify, outboxDir }: BatchRoutes): void {
     });
 
   const reasonBody = { type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 3, maxLength: 500 } } } as const;
-  app.post('/api/batches/:id/approve', { preHandler: authorize(verify, 'batches:approve'), schema: { tags: ['batches'], summary: 'Approve a batch (four eyes: not its creator; above the gemeente amount two approvers)', security: bearer, params: idParam, response: { 200: batchSchema, ...errorResponses } } }, decision('approve'));
-  app.post('/api/batches/:id/reject', { preHandler: authorize(verify, 'batches:reject'), schema: { tags: ['batches'], summary: 'Reject a batch before release; its money stays reserved', security: bearer, params: idParam, body: reasonBody, response: { 200: batchSchema, ...errorResponses } } }, decision('reject'));
-  app.post('/api/batches/:id/release', { preHandler: authorize(verify, 'batches:release'), schema: { tags: ['batches'], summary: 'Release an approved batch: its files go to the outbox and can be downloaded', security: bearer, params: idParam, response: { 200: batchSchema, ...errorResponses } } }, decision('release'));
+  app.post('/api/batches/:id/approve', { onRequest: authorize(verify, 'batches:approve'), schema: { tags: ['batches'], summary: 'Approve a batch (four eyes: not its creator; above the gemeente amount two approvers)', security: bearer, params: idParam, response: { 200: batchSchema, ...errorResponses } } }, decision('approve'));
+  app.post('/api/batches/:id/reject', { onRequest: authorize(verify, 'batches:reject'), schema: { tags: ['batches'], summary: 'Reject a batch before release; its money stays reserved', security: bearer, params: idParam, body: reasonBody, response: { 200: batchSchema, ...errorResponses } } }, decision('reject'));
+  app.post('/api/batches/:id/release', { onRequest: authorize(verify, 'batches:release'), schema: { tags: ['batches'], summary: 'Release an approved batch: its files go to the outbox and can be downloaded', security: bearer, params: idParam, response: { 200: batchSchema, ...errorResponses } } }, decision('release'));
 }

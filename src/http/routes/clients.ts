@@ -96,7 +96,7 @@ export function clientRoutes({ app, db, verify, now }: StatementRoutes): void {
   app.get(
     '/api/clients',
     {
-      preHandler: authorize(verify, 'clients:read'),
+      onRequest: authorize(verify, 'clients:read'),
       schema: {
         tags: ['clients'],
         summary: 'The clients you may see, by id: the back office its gemeenten, a caseworker their own and their team\'s, a client themselves',
@@ -134,7 +134,7 @@ export function clientRoutes({ app, db, verify, now }: StatementRoutes): void {
   app.get(
     '/api/clients/:id',
     {
-      preHandler: authorize(verify, 'clients:read'),
+      onRequest: authorize(verify, 'clients:read'),
       schema: {
         tags: ['clients'],
         summary: 'A client\'s record: who, since when, on which legal basis, which fixed costs are paid for them (BSN masked)',

@@ -164,7 +164,7 @@ export function statementRoutes({ app, db, verify, now }: StatementRoutes): void
   app.get(
     '/api/clients/:id/statement',
     {
-      preHandler: authorize(verify, 'statements:read'),
+      onRequest: authorize(verify, 'statements:read'),
       schema: {
         tags: ['statements'],
         summary: 'A client\'s statement for a period (default: this calendar month) as JSON, printable HTML or CSV',
@@ -181,7 +181,7 @@ export function statementRoutes({ app, db, verify, now }: StatementRoutes): void
   app.get(
     '/api/me/statement',
     {
-      preHandler: authorize(verify, 'statements:own'),
+      onRequest: authorize(verify, 'statements:own'),
       schema: {
         tags: ['statements'],
         summary: 'Your own statement (the client role), as JSON, printable HTML or CSV',
@@ -201,7 +201,7 @@ export function statementRoutes({ app, db, verify, now }: StatementRoutes): void
   app.get(
     '/api/signals',
     {
-      preHandler: authorize(verify, 'signals:read'),
+      onRequest: authorize(verify, 'signals:read'),
       schema: {
         tags: ['signals'],
         summary: 'What needs attention for your clients: arrears, returned payments, the end of the ontzorg period, emergency advances, maatwerk decisions',

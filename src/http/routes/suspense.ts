@@ -13,7 +13,7 @@ export function suspenseRoutes({ app, db, verify }: RouteContext): void {
   app.get(
     '/api/suspense',
     {
-      preHandler: authorize(verify, 'suspense:read'),
+      onRequest: authorize(verify, 'suspense:read'),
       schema: {
         tags: ['suspense'],
         summary: 'Receipts waiting in suspense for a person, oldest first',
@@ -50,7 +50,7 @@ export function suspenseRoutes({ app, db, verify }: RouteContext): void {
   app.post(
     '/api/suspense/:id/assign',
     {
-      preHandler: authorize(verify, 'suspense:assign'),
+      onRequest: authorize(verify, 'suspense:assign'),
       schema: {
         tags: ['suspense'],
         summary: 'Assign a receipt in suspense to a client (audited: who, when, why)',

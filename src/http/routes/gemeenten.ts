@@ -1,0 +1,126 @@
+import { audit } from '../../auth/audit.js';
+import { gemeentenOf } from '../../auth/scope.js';
+import { BatchError } from '../../batch/errors.js';
+import { batchReport } from '../../batch/run.js';
+import { ClientError } from '../../clients/errors.js';
+import { POLICY_PRIORITY_GROUPS, rowToPolicy, setGemeentePolicy, type GemeentePolicy, type PolicySettings } from '../../clients/policy.js';
+import { inTransaction } from '../../db/transaction.js';
+import { Money } from '../../money/money.js';
+import { BIJSTAND_PAYDAY_RULES } from '../../schedule/index.js';
+import { authorize, principalOf } from '../auth.js';
+import { idempotent } from '../idempotency.js';
+import { bearer, errorResponses, type RouteContext } from './common.js';
+
+/**
+ * The gemeenten you work for and their policy settings (the order of reservation, the leefgeld
+ * rule and floor, paydays, lead times, the debtor account), and the daily batch's report per
+ * gemeente and date. Settings are changed by administrators only; every change is audited.
+ */
+
+const gemeenteParam = { type: 'object', properties: { id: { type: 'string', pattern: '^GM[0-9]{4}$' } }, required: ['id'] } as const;
+
+const policyProperties = {
+  priority: { type: 'array', items: { type: 'string', enum: [...POLICY_PRIORITY_GROUPS] }, minItems: 5, maxItems: 5, description: 'rule 5: the order of reservation, each group once' },
+  leefgeldRule: { type: 'string', enum: ['fixed', 'income_minus_obligations'] },
+  leefgeldFloor: { type: 'string', pattern: '^[0-9]{1,6}\\.[0-9]{2}$', description: 'rule 8: the least leefgeld per payment reservations may leave' },
+  partialPayment: { type: 'boolean' },
+  leadBusinessDays: { type: 'integer', minimum: 1, maximum: 10 },
+  bijstandPayday: { type: 'string', enum: [...BIJSTAND_PAYDAY_RULES] },
+  paydayAdjust: { type: 'string', enum: ['following', 'preceding'] },
+  bookingDelayBusinessDays: { type: 'integer', minimum: 0, maximum: 5 },
+  batchTime: { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' },
+  lookAheadBusinessDays: { type: 'integer', minimum: 0, maximum: 10 },
+  debtorIban: { type: 'string', minLength: 15, maxLength: 42 },
+  suspenseAgeDays: { type: 'integer', minimum: 0, maximum: 365 },
+} as const;
+
+const policySchema = { type: ['object', 'null'], properties: policyProperties } as const;
+
+function policyView(policy: GemeentePolicy) {
+  const { gemeenteId: _id, leefgeldFloor, ...rest } = policy;
+  return { ...rest, leefgeldFloor: leefgeldFloor.toString() };
+}
+
+export function gemeenteRoutes({ app, db, verify }: RouteContext): void {
+  app.get(
+    '/api/gemeenten',
+    {
+      onRequest: authorize(verify, 'gemeenten:read'),
+      schema: {
+        tags: ['gemeenten'],
+        summary: 'The gemeenten you work for, with their policy settings (null while none is set: the daily batch does not run for them)',
+        security: bearer,
+        response: {
+          200: { type: 'object', properties: { items: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, clients: { type: 'integer' }, policy: policySchema } } } } },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const mine = gemeentenOf(principalOf(request));
+      if (mine.length === 0) return { items: [] };
+      const [gemeenten, policies, counts] = await Promise.all([
+        db.selectFrom('gemeente').select(['id', 'name']).where('id', 'in', mine).orderBy('id').execute(),
+        db.selectFrom('gemeente_policy').selectAll().where('gemeente_id', 'in', mine).execute(),
+        db.selectFrom('client').select(['gemeente_id', db.fn.countAll<string>().as('n')]).where('gemeente_id', 'in', mine).groupBy('gemeente_id').execute(),
+      ]);
+      const policyOf = new Map(policies.map((row) => [row.gemeente_id, policyView(rowToPolicy(row))]));
+      const countOf = new Map(counts.map((row) => [row.gemeente_id, Number(row.n)]));
+      return { items: gemeenten.map((g) => ({ id: g.id, name: g.name, clients: countOf.get(g.id) ?? 0, policy: policyOf.get(g.id) ?? null })) };
+    },
+  );
+
+  app.put(
+    '/api/gemeenten/:id/policy',
+    {
+      onRequest: authorize(verify, 'policy:write'),
+      schema: {
+        tags: ['gemeenten'],
+        summary: 'Set a gemeente\'s policy: settings left out take our defaults (rent, energy, water, health insurance, other; floor 50.00; …)',
+        description: 'The debtor account must be set up for payments. Audited, with the settings given.',
+        security: bearer,
+        params: gemeenteParam,
+        body: { type: 'object', additionalProperties: false, required: ['debtorIban', 'bijstandPayday'], properties: policyProperties },
+        response: { 200: { type: 'object', properties: policyProperties }, ...errorResponses },
+      },
+    },
+    async (request, reply) =>
+      idempotent(db, request, reply, async () => {
+        const principal = principalOf(request);
+        const gemeenteId = (request.params as { id: string }).id;
+        if (!gemeentenOf(principal).includes(gemeenteId)) throw new ClientError('gemeente_not_found', `gemeente ${gemeenteId} is not one of your gemeenten`);
+        const body = request.body as Omit<PolicySettings, 'leefgeldFloor'> & { leefgeldFloor?: string };
+        const { leefgeldFloor, ...rest } = body;
+        const settings: PolicySettings = { ...rest, ...(leefgeldFloor !== undefined ? { leefgeldFloor: Money.parse(leefgeldFloor) } : {}) };
+        const policy = await inTransaction(db, async (trx) => {
+          const known = await trx.selectFrom('gemeente').select('id').where('id', '=', gemeenteId).executeTakeFirst();
+          if (!known) throw new ClientError('gemeente_not_found', `gemeente ${gemeenteId} is not one of your gemeenten`);
+          const stored = await setGemeentePolicy(trx, gemeenteId, settings, principal.userId);
+          await audit(trx, principal, { action: 'gemeente.policy', subject: `gemeente/${gemeenteId}`, gemeenteId, requestId: request.id, details: { settings: Object.keys(body).sort() } });
+          return stored;
+        });
+        return { status: 200, body: policyView(policy) };
+      }),
+  );
+
+  app.get(
+    '/api/reports/daily-batch',
+    {
+      onRequest: authorize(verify, 'batches:read'),
+      schema: {
+        tags: ['reports'],
+        summary: 'The daily batch\'s report for a gemeente and date: receipts, reservations, payments, batches, shortfalls and arrears, held payments, periods ending, suspense, failures',
+        security: bearer,
+        querystring: { type: 'object', additionalProperties: false, required: ['gemeente', 'date'], properties: { gemeente: { type: 'string', pattern: '^GM[0-9]{4}$' }, date: { type: 'string', format: 'date' } } },
+        response: { 200: { type: 'object', additionalProperties: true }, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { gemeente, date } = request.query as { gemeente: string; date: string };
+      if (!gemeentenOf(principalOf(request)).includes(gemeente)) throw new ClientError('gemeente_not_found', `gemeente ${gemeente} is not one of your gemeenten`);
+      const report = await batchReport(db, gemeente, date);
+      if (!report) throw new BatchError('report_not_found', `the daily batch of ${gemeente} has not run for ${date}`);
+      return report;
+    },
+  );
+}
