@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../src/db/schema.js';
 import { inlineDailyBatches } from './batch.js';
+import { inlineMonthlyStatements } from './statements.js';
 import { verifyLedgerJob } from './verify-ledger.js';
 
 /** The day and time on the wall in Amsterdam, where the business day is. */
@@ -25,15 +26,18 @@ export interface InlineJobs {
  * same core functions as the BullMQ workers, once per Amsterdam day from 06:00.
  * A failure is logged as an error and tried again the next minute.
  */
-export function startInlineJobs(options: { db: Kysely<Database>; logger: Logger; at?: string; timer?: boolean }): InlineJobs {
+export function startInlineJobs(options: { db: Kysely<Database>; logger: Logger; at?: string; timer?: boolean; statementsDir?: string }): InlineJobs {
   const at = options.at ?? '06:00';
   let lastRun: string | undefined;
   let running = false;
   // The daily batch of each gemeente, at its own batch time (jobs/batch.ts).
   const batches = inlineDailyBatches(options.db, options.logger);
+  // Each gemeente's statements of last month, on the first of the month (jobs/statements.ts).
+  const statements = inlineMonthlyStatements(options.db, options.logger, options.statementsDir ?? './out/statements');
   const tick = async (now: Date): Promise<void> => {
     await verifyTick(now);
     await batches.tick(now);
+    await statements.tick(now);
   };
   const verifyTick = async (now: Date): Promise<void> => {
     const { date, time } = amsterdamClock(now);

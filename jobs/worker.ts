@@ -4,6 +4,8 @@ import type { Database } from '../src/db/schema.js';
 import { connectRedis } from './connection.js';
 import { dailyBatchQueue, dailyBatchWorker, scheduleDailyBatches } from './batch.js';
 import { ingestWorker } from './ingest.js';
+import { releaseWorker } from './release.js';
+import { scheduleMonthlyStatements, statementsQueue, statementsWorker } from './statements.js';
 import type { IngestOptions } from '../src/ingest/files.js';
 import { scheduleDailyVerification, verifyLedgerQueue, verifyLedgerWorker } from './verify-ledger.js';
 
@@ -12,7 +14,16 @@ export interface RunningWorkers {
 }
 
 /** Starts every queue's worker and its schedule. Each worker is a thin call into one core function. */
-export async function startWorkers(options: { db: Kysely<Database>; redisUrl: string; logger: Logger; ingest?: IngestOptions }): Promise<RunningWorkers> {
+export async function startWorkers(options: {
+  db: Kysely<Database>;
+  redisUrl: string;
+  logger: Logger;
+  ingest?: IngestOptions;
+  /** Where released pain.001 files go (a volume every worker shares with the bank-upload software). */
+  outboxDir?: string;
+  /** Where the monthly statements are written. */
+  statementsDir?: string;
+}): Promise<RunningWorkers> {
   const connection = connectRedis(options.redisUrl);
   const queue = verifyLedgerQueue({ connection });
   await scheduleDailyVerification(queue);
@@ -21,11 +32,18 @@ export async function startWorkers(options: { db: Kysely<Database>; redisUrl: st
   const batchQueue = dailyBatchQueue({ connection });
   await scheduleDailyBatches(batchQueue, options.db);
   const batch = dailyBatchWorker({ connection }, options.db, options.logger);
+  const release = releaseWorker({ connection }, options.db, options.logger, { outboxDir: options.outboxDir ?? './out/outbox' });
+  const monthly = statementsQueue({ connection });
+  await scheduleMonthlyStatements(monthly, options.db);
+  const statements = statementsWorker({ connection }, options.db, options.logger, { baseDir: options.statementsDir ?? './out/statements' });
   return {
     async close() {
       await worker.close();
       await ingest.close();
       await batch.close();
+      await release.close();
+      await statements.close();
+      await monthly.close();
       await batchQueue.close();
       await queue.close();
       connection.disconnect();

@@ -6,6 +6,10 @@ import * as m0004 from './0004_payments.js';
 import * as m0005 from './0005_clients.js';
 import * as m0006 from './0006_auth.js';
 import * as m0007 from './0007_statements.js';
+import * as m0008 from './0008_maatwerk.js';
+import * as m0009 from './0009_noodvoorziening.js';
+import * as m0010 from './0010_payment_status_reports.js';
+import * as m0011 from './0011_monitor_indexes.js';
 
 /**
  * Every migration, in order. Listed here rather than read from the file system so
@@ -20,4 +24,8 @@ export const migrations: Record<string, Migration> = {
   '0005_clients': m0005,
   '0006_auth': m0006,
   '0007_statements': m0007,
+  '0008_maatwerk': m0008,
+  '0009_noodvoorziening': m0009,
+  '0010_payment_status_reports': m0010,
+  '0011_monitor_indexes': m0011,
 };

@@ -7,8 +7,10 @@ import type { FloorDecisionRecord } from '../clients/floor-decisions.js';
 import { floorDecisionOn } from '../clients/floor-decisions.js';
 import type { GemeentePolicy } from '../clients/policy.js';
 import type { ClientRecord, ExpectedIncome } from '../clients/registry.js';
+import { countsInMonthOf, dueTreatment, fullyOptedOutOn, toeslagenAppliedOn, type MaatwerkDecision } from '../maatwerk/rules.js';
 import type { OntzorgPeriod } from '../clients/periods.js';
 import type { LedgerRequest } from '../ledger/index.js';
+import type { ClientAdvances, RepaymentRow } from '../noodvoorziening/repayments.js';
 import { Money } from '../money/money.js';
 import {
   addDays,
@@ -18,6 +20,7 @@ import {
   yearMonthOf,
   type IsoDate,
 } from '../schedule/index.js';
+import { AdvanceRecovery } from './advances.js';
 import { allocate } from './allocate.js';
 import { expectedMonthlyIncome } from './income.js';
 import { leefgeldTargets } from './leefgeld.js';
@@ -77,6 +80,10 @@ export interface ClientState {
   readonly scheduledKeys: ReadonlySet<string>;
   /** Receipts passed on earlier whose payment could not be made yet (no own IBAN): not the pool's money. */
   readonly owedPassOns: readonly OwedPassOn[];
+  /** Maatwerk decisions and revocations (rule 10), oldest first; absent or empty: ontzorgen as usual. */
+  readonly maatwerk?: readonly MaatwerkDecision[];
+  /** Open emergency advances and the gemeente's recovery settings (rule 11); absent: none. */
+  readonly advances?: ClientAdvances | null;
 }
 
 export interface RunContext {
@@ -138,7 +145,9 @@ export type SignalKind =
   | 'basis_not_in_force'
   | 'over_reserved'
   | 'reservation_released'
-  | 'ontzorgen_ended';
+  | 'ontzorgen_ended'
+  | 'advance_settled'
+  | 'advance_handed_over';
 
 export interface ClientPlan {
   readonly clientId: bigint;
@@ -157,6 +166,10 @@ export interface ClientPlan {
   readonly passedOn: Money;
   /** Obligations handed back to the client once ontzorgen ended (rule 12). */
   readonly handedBack: readonly { obligationId: string; type: ObligationType; payee: string }[];
+  /** Which emergency advances this run's instalments and settlements repaid (rules 11, 12). */
+  readonly repayments: readonly RepaymentRow[];
+  /** Advances left open at the end of ontzorgen, handed over to the gemeente as a claim (rule 12). */
+  readonly handOverGrants: readonly bigint[];
 }
 
 const REMITTANCE_LABELS: Readonly<Record<ObligationType, string>> = {
@@ -216,13 +229,26 @@ export function planClient(state: ClientState, ctx: RunContext): ClientPlan {
     amount: instance.amount,
   });
   const notScheduled = (item: DueItem) => !state.scheduledObligations.has(itemKey(item));
-  const items = covered.map(toItem).filter(notScheduled);
+  // Rule 10: a maatwerk decision changes withholding from its effective date (a plan step from its date) on.
+  const maatwerk = state.maatwerk ?? [];
+  const treatment = (item: DueItem) => (maatwerk.length === 0 ? 'withhold' : dueTreatment(maatwerk, item, D, open.has(itemKey(item))));
+  const items = covered
+    .map(toItem)
+    .filter(notScheduled)
+    .flatMap((item): DueItem[] => {
+      const how = treatment(item);
+      // Money already reserved is paid as planned, never topped up: the obligation is the client's now.
+      return how === 'withhold' ? [item] : how === 'pay_reserved' ? [{ ...item, amount: item.amount.min(open.get(itemKey(item))!.amount) }] : [];
+    });
+  const optedOut = fullyOptedOutOn(maatwerk, D);
+  const consent = toeslagenAppliedOn(maatwerk, D, record.toeslagenConsent);
   // The bijstand of this cycle pays what must be executed before the next one is usable.
   const cycleDue = items.filter((item) => item.executionDate < cycle.nextUsableFrom);
   for (const { instance, message } of uncovered) {
     const item = toItem(instance);
     // After ontzorgen ends nothing is due any more: no signal for the months after it (rule 12).
     if (endedOn !== null && item.dueDate > endedOn) continue;
+    if (treatment(item) === 'release') continue;
     if (notScheduled(item) && item.executionDate < cycle.nextUsableFrom) signal(itemKey(item), 'basis_not_in_force', message, { obligation: item.obligationId, period: item.periodKey });
   }
 
@@ -230,7 +256,11 @@ export function planClient(state: ClientState, ctx: RunContext): ClientPlan {
   const stillDue = new Set(items.map(itemKey));
   const voids = state.reservations.filter((r) => !stillDue.has(itemKey(r)) && !state.scheduledObligations.has(itemKey(r)));
   const released = Money.sum(voids.map((r) => r.amount));
-  for (const r of voids) signal(`${r.obligationId}/${r.periodKey}`, 'reservation_released', `the reservation for obligation ${r.obligationId} ${r.periodKey} (${r.amount.toString()}) was released: the period is no longer due`, { obligation: r.obligationId, period: r.periodKey, amount: r.amount.toString() });
+  const handedOver = (r: OpenReservation) => maatwerk.length > 0 && treatment({ obligationId: r.obligationId, dueDate: r.dueDate } as DueItem) === 'release';
+  for (const r of voids) {
+    const why = handedOver(r) ? 'the obligation is handed over to the client by a maatwerk decision' : 'the period is no longer due';
+    signal(`${r.obligationId}/${r.periodKey}`, 'reservation_released', `the reservation for obligation ${r.obligationId} ${r.periodKey} (${r.amount.toString()}) was released: ${why}`, { obligation: r.obligationId, period: r.periodKey, amount: r.amount.toString() });
+  }
 
   // Money passed on earlier but not yet paid is the client's, not the pool's (rule 6).
   const owed = Money.sum(state.owedPassOns.map((o) => o.amount));
@@ -243,6 +273,10 @@ export function planClient(state: ClientState, ctx: RunContext): ClientPlan {
     if (take > 0n) receipts.push({ id: receipt.key, classification: receipt.classification, amount: Money.fromCents(take) });
   }
   let free = poolable.isNegative() ? Money.ZERO : poolable;
+  // A full opt-out withholds nothing: every receipt is the client's and passed on (the rule 6 pass-on path).
+  const optOutPassOns: PassOn[] = optedOut ? receipts.map((r) => ({ receiptId: r.id, classification: r.classification, amount: r.amount, reason: 'maatwerk: full opt-out, nothing withheld' })) : [];
+  if (optedOut) free = free.minus(Money.sum(optOutPassOns.map((p) => p.amount)));
+  const pooled = optedOut ? [] : receipts;
   const allocationPolicy: AllocationPolicy = { priority: policy.priority, partialPayment: policy.partialPayment, leefgeldFloor: policy.leefgeldFloor };
   const reservedFor = (list: readonly DueItem[], extra: readonly ExistingReservation[]): ExistingReservation[] => [
     ...list.flatMap((item) => {
@@ -263,11 +297,11 @@ export function planClient(state: ClientState, ctx: RunContext): ClientPlan {
 
   // Rule 6, toeslagen on the 20th are for the next month: with consent they earmark next month's rent and premium
   // even when this cycle's bijstand does not pay those yet, and only from the toeslag itself.
-  const earmarkable = receipts.filter((r) => record.toeslagenConsent && (r.classification === 'huurtoeslag' || r.classification === 'zorgtoeslag'));
+  const earmarkable = pooled.filter((r) => consent && (r.classification === 'huurtoeslag' || r.classification === 'zorgtoeslag'));
   const nextMonthItems = items.filter(
     (item) => item.executionDate >= cycle.nextUsableFrom && item.dueDate.slice(0, 7) === next && (item.type === 'rent' || item.type === 'basic_health_insurance'),
   );
-  let mainReceipts = receipts;
+  let mainReceipts = pooled;
   if (earmarkable.length > 0 && nextMonthItems.length > 0) {
     const earmark = allocate({
       asOf: D,
@@ -282,14 +316,14 @@ export function planClient(state: ClientState, ctx: RunContext): ClientPlan {
     });
     take(earmark, nextMonthItems);
     free = free.minus(Money.sum(earmark.reservations.map((r) => r.amount)));
-    mainReceipts = receipts.filter((r) => !earmarkable.includes(r));
+    mainReceipts = pooled.filter((r) => !earmarkable.includes(r));
   }
 
   // Leefgeld (rule 8) for the dates this run pays, in this cycle, while ontzorgen runs.
   const rhythm = record.leefgeldRhythm;
   const cycleDates = leefgeldDatesIn(rhythm, cycle, lead);
   // Dates here are checked already: a period is in force when first day ≤ date ≤ last day.
-  const active = (date: IsoDate) => state.periods.some((p) => p.firstDay <= date && (p.lastDay === null || date <= p.lastDay)) && (endedOn === null || date <= endedOn);
+  const active = (date: IsoDate) => state.periods.some((p) => p.firstDay <= date && (p.lastDay === null || date <= p.lastDay)) && (endedOn === null || date <= endedOn) && !fullyOptedOutOn(maatwerk, date);
   const unpaid = cycleDates.filter((date) => active(date) && !state.scheduledLeefgeld.has(date));
   // A date whose execution day was missed (no run that day) is still paid while the date itself is to come;
   // a date that has passed is not paid afterwards from money that arrived since: that money is the next cycle's.
@@ -317,14 +351,14 @@ export function planClient(state: ClientState, ctx: RunContext): ClientPlan {
       asOf: D,
       free,
       receipts: index === 0 ? mainReceipts : [],
-      toeslagenConsent: record.toeslagenConsent,
+      toeslagenConsent: consent,
       due: cycleDue,
       reserved: reservedFor(cycleDue, extraReserved().filter((r) => cycleDue.some((item) => itemKey(item) === itemKey(r)))),
       policy: allocationPolicy,
       floorDecision: decision ? { reference: decision.reference, floor: decision.floor } : null,
       leefgeld: date === null ? { target: targets?.get(cycleDates[0] ?? D) ?? Money.ZERO, paymentsUntilNextIncome: stillToFund(D), payNow: null } : { target: targets!.get(date)!, paymentsUntilNextIncome: stillToFund(date), payNow: date },
     });
-    if (index === 0) passOn = result.passOn;
+    if (index === 0) passOn = [...optOutPassOns, ...result.passOn];
     take(result, cycleDue);
     if (result.leefgeld) leefgeld.push(result.leefgeld);
     free = result.leftFree;
@@ -403,11 +437,14 @@ export function planClient(state: ClientState, ctx: RunContext): ClientPlan {
       reference: reference && reference.kind !== 'unstructured' ? { issuer: reference.kind, reference: reference.value } : null,
     });
   }
+  // Rule 11: an open advance is repaid from each leefgeld payment, capped so the client keeps the gemeente's minimum.
+  const recovery = new AdvanceRecovery(state.advances, clientId, state.accountId, D);
   for (const payment of leefgeld) {
     if (payment.amount.compare(payment.floor) < 0) {
       signal(payment.date, 'leefgeld_below_floor', `leefgeld of ${payment.date} is ${payment.amount.toString()}, below the floor of ${payment.floor.toString()}: the money is not there`, { date: payment.date, amount: payment.amount.toString(), floor: payment.floor.toString() });
     }
     if (!payment.amount.isPositive()) continue;
+    const paid = recovery.fromLeefgeld(payment.date, payment.amount);
     const execution = executionOn(payment.date, lead);
     payments.push({
       ...base,
@@ -418,7 +455,7 @@ export function planClient(state: ClientState, ctx: RunContext): ClientPlan {
       periodKey: payment.date,
       payDate: payment.date,
       executionDate: execution < today ? today : execution,
-      amount: payment.amount,
+      amount: paid,
       reservationKey: null,
       holdReason: null,
       late: execution < D,
@@ -467,6 +504,33 @@ export function planClient(state: ClientState, ctx: RunContext): ClientPlan {
     }
   }
 
+  // A full opt-out (maatwerk): no leefgeld schedule; once what fell due before it is on its way, everything free
+  // is paid to the client like rule 12's closing, while the ontzorg period itself stays.
+  const optOutKey = `pass-on/${clientId.toString()}/maatwerk-${D}`;
+  if (optedOut && !ended && ctx.withPayments && record.ownIban !== null && last.leftFree.isPositive() && !state.scheduledKeys.has(optOutKey)) {
+    const waiting = items.some((item) => !payments.some((p) => p.kind === 'obligation' && p.obligationId === BigInt(item.obligationId) && p.periodKey === item.periodKey));
+    if (!waiting) {
+      payments.push({
+        ...base,
+        key: optOutKey,
+        kind: 'pass_on',
+        obligationId: null,
+        obligationType: null,
+        periodKey: D,
+        payDate: today,
+        executionDate: today,
+        amount: last.leftFree,
+        reservationKey: null,
+        holdReason: null,
+        late: false,
+        leefgeld: null,
+        creditor: toClient(record.name),
+        remittance: `Doorbetaling saldo ${D}`,
+        reference: null,
+      });
+    }
+  }
+
   // Rule 12: once ontzorgen ended and everything due up to the end is on its way, the rest is the client's.
   const handedBack: ClientPlan['handedBack'][number][] = [];
   if (ended) {
@@ -476,7 +540,10 @@ export function planClient(state: ClientState, ctx: RunContext): ClientPlan {
     }
     const unsettled = cycleDue.concat(items.filter((item) => !cycleDue.includes(item))).filter((item) => !payments.some((p) => p.kind === 'obligation' && p.obligationId === BigInt(item.obligationId) && p.periodKey === item.periodKey));
     const closingKey = `closing/${clientId.toString()}/${D}`;
-    if (ctx.withPayments && unsettled.length === 0 && last.leftFree.isPositive() && record.ownIban !== null && !state.scheduledKeys.has(closingKey)) {
+    const closes = ctx.withPayments && unsettled.length === 0 && last.leftFree.isPositive() && record.ownIban !== null && !state.scheduledKeys.has(closingKey);
+    // Rule 12 with an open advance: the gemeente's policy settles it from what is left, or hands the claim over.
+    const closingAmount = recovery.atEnd(closes ? last.leftFree : null, (kind, message, details) => signal(endedOn, kind, message, details));
+    if (closes && closingAmount !== null && closingAmount.isPositive()) {
       payments.push({
         ...base,
         key: closingKey,
@@ -486,7 +553,7 @@ export function planClient(state: ClientState, ctx: RunContext): ClientPlan {
         periodKey: D,
         payDate: today,
         executionDate: today,
-        amount: last.leftFree,
+        amount: closingAmount,
         reservationKey: null,
         holdReason: null,
         late: false,
@@ -504,7 +571,7 @@ export function planClient(state: ClientState, ctx: RunContext): ClientPlan {
   return {
     clientId,
     gemeenteId: record.gemeenteId,
-    bookings,
+    bookings: recovery.bookings.length > 0 ? [...bookings, ...recovery.bookings] : bookings,
     newReservations,
     voidedKeys,
     allocatedReceipts,
@@ -515,6 +582,8 @@ export function planClient(state: ClientState, ctx: RunContext): ClientPlan {
     released,
     passedOn: Money.sum(passOn.map((p) => p.amount)),
     handedBack,
+    repayments: recovery.repayments,
+    handOverGrants: recovery.handOver,
   };
 }
 
@@ -543,10 +612,13 @@ function leefgeldTargetsFor(state: ClientState, cycleDates: readonly IsoDate[], 
     if (state.record.leefgeldFixed === null) return null;
     return new Map(leefgeldTargets({ kind: 'fixed', perPayment: state.record.leefgeldFixed }, cycleDates).map((t) => [t.date, t.amount]));
   }
+  const maatwerk = state.maatwerk ?? [];
   const income = expectedMonthlyIncome(
     state.incomes.map((i) => ({ classification: i.classification, monthlyAmount: i.monthly })),
-    state.record.toeslagenConsent,
+    toeslagenAppliedOn(maatwerk, costsOn, state.record.toeslagenConsent),
   );
-  const obligations = monthlyObligationTotalCached(state.obligations, costsOn);
+  // A handed-over obligation stops counting from its month: what was withheld for it becomes leefgeld (maatwerk).
+  const withheld = maatwerk.length === 0 ? state.obligations : state.obligations.filter((o) => countsInMonthOf(maatwerk, o, costsOn));
+  const obligations = monthlyObligationTotalCached(withheld, costsOn);
   return new Map(leefgeldTargets({ kind: 'income_minus_obligations', expectedMonthlyIncome: income, monthlyObligations: obligations }, cycleDates).map((t) => [t.date, t.amount]));
 }

@@ -9,7 +9,9 @@ import { rowToClientRecord, type ExpectedIncome } from '../clients/registry.js';
 import type { Database } from '../db/schema.js';
 import type { Trx } from '../db/transaction.js';
 import { bookBatch } from '../ledger/index.js';
+import { decisionsOf } from '../maatwerk/read.js';
 import { Money } from '../money/money.js';
+import { handOverAdvances, openAdvancesOf, recordRepayments } from '../noodvoorziening/repayments.js';
 import { addDays, addMonths, firstDayOf, yearMonthOf, type IsoDate } from '../schedule/index.js';
 import { planClient, type ClientPlan, type ClientState, type OpenReservation, type OwedPassOn, type PlannedPayment, type RunContext, type UnallocatedReceipt } from './plan.js';
 import { AllocationFailed } from './errors.js';
@@ -68,6 +70,10 @@ export async function allocateChunk(trx: Trx, ctx: RunContext, clientIds: readon
     throw new AllocationFailed(`allocation for ${ctx.policy.gemeenteId} on ${ctx.asOf}: ${failed.idempotencyKey} was not booked (${why}); nothing of this chunk was kept`);
   }
   await recordAllocation(trx, ctx, plans);
+  // Rules 11 and 12: which advances this chunk's instalments and settlements repaid, and which were handed over.
+  await recordRepayments(trx, plans.flatMap((plan) => plan.repayments));
+  const endedOn = new Map(states.map((s) => [s.record.id, s.record.ontzorgenEndedOn]));
+  for (const plan of plans) if (plan.handOverGrants.length > 0) await handOverAdvances(trx, plan.handOverGrants, endedOn.get(plan.clientId) ?? ctx.asOf);
   if (failures.length > 0) {
     const signals = failures.map((f) => ({
       signal_key: `allocation_error/${f.clientId.toString()}/${ctx.asOf}`,
@@ -91,7 +97,7 @@ export async function allocateChunk(trx: Trx, ctx: RunContext, clientIds: readon
 async function loadStates(trx: Trx, ctx: RunContext, clientIds: readonly bigint[], locked: Map<bigint, { accountId: bigint; freeCents: bigint }>): Promise<ClientState[]> {
   const list = ids(clientIds);
   const since = firstDayOf(addMonths(yearMonthOf(ctx.asOf), -3));
-  const [clients, incomes, periods, obligations, machtigingen, floors, receipts, reservations, scheduled, owed] = [
+  const [clients, incomes, periods, obligations, machtigingen, floors, receipts, reservations, scheduled, owed, maatwerk, advances] = [
     await trx.selectFrom('client').selectAll().where('id', '=', sql<bigint>`ANY(${list}::bigint[])`).orderBy('id').execute(),
     await trx.selectFrom('client_income').selectAll().where('client_id', '=', sql<bigint>`ANY(${list}::bigint[])`).execute(),
     await periodsOf(trx, clientIds),
@@ -117,6 +123,8 @@ async function loadStates(trx: Trx, ctx: RunContext, clientIds: readonly bigint[
        WHERE r.client_id = ANY(${list}::bigint[]) AND r.outcome = 'passed_on'
          AND NOT EXISTS (SELECT 1 FROM scheduled_payment s WHERE s.idempotency_key = r.pass_on_key)
     `.execute(trx),
+    await decisionsOf(trx, clientIds),
+    await openAdvancesOf(trx, clientIds),
   ];
   const group = <T extends { client_id: bigint }>(rows: readonly T[]) => {
     const map = new Map<bigint, T[]>();
@@ -155,6 +163,8 @@ async function loadStates(trx: Trx, ctx: RunContext, clientIds: readonly bigint[
       scheduledLeefgeld: new Set(mine.filter((s) => s.kind === 'leefgeld').map((s) => s.pay_date)),
       scheduledKeys: new Set(mine.map((s) => s.idempotency_key)),
       owedPassOns: (owedBy.get(row.id) ?? []).map((o): OwedPassOn => ({ receiptKey: o.receipt_key, passOnKey: o.pass_on_key, classification: o.classification, amount: Money.fromCents(o.amount_cents) })),
+      maatwerk: maatwerk.get(row.id) ?? [],
+      advances: advances.get(row.id) ?? null,
     });
   }
   return states;

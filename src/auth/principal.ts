@@ -21,6 +21,8 @@ export type Action =
   | 'bank_files:upload'
   | 'bank_files:read'
   | 'bank_files:undo'
+  | 'status_reports:upload'
+  | 'status_reports:read'
   | 'suspense:read'
   | 'suspense:assign'
   | 'batches:read'
@@ -35,13 +37,23 @@ export type Action =
   | 'statements:own'
   | 'signals:read'
   | 'gemeenten:read'
-  | 'policy:write';
+  | 'policy:write'
+  | 'maatwerk:decide'
+  | 'maatwerk:read'
+  | 'noodvoorziening:grant'
+  | 'noodvoorziening:approve'
+  | 'noodvoorziening:read'
+  | 'noodvoorziening:list'
+  | 'monitor:read';
 
 /** Least privilege: what each role may do. Scope (gemeente, own clients, own statement) is checked on top. */
 export const PERMISSIONS: Readonly<Record<Action, readonly Role[]>> = {
   'bank_files:upload': ['operator', 'administrator'],
   'bank_files:read': ['operator', 'approver', 'administrator', 'auditor'],
   'bank_files:undo': ['operator', 'administrator'],
+  // The bank's pain.002 status reports: uploaded like bank statements; what they did is read like batches.
+  'status_reports:upload': ['operator', 'administrator'],
+  'status_reports:read': ['operator', 'approver', 'administrator', 'auditor'],
   'suspense:read': ['operator', 'approver', 'administrator', 'auditor'],
   'suspense:assign': ['operator', 'approver'],
   'batches:read': ['operator', 'approver', 'administrator', 'auditor'],
@@ -58,6 +70,18 @@ export const PERMISSIONS: Readonly<Record<Action, readonly Role[]>> = {
   'signals:read': ['operator', 'approver', 'administrator', 'auditor', 'caseworker'],
   'gemeenten:read': ['operator', 'approver', 'administrator', 'auditor'],
   'policy:write': ['administrator'],
+  // A maatwerk decision is the back office's (operator, administrator); approvers and auditors read it, a
+  // caseworker for their own clients, the client their own (scope checked by the route).
+  'maatwerk:decide': ['operator', 'administrator'],
+  'maatwerk:read': ['operator', 'approver', 'administrator', 'auditor', 'caseworker', 'client'],
+  // A noodvoorziening is asked for (and an early repayment decided) by the back office; above the gemeente's
+  // threshold an approver approves or refuses it (four eyes). A client's grants: whoever may see the client.
+  'noodvoorziening:grant': ['operator', 'administrator'],
+  'noodvoorziening:approve': ['approver'],
+  'noodvoorziening:read': ['operator', 'approver', 'administrator', 'auditor', 'caseworker', 'client'],
+  'noodvoorziening:list': ['operator', 'approver', 'administrator', 'auditor'],
+  // The monitor per gemeente (aggregates for the evaluation and P*Q financing): the back office and auditors.
+  'monitor:read': ['operator', 'approver', 'administrator', 'auditor'],
 };
 
 export function may(principal: Principal, action: Action): boolean {

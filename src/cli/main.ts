@@ -25,6 +25,13 @@ Commands:
            release <id> --as <user> [--outbox DIR]]
                    The payment batches: list them (with each file's SHA-256), approve (four eyes),
                    reject, or release (writes the pain.001 files to the outbox, default ./out/outbox).
+  statements --month YYYY-MM [--gemeente GMxxxx] [--out DIR] [--language nl]
+                   Every client's statement of that month as HTML and CSV, written to
+                   DIR/<gemeente>/<YYYY-MM>/ (default ./out/statements). Safe to run twice.
+  monitor --gemeente GMxxxx --from YYYY-MM --to YYYY-MM [--format text|json|csv|html] [--out FILE]
+                   The monitor of a gemeente per month: client-months (Q of P*Q), new and ended
+                   clients, maatwerk, noodvoorzieningen, rent on time, returns, arrears, suspense.
+                   Prints a table (or JSON/CSV/HTML); --out writes the file. Exit 1 when refused.
   token --role R --user U [--gemeente GM0505,GM0642] [--client ID] [--org O] [--team T]
                    Mint a local bearer token (signed with AUTH_JWT_SECRET, or the embedded mode's own
                    secret) for a role: administrator, operator, approver, auditor, caseworker, client.
@@ -37,7 +44,8 @@ Commands:
                    Book bank statements (camt.053 / camt.054) on the ledger, each file in one
                    database transaction: new entries, entries already known, to suspense, alerts.
                    --preview shows what would happen and writes nothing. Exit 1 when a file
-                   is refused or raises an error alert.
+                   is refused or raises an error alert. A bank's status report (pain.002) on
+                   one of our payment files is recognised by its namespace and applied.
   verify [--seal]  Recompute every balance from the journal and every seal (the hash chain over
                    the journal); exit 1 on a difference. --seal first seals what is new.
   serve [--with-workers]
@@ -55,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     strict: true,
-    options: { role: { type: 'string' }, user: { type: 'string' }, client: { type: 'string' }, org: { type: 'string' }, team: { type: 'string' }, date: { type: 'string' }, gemeente: { type: 'string' }, as: { type: 'string' }, reason: { type: 'string' }, outbox: { type: 'string' }, status: { type: 'string' }, preview: { type: 'boolean', default: false }, reset: { type: 'boolean', default: false }, seal: { type: 'boolean', default: false }, 'with-workers': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    options: { role: { type: 'string' }, user: { type: 'string' }, client: { type: 'string' }, org: { type: 'string' }, team: { type: 'string' }, date: { type: 'string' }, gemeente: { type: 'string' }, as: { type: 'string' }, reason: { type: 'string' }, outbox: { type: 'string' }, status: { type: 'string' }, month: { type: 'string' }, out: { type: 'string' }, language: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string' }, preview: { type: 'boolean', default: false }, reset: { type: 'boolean', default: false }, seal: { type: 'boolean', default: false }, 'with-workers': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
   });
   const command = positionals[0] ?? 'help';
   if (values.help || command === 'help') {
@@ -92,6 +100,18 @@ async function main(argv: string[]): Promise<number> {
         if (config.migrateOnStart) await migrateToLatest(handle.db);
         const { runBatchCli } = await import('../batch/cli.js');
         return runBatchCli(handle.db, { date: values.date, gemeente: values.gemeente, user: process.env['USER'] ?? 'unknown' }, (line) => console.log(line));
+      });
+    case 'statements':
+      return withDatabase(config, async (handle) => {
+        if (config.migrateOnStart) await migrateToLatest(handle.db);
+        const { runStatementsCli } = await import('./statements.js');
+        return runStatementsCli(handle.db, { month: values.month, gemeente: values.gemeente, out: values.out, language: values.language }, (line) => console.log(line));
+      });
+    case 'monitor':
+      return withDatabase(config, async (handle) => {
+        if (config.migrateOnStart) await migrateToLatest(handle.db);
+        const { runMonitorCli } = await import('./monitor.js');
+        return runMonitorCli(handle.db, { gemeente: values.gemeente, from: values.from, to: values.to, format: values.format, out: values.out }, (line) => console.log(line));
       });
     case 'token':
       return mintToken(config, { role: values.role, user: values.user, gemeente: values.gemeente, client: values.client, org: values.org, team: values.team });
@@ -147,9 +167,10 @@ async function demo(config: Config, reset: boolean): Promise<number> {
     for (const r of s.returned) console.log(`  ! ${r}`);
     for (const a of s.alerts.slice(0, 5)) console.log(`  ! ${a}`);
     for (const b of s.balances) console.log(`  ${b.reference}: € ${b.free} free, € ${b.reserved} reserved`);
+    console.log(`statements: ${s.statements.length} clients, HTML and CSV each (${[...new Set(s.statements.map((f) => f.language))].join(', ')})`);
     console.log(s.verified ? 'books verified: every balance equals the sum of its postings' : 'BOOKS DO NOT ADD UP:');
     for (const p of s.problems) console.log(`  ✗ ${p}`);
-    console.log(`Look in ${outDir}: bank/ (the camt.053 statements), pain001/ (the payment files), reports/ (batch reports), summary.json.`);
+    console.log(`Look in ${outDir}: bank/ (the camt.053 statements), pain001/ (the payment files), reports/ (batch reports), statements/ (each client's statement, HTML and CSV), summary.json.`);
     console.log(`done in ${seconds.format((Date.now() - started) / 1000)} s. Next: npm start, then open http://${config.host}:${config.port}/docs`);
     return s.verified && s.painValid ? EXIT.ok : EXIT.failed;
   });
@@ -189,6 +210,7 @@ async function ingest(config: Config, files: string[], preview: boolean): Promis
   const { inTransaction } = await import('../db/transaction.js');
   const { IngestError } = await import('../ingest/errors.js');
   const bankFiles = await import('../ingest/files.js');
+  const { looksLikePain002 } = await import('../sepa/pain002.js');
   const options = (await import('../clients/bsn-keys.js')).ingestOptionsFor(config);
   return withDatabase(config, async (handle) => {
     if (config.migrateOnStart) await migrateToLatest(handle.db);
@@ -196,6 +218,10 @@ async function ingest(config: Config, files: string[], preview: boolean): Promis
     for (const path of files) {
       const bytes = readFileSync(path);
       try {
+        if (!preview && looksLikePain002(bytes)) {
+          if (!(await applyStatusReportFile(handle, basename(path), bytes))) failed = true;
+          continue;
+        }
         if (preview) {
           const p = await bankFiles.previewBankFile(handle.db, bytes, options);
           printSummary(basename(path), 'preview', p.summary, p.alerts);
@@ -222,12 +248,35 @@ async function ingest(config: Config, files: string[], preview: boolean): Promis
   });
 }
 
+/** A pain.002 from `ingest`: applied in one transaction; false when refused or when it raised an error alert. */
+async function applyStatusReportFile(handle: DatabaseHandle, name: string, bytes: Uint8Array): Promise<boolean> {
+  const { applyStatusReport } = await import('../payments/status-reports.js');
+  const { PaymentError } = await import('../payments/errors.js');
+  const { amsterdam } = await import('../payments/files.js');
+  try {
+    const r = await applyStatusReport(handle.db, bytes, { receivedBy: `cli:${process.env['USER'] ?? 'unknown'}`, bookingDate: amsterdam(new Date()).date });
+    console.log(`${name}: status report ${r.messageId} on file ${r.originalMessageId} (batch ${r.batchId})${r.replayed ? ', applied before; nothing changed' : ''}`);
+    console.log(`  accepted: ${r.counts.accepted}, pending: ${r.counts.pending}, rejected: ${r.counts.rejected}, already rejected: ${r.counts.alreadyRejected}, conflicts: ${r.counts.conflicts}`);
+    for (const a of r.alerts) console.log(`  ${a.severity === 'error' ? '✗' : '!'} ${a.code}: ${a.message}`);
+    return !r.alerts.some((a) => a.severity === 'error');
+  } catch (error) {
+    if (!(error instanceof PaymentError)) throw error;
+    console.log(`${name}: REFUSED (${error.code}): ${error.message}`);
+    return false;
+  }
+}
+
 function printSummary(name: string, what: string, s: PlanSummary, alerts: readonly { severity: string; code: string; message: string }[]): void {
   console.log(`${name}: ${what}`);
   console.log(`  ${s.statements} statement(s), ${s.entriesInFile} entries (${s.notBooked} pending/info, not booked)`);
   console.log(`  new: ${s.newEntries}, already known: ${s.alreadyKnown}, exceptions: ${s.exceptions}`);
   console.log(`  to clients: ${s.toClients}, to suspense: ${s.toSuspense}; credited € ${s.credited}, debited € ${s.debited}`);
   for (const a of alerts) console.log(`  ${a.severity === 'error' ? '✗' : '!'} ${a.code}: ${a.message}`);
+}
+
+/** The folders the release and statements jobs write to: with several workers, a volume they all share. */
+function jobFolders(): { outboxDir: string; statementsDir: string } {
+  return { outboxDir: process.env['ONTZORG_OUTBOX_DIR'] ?? './out/outbox', statementsDir: process.env['ONTZORG_STATEMENTS_DIR'] ?? './out/statements' };
 }
 
 function waitForStopSignal(): Promise<void> {
@@ -249,11 +298,11 @@ async function serve(config: Config, withWorkers: boolean): Promise<number> {
     redis = connectRedis(config.redisUrl);
     if (withWorkers) {
       const { startWorkers } = await import('../../jobs/worker.js');
-      workers = await startWorkers({ db: handle.db, redisUrl: config.redisUrl, logger, ingest: (await import('../clients/bsn-keys.js')).ingestOptionsFor(config) });
+      workers = await startWorkers({ db: handle.db, redisUrl: config.redisUrl, logger, ingest: (await import('../clients/bsn-keys.js')).ingestOptionsFor(config), ...jobFolders() });
     }
   } else if (withWorkers) {
     const { startInlineJobs } = await import('../../jobs/inline.js');
-    const inline = startInlineJobs({ db: handle.db, logger });
+    const inline = startInlineJobs({ db: handle.db, logger, statementsDir: jobFolders().statementsDir });
     workers = { close: async () => inline.close() };
     logger.info('REDIS_URL is not set: the daily jobs run inline in this process');
   }
@@ -266,12 +315,17 @@ async function serve(config: Config, withWorkers: boolean): Promise<number> {
   const ingestQueue = redis ? ingestJobs.ingestQueue({ connection: redis }) : undefined;
   const runner = ingestQueue ? ingestJobs.queuedIngestRunner(ingestQueue) : ingestJobs.inlineIngestRunner(handle.db, logger, planOptions);
   const dashboardQueues = [];
+  let submitRelease: ((batchId: bigint, releasedBy: string) => Promise<void>) | undefined;
   if (redis && ingestQueue) {
     const { dailyBatchQueue } = await import('../../jobs/batch.js');
     const { verifyLedgerQueue } = await import('../../jobs/verify-ledger.js');
-    dashboardQueues.push(ingestQueue, dailyBatchQueue({ connection: redis }), verifyLedgerQueue({ connection: redis }));
+    const { enqueueRelease, releaseQueue } = await import('../../jobs/release.js');
+    const { statementsQueue } = await import('../../jobs/statements.js');
+    const release = releaseQueue({ connection: redis });
+    submitRelease = async (batchId, releasedBy) => void (await enqueueRelease(release, batchId, releasedBy));
+    dashboardQueues.push(ingestQueue, dailyBatchQueue({ connection: redis }), release, statementsQueue({ connection: redis }), verifyLedgerQueue({ connection: redis }));
   }
-  const app = await buildApp({ db: handle.db, logger, ...(redis ? { redis } : {}), verify: tokenVerifier(auth), submitIngest: (fileId) => runner.submit(fileId), planOptions, bsnKeys, outboxDir: process.env['ONTZORG_OUTBOX_DIR'] ?? './out/outbox', queues: dashboardQueues });
+  const app = await buildApp({ db: handle.db, logger, ...(redis ? { redis } : {}), verify: tokenVerifier(auth), submitIngest: (fileId) => runner.submit(fileId), planOptions, bsnKeys, outboxDir: jobFolders().outboxDir, ...(submitRelease ? { submitRelease } : {}), queues: dashboardQueues });
   await app.listen({ host: config.host, port: config.port });
   await waitForStopSignal();
   await app.close();
@@ -292,7 +346,7 @@ async function worker(config: Config): Promise<number> {
   const handle = await connect(config);
   if (config.migrateOnStart) await migrateToLatest(handle.db);
   const { startWorkers } = await import('../../jobs/worker.js');
-  const workers = await startWorkers({ db: handle.db, redisUrl: config.redisUrl, logger, ingest: (await import('../clients/bsn-keys.js')).ingestOptionsFor(config) });
+  const workers = await startWorkers({ db: handle.db, redisUrl: config.redisUrl, logger, ingest: (await import('../clients/bsn-keys.js')).ingestOptionsFor(config), ...jobFolders() });
   logger.info('workers started');
   await waitForStopSignal();
   await workers.close();

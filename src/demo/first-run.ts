@@ -15,6 +15,7 @@ import { approveBatch } from '../payments/batches.js';
 import { releaseBatch } from '../payments/release.js';
 import { addDays, isBusinessDay } from '../schedule/index.js';
 import { validatePain001, type Pain001Version } from '../sepa/index.js';
+import { writeStatementFiles, type StatementFile } from '../statements/index.js';
 import { writeCamt, type SimulatedEntry } from './bank-statement.js';
 import { DEMO_CLIENTS, MANAGEMENT_ACCOUNT, PAYERS, demoRegionExists, setUpDemoRegion } from './region.js';
 
@@ -23,8 +24,9 @@ import { DEMO_CLIENTS, MANAGEMENT_ACCOUNT, PAYERS, demoRegionExists, setUpDemoRe
  * 23 November to 31 December 2026 the bank's camt.053 is written (bijstand on the 24th, toeslagen on
  * the 20th, the bank's debits of the batches released before, one returned rent payment), ingested,
  * then every gemeente's daily batch runs, and each new batch is approved by one demo user and
- * released by another. Files land in `out/`. Replayable: a second run reuses the data and books
- * nothing twice.
+ * released by another. At the end each client's statement of the whole period is written as HTML
+ * and CSV. Files land in `out/`. Replayable: a second run reuses the data, books nothing twice and
+ * writes the same statement bytes.
  */
 export interface FirstRunOptions {
   readonly outDir: string;
@@ -48,6 +50,8 @@ export interface FirstRunSummary {
   readonly alerts: readonly string[];
   readonly painFiles: number;
   readonly painValid: boolean;
+  /** One HTML and one CSV file per client in `out/statements/`, in the household's language. */
+  readonly statements: readonly StatementFile[];
   readonly balances: readonly { reference: string; free: string; reserved: string }[];
   readonly verified: boolean;
   readonly problems: readonly string[];
@@ -170,7 +174,16 @@ export async function runFirstRun(db: Kysely<Database>, options: FirstRunOptions
     if (index % 5 === 4 || index === days.length - 1) options.progress(`${day}: ${index + 1} of ${days.length} business days done`);
   }
   if (skipped > 0) options.progress(`${skipped} of ${days.length} days were already done and were not run again`);
-  return summarise(db, options, ids, { reused, days: days.length, alerts });
+  options.progress('writing each client\'s statement of the period (HTML and CSV)');
+  const languages = new Map(DEMO_CLIENTS.map((c) => [c.reference, c.language]));
+  const statements = await writeStatementFiles(db, {
+    clientIds: [...ids.values()],
+    period: { from: FROM, to: TO },
+    asOf: TO,
+    outDir: out('statements'),
+    languageOf: (client) => languages.get(client.reference),
+  });
+  return summarise(db, options, ids, { reused, days: days.length, alerts }, statements.files);
 }
 
 async function summarise(
@@ -178,6 +191,7 @@ async function summarise(
   options: FirstRunOptions,
   ids: Map<string, bigint>,
   run: { reused: boolean; days: number; alerts: string[] },
+  statements: readonly StatementFile[],
 ): Promise<FirstRunSummary> {
   const receipts = await db.selectFrom('bank_entry_item').select((eb) => eb.fn.sum<string>('amount_cents').as('c')).where('destination', '=', 'client').executeTakeFirst();
   const released = await db.selectFrom('payment_instruction').select(['kind', 'amount_cents', 'status']).where('status', 'in', ['released', 'settled', 'returned']).execute();
@@ -201,7 +215,7 @@ async function summarise(
     balances.push({ reference: c.reference, free: balance?.available.toString() ?? '0.00', reserved: balance?.debitsPending.toString() ?? '0.00' });
   }
   const report = await verifyLedger(db);
-  writeFileSync(join(options.outDir, 'summary.json'), `${JSON.stringify({ ...run, byKind, paidOut: paidOut.toString(), balances, verified: report.problems.length === 0 }, null, 2)}\n`);
+  writeFileSync(join(options.outDir, 'summary.json'), `${JSON.stringify({ ...run, byKind, paidOut: paidOut.toString(), balances, statements, verified: report.problems.length === 0 }, null, 2)}\n`);
   return {
     reused: run.reused,
     clients: DEMO_CLIENTS.length,
@@ -217,6 +231,7 @@ async function summarise(
     alerts: run.alerts,
     painFiles: painFiles.length,
     painValid,
+    statements,
     balances,
     verified: report.problems.length === 0,
     problems: report.problems,

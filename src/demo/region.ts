@@ -51,12 +51,17 @@ export interface DemoClient {
   readonly obligations: readonly { type: ObligationType; payee: keyof typeof PAYEES; amount: string; reference?: string }[];
   /** Payees the signed machtiging does not cover (rule 4: those payments are held). */
   readonly notAuthorised?: readonly (keyof typeof PAYEES)[];
+  /**
+   * The language the household reads its statement in. The client record has no language field yet,
+   * so the demo keeps it here; a language without statement texts (Turkish) falls back to Dutch.
+   */
+  readonly language: string;
 }
 
 export const DEMO_CLIENTS: readonly DemoClient[] = [
   {
     reference: 'DR-2026-0001', gemeenteId: 'GM0505', name: 'Amira Haddad', household: 'single', ownIban: 'NL22SNSB0912345678', consent: true,
-    caseNumber: 'BIJ-70001', toeslagenReference: 'TS-1001', bijstand: '1334.23', huurtoeslag: '380.00', zorgtoeslag: '129.00',
+    language: 'ar', caseNumber: 'BIJ-70001', toeslagenReference: 'TS-1001', bijstand: '1334.23', huurtoeslag: '380.00', zorgtoeslag: '129.00',
     obligations: [
       { type: 'rent', payee: 'woonbron', amount: '720.00', reference: 'huurcontract 4711' },
       { type: 'gas', payee: 'eneco', amount: '55.00' },
@@ -67,7 +72,7 @@ export const DEMO_CLIENTS: readonly DemoClient[] = [
   },
   {
     reference: 'DR-2026-0002', gemeenteId: 'GM0505', name: 'ዳዊት ተስፋዬ', latinName: 'Dawit Tesfaye', household: 'couple_with_children', ownIban: 'NL88RABO0123987654', consent: true,
-    caseNumber: 'BIJ-70002', toeslagenReference: 'TS-1002', bijstand: '1906.03', huurtoeslag: '412.00', zorgtoeslag: '246.00',
+    language: 'ti', caseNumber: 'BIJ-70002', toeslagenReference: 'TS-1002', bijstand: '1906.03', huurtoeslag: '412.00', zorgtoeslag: '246.00',
     obligations: [
       { type: 'rent', payee: 'woonbron', amount: '865.50', reference: 'huurcontract 5120' },
       { type: 'gas', payee: 'vattenfall', amount: '95.00' },
@@ -78,7 +83,7 @@ export const DEMO_CLIENTS: readonly DemoClient[] = [
   },
   {
     reference: 'ZW-2026-0001', gemeenteId: 'GM0642', name: 'Şükrü Öztürk', household: 'single', ownIban: 'NL18ABNA0484869868', consent: false,
-    caseNumber: 'ZW-30001', toeslagenReference: 'TS-2001', bijstand: '1334.23', huurtoeslag: '350.00', zorgtoeslag: '129.00',
+    language: 'tr', caseNumber: 'ZW-30001', toeslagenReference: 'TS-2001', bijstand: '1334.23', huurtoeslag: '350.00', zorgtoeslag: '129.00',
     obligations: [
       { type: 'rent', payee: 'trivire', amount: '695.00', reference: 'contract T-889' },
       { type: 'electricity', payee: 'eneco', amount: '110.00' },
@@ -88,7 +93,7 @@ export const DEMO_CLIENTS: readonly DemoClient[] = [
   },
   {
     reference: 'ZW-2026-0002', gemeenteId: 'GM0642', name: 'Nour Al-Sayed', household: 'single_parent', ownIban: 'NL74INGB0003455768', consent: true,
-    caseNumber: 'ZW-30002', toeslagenReference: 'TS-2002', bijstand: '1334.23', huurtoeslag: null, zorgtoeslag: '129.00',
+    language: 'en', caseNumber: 'ZW-30002', toeslagenReference: 'TS-2002', bijstand: '1334.23', huurtoeslag: null, zorgtoeslag: '129.00',
     obligations: [
       { type: 'rent', payee: 'trivire', amount: '640.00', reference: 'contract T-912' },
       { type: 'gas', payee: 'vattenfall', amount: '60.00' },

@@ -16,7 +16,11 @@ import { batchRoutes } from './routes/batches.js';
 import { clientAdminRoutes } from './routes/client-admin.js';
 import { clientRoutes } from './routes/clients.js';
 import { gemeenteRoutes } from './routes/gemeenten.js';
+import { monitorRoutes } from './routes/monitor.js';
+import { noodvoorzieningRoutes } from './routes/noodvoorziening.js';
 import { statementRoutes } from './routes/statements.js';
+import { maatwerkRoutes } from './routes/maatwerk.js';
+import { statusReportRoutes } from './routes/status-reports.js';
 import { queueDashboard } from './routes/queues.js';
 import { suspenseRoutes } from './routes/suspense.js';
 import type { Queue } from 'bullmq';
@@ -34,6 +38,8 @@ export interface AppDependencies {
   readonly planOptions?: PlanOptions;
   /** Where released pain.001 files are written for the bank-upload software. */
   readonly outboxDir?: string;
+  /** Hands an approved batch's release to the `release` queue; without it the release runs in the request. */
+  readonly submitRelease?: (batchId: bigint, releasedBy: string) => Promise<void>;
   /** The BullMQ queues shown in the dashboard at /admin/queues (only with Redis). */
   readonly queues?: readonly Queue[];
   /** The BSN keys for registering clients (null: a BSN can be neither stored nor looked up). */
@@ -90,13 +96,17 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   const ingestLater = deps.submitIngest ?? (async (fileId: bigint) => void (await ingestBankFile(deps.db, fileId, deps.planOptions ?? {})));
   bankFileRoutes({ ...context, submitIngest: ingestLater, ...(deps.planOptions ? { planOptions: deps.planOptions } : {}) });
   suspenseRoutes(context);
-  batchRoutes({ ...context, outboxDir: deps.outboxDir ?? './out/outbox' });
+  batchRoutes({ ...context, outboxDir: deps.outboxDir ?? './out/outbox', ...(deps.submitRelease ? { submitRelease: deps.submitRelease } : {}) });
+  statusReportRoutes(context);
   auditRoutes(context);
   const now = deps.now ?? (() => new Date());
   clientRoutes({ ...context, now });
   clientAdminRoutes({ ...context, bsnKeys: deps.bsnKeys ?? null });
   gemeenteRoutes(context);
   statementRoutes({ ...context, now });
+  monitorRoutes({ ...context, now });
+  noodvoorzieningRoutes({ ...context, now });
+  maatwerkRoutes({ ...context, now });
   if (deps.queues && deps.queues.length > 0) await queueDashboard(app, context.verify, deps.queues);
 
   app.get('/healthz', { schema: { tags: ['health'], response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } }, async () => ({ status: 'ok' }));

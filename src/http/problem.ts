@@ -13,6 +13,9 @@ import { CLIENT_ERRORS, CLIENT_RULE_ERRORS, ClientError } from '../clients/error
 import { ObligationRefused } from '../clients/obligation-rules.js';
 import { PeriodRefused } from '../clients/periods.js';
 import { STATEMENT_ERRORS, StatementError } from '../statements/errors.js';
+import { MONITOR_ERRORS, MonitorError } from '../monitor/errors.js';
+import { MAATWERK_ERRORS, MaatwerkError } from '../maatwerk/errors.js';
+import { NOODVOORZIENING_ERRORS, NoodvoorzieningError } from '../noodvoorziening/errors.js';
 
 /** RFC 9457 problem details; `type` points at the catalogue of error codes in docs/errors.md. */
 export interface Problem {
@@ -64,6 +67,9 @@ export function toProblem(error: unknown): Problem {
   if (error instanceof AllocationError || error instanceof AllocationFailed) return problem(ALLOCATION_ERRORS[error.code].status, error.code, 'Allocation failed', error.message);
   if (error instanceof BatchError) return problem(BATCH_ERRORS[error.code].status, error.code, 'Daily batch failed', error.message);
   if (error instanceof StatementError) return problem(STATEMENT_ERRORS[error.code].status, error.code, 'Statement not available', error.message);
+  if (error instanceof MonitorError) return problem(MONITOR_ERRORS[error.code].status, error.code, 'Monitor not available', error.message);
+  if (error instanceof MaatwerkError) return problem(MAATWERK_ERRORS[error.code].status, error.code, 'Maatwerk decision not accepted', error.message);
+  if (error instanceof NoodvoorzieningError) return problem(NOODVOORZIENING_ERRORS[error.code].status, error.code, 'Noodvoorziening not accepted', error.message);
   const fastifyError = error as Partial<FastifyError>;
   if (fastifyError.validation) return problem(400, 'validation_failed', 'Invalid request', fastifyError.message ?? 'the request is not valid');
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode < 500) {

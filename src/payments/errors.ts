@@ -9,7 +9,12 @@ export type PaymentErrorCode =
   | 'already_approved_by_you'
   | 'file_not_valid'
   | 'instruction_not_found'
-  | 'not_retryable';
+  | 'not_retryable'
+  | 'status_report_not_readable'
+  | 'status_report_unknown_file'
+  | 'status_report_unknown_payment'
+  | 'status_report_conflict'
+  | 'status_report_not_found';
 
 export const PAYMENT_ERRORS: Readonly<Record<PaymentErrorCode, { status: number; description: string }>> = {
   invalid_instruction: { status: 422, description: 'A payment instruction cannot be made as given (invalid IBAN, a name that is empty in the bank character set, an amount out of range, …); the message names the field.' },
@@ -22,6 +27,11 @@ export const PAYMENT_ERRORS: Readonly<Record<PaymentErrorCode, { status: number;
   file_not_valid: { status: 422, description: 'The payment file failed the XSD or a business rule; it is not released. The message names the payment.' },
   instruction_not_found: { status: 404, description: 'There is no payment instruction with this id.' },
   not_retryable: { status: 409, description: 'Only a returned, cancelled or bank-rejected payment can be issued again.' },
+  status_report_not_readable: { status: 422, description: 'The file is not a pain.002 status report that can be read (not well-formed, a DTD or entity declaration, another message, a missing field or an unknown status code); the message says what and where. Nothing was changed.' },
+  status_report_unknown_file: { status: 422, description: 'The status report is about a payment file (OrgnlMsgId) we never released. Nothing was changed.' },
+  status_report_unknown_payment: { status: 422, description: 'The status report names a payment or payment-information block (EndToEndId, PmtInfId) that is not in the file it reports on, or gives another amount for it. Nothing was changed.' },
+  status_report_conflict: { status: 409, description: 'A status report with this message id was already received for this file with different content. Nothing was changed.' },
+  status_report_not_found: { status: 404, description: 'There is no received status report with this id.' },
 };
 
 export class PaymentError extends Error {

@@ -44,6 +44,11 @@ export interface OwnPayments {
   readonly byBlock: ReadonlyMap<string, BlockRef>;
   /** Instructions claimed by an earlier item of the same file, so one payment is never settled twice. */
   readonly claimed: Set<bigint>;
+  /**
+   * Instructions returned by an earlier item of the same file, so one payment is never returned twice.
+   * Apart from `claimed`: a statement over several days can hold the debit of a payment and its return.
+   */
+  readonly returned: Set<bigint>;
 }
 
 export async function loadOwnPayments(db: Kysely<Database> | Trx, endToEndIds: readonly string[], paymentInfoIds: readonly string[]): Promise<OwnPayments> {
@@ -80,13 +85,15 @@ export async function loadOwnPayments(db: Kysely<Database> | Trx, endToEndIds: r
     }
     for (const b of blocks) {
       const inBlock = byBatchDate.get(`${b.batch_id.toString()}|${b.execution_date}`) ?? [];
+      // Payments the bank rejected in a status report never left: its debit of the block leaves them out.
+      const rejected = inBlock.filter((m) => m.status === 'bank_rejected');
       byBlock.set(b.payment_info_id, {
-        paymentInfoId: b.payment_info_id, batchId: b.batch_id, payments: b.payments, totalCents: b.total_cents, settled: b.settled_by_item !== null,
-        debtorIban: b.debtor_iban, inTransitAccountId: b.in_transit_account_id, instructionIds: inBlock.map((m) => m.id),
+        paymentInfoId: b.payment_info_id, batchId: b.batch_id, payments: b.payments - rejected.length, totalCents: rejected.reduce((total, m) => total - m.amount_cents, b.total_cents), settled: b.settled_by_item !== null,
+        debtorIban: b.debtor_iban, inTransitAccountId: b.in_transit_account_id, instructionIds: inBlock.filter((m) => m.status !== 'bank_rejected').map((m) => m.id),
       });
     }
   }
-  return { byEndToEnd, byBlock, claimed: new Set() };
+  return { byEndToEnd, byBlock, claimed: new Set(), returned: new Set() };
 }
 
 export interface BankItemFacts {
@@ -111,8 +118,8 @@ export function matchOwnPayment(item: BankItemFacts, own: OwnPayments): OwnPayme
     if (!ref) return null;
     if (ref.status !== 'released' && ref.status !== 'settled') return { kind: 'mismatch', why: `return of payment ${item.originalEndToEndId}, which is ${ref.status}` };
     if (ref.amountCents !== item.amountCents) return { kind: 'mismatch', why: `return of ${Money.fromCents(item.amountCents).toString()} for payment ${item.originalEndToEndId} of ${Money.fromCents(ref.amountCents).toString()}` };
-    if (own.claimed.has(ref.id)) return { kind: 'mismatch', why: `payment ${item.originalEndToEndId} is returned twice in this file` };
-    own.claimed.add(ref.id);
+    if (own.returned.has(ref.id)) return { kind: 'mismatch', why: `payment ${item.originalEndToEndId} is returned twice in this file` };
+    own.returned.add(ref.id);
     return { kind: 'return', instruction: ref, reasonCode: item.returnReason, reasonText: returnReasonText(item.returnReason) };
   }
   if (item.creditDebit !== 'DBIT') return null;

@@ -8,33 +8,57 @@ import { lockBatch } from './batches.js';
 import { PaymentError } from './errors.js';
 import { createPaymentInstructions, type InstructionOutcome } from './instructions.js';
 
+/** A released payment the bank refused, with what is needed to give its money back. */
+export interface RejectedPayment {
+  readonly id: bigint;
+  readonly client_id: bigint;
+  readonly amount_cents: bigint;
+  readonly kind: string;
+  readonly period: string;
+  readonly in_transit_account_id: bigint;
+}
+
+/**
+ * Gives the money of released payments the bank refused back to the reservation it came from:
+ * the release is reversed (the money leaves payments in transit and is the client's again) and
+ * reserved once more for the same purpose, so the payment can be issued again under new ids.
+ * The keys are per payment, so a payment is rejected at most once whichever report says so.
+ */
+export async function reverseReleasesRejectedByBank(trx: Trx, payments: readonly RejectedPayment[], by: { reason: string; bookingDate: string; what: string }): Promise<void> {
+  if (payments.length === 0) return;
+  const accounts = await availableAccounts(trx, payments.map((i) => i.client_id));
+  const requests: LedgerRequest[] = payments.flatMap((i): LedgerRequest[] => [
+    { type: 'reversal', idempotencyKey: `bank-rejected/${i.id.toString()}`, reversesKey: `release/${i.id.toString()}`, bookingDate: by.bookingDate, description: `${by.what} rejected by the bank: ${by.reason}`.slice(0, 500) },
+    { type: 'pending', idempotencyKey: `bank-rejected-reserve/${i.id.toString()}`, bookingDate: by.bookingDate, description: `${i.kind} ${i.period} reserved again after the bank rejected ${by.what}`.slice(0, 500), debit: accounts.get(i.client_id)!, credit: i.in_transit_account_id, amount: Money.fromCents(i.amount_cents) },
+  ]);
+  for (let n = 0; n < requests.length; n += 5_000) {
+    const failed = (await bookBatch(trx, requests.slice(n, n + 5_000))).find((r) => r.outcome !== 'booked');
+    if (failed) throw new Error(`bank rejection of ${by.what}: ${failed.idempotencyKey} was ${failed.outcome}`);
+  }
+}
+
 /**
  * When the bank rejects a released file or batch as a whole (a pain.002 rejection, or the bank's
- * portal refusing the upload), nothing left our account: each payment's release is reversed
- * (the money leaves payments in transit and is the client's again), reserved once more for the
- * same purpose, and the payments wait to be issued again. Never re-sent with the same ids.
+ * portal refusing the upload), nothing left our account: every payment's money goes back to its
+ * reservation (`reverseReleasesRejectedByBank`) and the payments wait to be issued again. Never
+ * re-sent with the same ids.
  */
 export async function markBatchRejectedByBank(db: Kysely<Database>, batchId: bigint, by: { actor: string; reason: string; bookingDate: string }): Promise<void> {
-  await inTransaction(db, async (trx) => {
-    const batch = await lockBatch(trx, batchId);
-    if (batch.status === 'bank_rejected') return;
-    if (batch.status !== 'released') throw new PaymentError('batch_not_approved', `payment batch ${batchId} is ${batch.status.replace('_', ' ')}; only a released batch can be rejected by the bank`);
-    const settled = await trx.selectFrom('payment_instruction').select('id').where('batch_id', '=', batchId).where('status', 'not in', ['released']).executeTakeFirst();
-    if (settled) throw new PaymentError('not_retryable', `payment batch ${batchId} has payments the bank already booked or returned; they cannot be rejected as a whole`);
-    const instructions = await trx.selectFrom('payment_instruction as i').innerJoin('payment_account as a', 'a.iban', 'i.debtor_iban').select(['i.id', 'i.client_id', 'i.amount_cents', 'i.kind', 'i.period', 'a.in_transit_account_id']).where('i.batch_id', '=', batchId).execute();
-    const accounts = await availableAccounts(trx, instructions.map((i) => i.client_id));
-    const requests: LedgerRequest[] = instructions.flatMap((i): LedgerRequest[] => [
-      { type: 'reversal', idempotencyKey: `bank-rejected/${i.id.toString()}`, reversesKey: `release/${i.id.toString()}`, bookingDate: by.bookingDate, description: `batch ${batchId} rejected by the bank: ${by.reason}`.slice(0, 500) },
-      { type: 'pending', idempotencyKey: `bank-rejected-reserve/${i.id.toString()}`, bookingDate: by.bookingDate, description: `${i.kind} ${i.period} reserved again after the bank rejected batch ${batchId}`, debit: accounts.get(i.client_id)!, credit: i.in_transit_account_id, amount: Money.fromCents(i.amount_cents) },
-    ]);
-    for (let n = 0; n < requests.length; n += 5_000) {
-      const failed = (await bookBatch(trx, requests.slice(n, n + 5_000))).find((r) => r.outcome !== 'booked');
-      if (failed) throw new Error(`bank rejection of batch ${batchId}: ${failed.idempotencyKey} was ${failed.outcome}`);
-    }
-    await trx.updateTable('payment_instruction').set({ status: 'bank_rejected' }).where('batch_id', '=', batchId).execute();
-    await trx.updateTable('payment_batch').set({ status: 'bank_rejected' }).where('id', '=', batchId).execute();
-    await trx.insertInto('payment_event').values({ batch_id: batchId, kind: 'bank_rejected', actor: by.actor, details: JSON.stringify({ reason: by.reason }) }).execute();
-  });
+  await inTransaction(db, (trx) => rejectBatchByBank(trx, batchId, by));
+}
+
+/** `markBatchRejectedByBank` inside the caller's transaction (a status report applies it with its other steps). */
+export async function rejectBatchByBank(trx: Trx, batchId: bigint, by: { actor: string; reason: string; bookingDate: string }): Promise<void> {
+  const batch = await lockBatch(trx, batchId);
+  if (batch.status === 'bank_rejected') return;
+  if (batch.status !== 'released') throw new PaymentError('batch_not_approved', `payment batch ${batchId} is ${batch.status.replace('_', ' ')}; only a released batch can be rejected by the bank`);
+  const settled = await trx.selectFrom('payment_instruction').select('id').where('batch_id', '=', batchId).where('status', 'not in', ['released']).executeTakeFirst();
+  if (settled) throw new PaymentError('not_retryable', `payment batch ${batchId} has payments the bank already booked or returned; they cannot be rejected as a whole`);
+  const instructions = await trx.selectFrom('payment_instruction as i').innerJoin('payment_account as a', 'a.iban', 'i.debtor_iban').select(['i.id', 'i.client_id', 'i.amount_cents', 'i.kind', 'i.period', 'a.in_transit_account_id']).where('i.batch_id', '=', batchId).execute();
+  await reverseReleasesRejectedByBank(trx, instructions, { reason: by.reason, bookingDate: by.bookingDate, what: `batch ${batchId}` });
+  await trx.updateTable('payment_instruction').set({ status: 'bank_rejected' }).where('batch_id', '=', batchId).execute();
+  await trx.updateTable('payment_batch').set({ status: 'bank_rejected' }).where('id', '=', batchId).execute();
+  await trx.insertInto('payment_event').values({ batch_id: batchId, kind: 'bank_rejected', actor: by.actor, details: JSON.stringify({ reason: by.reason }) }).execute();
 }
 
 export interface RetryChanges {

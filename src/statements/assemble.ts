@@ -6,6 +6,9 @@ import type { Trx } from '../db/transaction.js';
 import { Money } from '../money/money.js';
 import { addDays, type IsoDate } from '../schedule/index.js';
 import { instructionFactsOf, lineEvent, paymentFacts } from './describe.js';
+import { advanceTermsOf } from '../noodvoorziening/reads.js';
+import { decisionsOf, maatwerkOnStatement } from '../maatwerk/read.js';
+import { withheldOn } from '../maatwerk/rules.js';
 import { readFacts, type OpenInstructionRow, type PendingRow, type StatementFacts } from './facts.js';
 import type { ReservedItem, Statement, StatementLine, StatementMonth, UpcomingPayment, UpcomingStatus } from './model.js';
 import { monthsOf, type StatementPeriod } from './period.js';
@@ -28,7 +31,13 @@ export interface StatementOptions extends StatementPeriod {
 export async function clientStatement(db: Kysely<Database> | Trx, clientId: bigint, options: StatementOptions): Promise<Statement | null> {
   const until = addDays(options.asOf, EXPECTED_DAYS_AHEAD);
   const facts = await readFacts(db, clientId, options.from, options.to, monthsOf({ from: options.asOf, to: until }).map((m) => m.month));
-  return facts ? assembleStatement(facts, options) : null;
+  if (!facts) return null;
+  // Rule 11: an advance is explained with its terms on every statement; read only for a client who had one.
+  const advanceTerms = facts.header.advance_accounts > 0n ? await advanceTermsOf(db, clientId) : null;
+  // Maatwerk is shown to the client and the caseworker (issue 6); one indexed read, a second only when there are decisions.
+  const maatwerk = (await decisionsOf(db, [clientId])).get(clientId) ?? [];
+  const statement = assembleStatement({ ...facts, advanceTerms, maatwerk }, options);
+  return { ...statement, maatwerk: maatwerkOnStatement(maatwerk, facts.obligations, options.asOf) };
 }
 
 /** The statement from its facts: pure. */
@@ -60,7 +69,18 @@ export function assembleStatement(facts: StatementFacts, options: StatementOptio
     heldNow: Money.fromCents(postedNow),
     freeNow: Money.fromCents(postedNow - (header.debits_pending ?? 0n)),
     nextPayments: [...reserved.upcoming, ...expectedPayments(facts, options.asOf)].sort((a, b) => (a.date ?? '9999').localeCompare(b.date ?? '9999')),
-    advance: header.advance_accounts > 0n ? { lent: Money.fromCents(lent), repaid: Money.fromCents(repaid), open: Money.fromCents(lent - repaid), recoveredInPeriod: Money.fromCents(recovered) } : null,
+    advance:
+      header.advance_accounts > 0n
+        ? {
+            lent: Money.fromCents(lent),
+            repaid: Money.fromCents(repaid),
+            open: Money.fromCents(lent - repaid),
+            recoveredInPeriod: Money.fromCents(recovered),
+            grantedOn: facts.advanceTerms?.grantedOn ?? null,
+            instalment: facts.advanceTerms?.instalment ?? null,
+            handedOverOn: facts.advanceTerms?.handedOverOn ?? null,
+          }
+        : null,
   };
 }
 
@@ -155,6 +175,8 @@ function expectedPayments(facts: StatementFacts, asOf: IsoDate): UpcomingPayment
   if (facts.obligations.length === 0) return [];
   return coveredDues(facts, asOf, addDays(asOf, EXPECTED_DAYS_AHEAD))
     .filter((due) => !facts.handled.has(`${due.obligationId}|${due.periodKey}`))
+    // An obligation handed over by a maatwerk decision is the client's to pay: not expected from us.
+    .filter((due) => facts.maatwerk === undefined || withheldOn(facts.maatwerk, due.obligationId, due.dueDate))
     .map((due) => {
       const obligation = facts.obligations.find((o) => o.id === due.obligationId)!;
       return { date: due.dueDate, amount: due.amount, status: 'expected' as const, payment: { kind: 'obligation' as const, obligationType: due.type, period: due.periodKey, payee: obligation.payee.name, incomeType: null } };

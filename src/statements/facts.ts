@@ -5,6 +5,8 @@ import { rowToPeriod, type StoredPeriod } from '../clients/ontzorg-periods.js';
 import type { LegalBasisText, ReferenceKind } from '../clients/rows.js';
 import type { Database } from '../db/schema.js';
 import type { Trx } from '../db/transaction.js';
+import type { AdvanceTerms } from '../noodvoorziening/reads.js';
+import type { StoredDecision } from '../maatwerk/read.js';
 import type { IsoDate } from '../schedule/index.js';
 
 /**
@@ -94,6 +96,10 @@ export interface StatementFacts {
   readonly handled: ReadonlySet<string>;
   readonly obligations: readonly ClientObligation[];
   readonly periods: readonly StoredPeriod[];
+  /** Rule 11: the grant behind an advance (date, instalment, hand-over), from the noodvoorziening records. */
+  readonly advanceTerms?: AdvanceTerms | null;
+  /** Maatwerk decisions and revocations (rule 10); absent: none read. */
+  readonly maatwerk?: readonly StoredDecision[];
 }
 
 type Json = Record<string, unknown>;

@@ -1,6 +1,7 @@
 /** The statements capability's public functions; doors import from here. */
 export { clientStatement, assembleStatement, EXPECTED_DAYS_AHEAD, type StatementOptions } from './assemble.js';
 export { readFacts, type StatementFacts } from './facts.js';
+export { statementFileName, writeStatementFiles, type StatementFile, type StatementFilesOptions, type StatementFilesResult } from './files.js';
 export { STATEMENT_ERRORS, StatementError, type StatementErrorCode } from './errors.js';
 export type { Messages } from './language.js';
 export { chooseLanguage, DEFAULT_LANGUAGE, LANGUAGE_CODES, LANGUAGES } from './languages.js';

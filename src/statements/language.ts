@@ -71,6 +71,11 @@ export interface Messages {
     readonly advanceRepaid: string;
     readonly advanceOpen: string;
     readonly advanceRecovered: string;
+    /** Rule 11, in plain words: when, how much, that it is a loan, and what each leefgeld payment repays (null: nothing now). */
+    readonly advanceTerms: (granted: string, date: string, instalment: string | null) => string;
+    /** Rule 12: ontzorgen ended with this much still owed, handed over to the gemeente. */
+    readonly advanceHandedOver: (date: string, open: string) => string;
+    readonly advanceInstalment: string;
     readonly generated: (date: string) => string;
     readonly questions: string;
   };
@@ -88,6 +93,15 @@ export interface Messages {
     readonly otherOut: string;
     /** What reserved money or a next payment is for: "Huur december (Woonbron)". */
     readonly purpose: (payment: PaymentWords) => string;
+  };
+  /** A maatwerk decision and its hand-over plan, in plain words (issue 6: visible to the client). */
+  readonly maatwerk: {
+    readonly heading: string;
+    /** What the decision means, from when; `started`: the effective date has come. */
+    readonly summary: (scope: 'full_opt_out' | 'partial' | 'hand_over_plan', date: string, started: boolean) => string;
+    /** One obligation ("Huur", "Woonbron"): paid by us, or by the client from `date`. */
+    readonly obligation: (obligation: string, payee: string, date: string | null) => string;
+    readonly review: (date: string) => string;
   };
   /** SEPA return reasons in plain words; `unknown` takes the code. */
   readonly returnReasons: { readonly codes: Readonly<Record<string, string>>; readonly unknown: (code: string | null) => string };

@@ -1,6 +1,7 @@
 import type { ObligationType } from '../clients/obligation-rules.js';
 import type { Money } from '../money/money.js';
 import type { IsoDate } from '../schedule/index.js';
+import type { MaatwerkOnStatement } from '../maatwerk/read.js';
 
 /**
  * A client's statement as facts, in no language: what happened to the money (lines), what is set
@@ -96,6 +97,12 @@ export interface AdvanceSummary {
   readonly open: Money;
   /** Recovered (from leefgeld) within the statement's period. */
   readonly recoveredInPeriod: Money;
+  /** The day the first advance was granted (null: not known from the noodvoorziening records). */
+  readonly grantedOn: IsoDate | null;
+  /** What each leefgeld payment repays now; zero when nothing is recovered any more. */
+  readonly instalment: Money | null;
+  /** Ontzorgen ended with the advance open and the gemeente took the rest over as a claim (rule 12). */
+  readonly handedOverOn: IsoDate | null;
 }
 
 export interface Statement {
@@ -117,4 +124,6 @@ export interface Statement {
   readonly nextPayments: readonly UpcomingPayment[];
   /** Null when the client never had an emergency advance (or the noodvoorziening module is not there yet). */
   readonly advance: AdvanceSummary | null;
+  /** The maatwerk decision in force now (else the next one decided), with its hand-over plan; null: none. */
+  readonly maatwerk?: MaatwerkOnStatement | null;
 }

@@ -39,5 +39,12 @@ export function renderStatementCsv(view: StatementView): string {
       );
     }
   }
+  // A maatwerk decision for the back office: one row saying what it is, one per obligation of its plan.
+  const maatwerk = view.maatwerk;
+  if (maatwerk) {
+    for (const text of [maatwerk.summary, ...maatwerk.plan.map((p) => p.text)]) {
+      rows.push([field(view.client.reference, true), field(view.client.gemeente.id, true), '', maatwerk.effectiveDate, 'maatwerk', field(text, true), '', '', ''].join(CSV_SEPARATOR));
+    }
+  }
   return `\ufeff${rows.join('\r\n')}\r\n`;
 }

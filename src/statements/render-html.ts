@@ -130,7 +130,18 @@ ${view.nextPayments
     ? `<section class="advance" aria-labelledby="advance">
 <h3 id="advance">${escapeHtml(l.advanceHeading)}</h3>
 <p class="explain">${escapeHtml(view.advance.explanation)}</p>
-${totals([[l.advanceLent, view.advance.lent, 'advance-lent'], [l.advanceRepaid, view.advance.repaid, 'advance-repaid'], [l.advanceRecovered, view.advance.recoveredInPeriod, 'advance-recovered'], [l.advanceOpen, view.advance.open, 'advance-open']], m)}
+${(view.advance.terms ?? []).map((text) => `<p class="explain advance-terms">${escapeHtml(text)}</p>`).join('\n')}
+${totals([[l.advanceLent, view.advance.lent, 'advance-lent'], [l.advanceRepaid, view.advance.repaid, 'advance-repaid'], [l.advanceRecovered, view.advance.recoveredInPeriod, 'advance-recovered'], [l.advanceOpen, view.advance.open, 'advance-open'], ...(view.advance.instalment && !view.advance.handedOverOn && view.advance.open !== '0.00' ? [[l.advanceInstalment, view.advance.instalment, 'advance-instalment'] as [string, string, string]] : [])], m)}
+</section>`
+    : '';
+  const maatwerk = view.maatwerk
+    ? `<section class="maatwerk" aria-labelledby="maatwerk">
+<h3 id="maatwerk">${escapeHtml(view.maatwerk.heading)}</h3>
+<p class="explain">${escapeHtml(view.maatwerk.summary)}</p>
+<ul class="maatwerk-plan">
+${view.maatwerk.plan.map((p) => `<li>${escapeHtml(p.text)}</li>`).join('\n')}
+</ul>
+${view.maatwerk.review ? `<p class="explain">${escapeHtml(view.maatwerk.review)}</p>` : ''}
 </section>`
     : '';
   return `<section class="now" aria-labelledby="now">
@@ -145,6 +156,7 @@ ${next}
 </section>
 </div>
 ${advance}
+${maatwerk}
 </section>`;
 }
 

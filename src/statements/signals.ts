@@ -23,7 +23,7 @@ import { describePurpose, formatDate, formatMoney, returnReason } from './words.
  * their age; events (a payment, a decision) for `sinceDays`.
  */
 
-export const SIGNAL_KINDS = ['arrears', 'shortfall', 'payment_returned', 'period_ending', 'period_ended', 'review_due', 'advance_open', 'noodvoorziening_paid', 'maatwerk_decision'] as const;
+export const SIGNAL_KINDS = ['arrears', 'shortfall', 'payment_returned', 'period_ending', 'period_ended', 'review_due', 'advance_open', 'noodvoorziening_paid', 'noodvoorziening_granted', 'maatwerk_decision'] as const;
 export type SignalKind = (typeof SIGNAL_KINDS)[number];
 
 export interface Signal {
@@ -56,7 +56,10 @@ interface Words {
   reviewDue: (basis: string, date: string) => string;
   advanceOpen: (open: string, lent: string) => string;
   noodvoorziening: (amount: string, to: string) => string;
+  noodvoorzieningGranted: (amount: string, kind: 'advance' | 'gift', instalment: string | null) => string;
   maatwerk: (reference: string, floor: string, from: string) => string;
+  maatwerkDecided: (scope: 'full_opt_out' | 'partial' | 'hand_over_plan', from: string, review: string) => string;
+  maatwerkRevoked: (from: string) => string;
 }
 
 const WORDS: Record<'nl' | 'en', Words> = {
@@ -70,7 +73,12 @@ const WORDS: Record<'nl' | 'en', Words> = {
     reviewDue: (basis, date) => `Herbeoordeling van de ontzorgperiode (${basis}) uiterlijk ${date}`,
     advanceOpen: (open, lent) => `Open voorschot (noodvoorziening): nog ${open} terug te betalen van ${lent}`,
     noodvoorziening: (amount, to) => `Noodvoorziening van ${amount} betaald aan ${to}`,
+    noodvoorzieningGranted: (amount, kind, instalment) =>
+      kind === 'gift' ? `Noodvoorziening van ${amount} toegekend als gift` : `Noodvoorziening van ${amount} toegekend als voorschot: de cliënt betaalt het terug met ${instalment ?? '?'} per betaling leefgeld; leg uit dat dit een lening is`,
     maatwerk: (reference, floor, from) => `Maatwerkbesluit ${reference}: ondergrens leefgeld ${floor} vanaf ${from}`,
+    maatwerkDecided: (scope, from, review) =>
+      `Maatwerkbesluit vanaf ${from}: ${scope === 'full_opt_out' ? 'volledige opt-out, er wordt niets meer ingehouden' : scope === 'partial' ? 'een deel van de vaste lasten gaat naar de cliënt' : 'afbouwplan, de vaste lasten gaan een voor een naar de cliënt'}; herbeoordeling uiterlijk ${review}`,
+    maatwerkRevoked: (from) => `Maatwerkbesluit ingetrokken vanaf ${from}: alle vaste lasten worden weer ingehouden`,
   },
   en: {
     basis: { art56a: 'art. 56a', art57: 'art. 57 decision', voluntary: 'voluntary', budgetbeheer: 'budgetbeheer' },
@@ -82,7 +90,12 @@ const WORDS: Record<'nl' | 'en', Words> = {
     reviewDue: (basis, date) => `Review of the ontzorg period (${basis}) due by ${date}`,
     advanceOpen: (open, lent) => `Open emergency advance (noodvoorziening): ${open} of ${lent} still to be paid back`,
     noodvoorziening: (amount, to) => `Noodvoorziening of ${amount} paid to ${to}`,
+    noodvoorzieningGranted: (amount, kind, instalment) =>
+      kind === 'gift' ? `Noodvoorziening of ${amount} granted as a gift` : `Noodvoorziening of ${amount} granted as an advance: the client pays it back with ${instalment ?? '?'} per leefgeld payment; explain that it is a loan`,
     maatwerk: (reference, floor, from) => `Maatwerk decision ${reference}: leefgeld floor ${floor} from ${from}`,
+    maatwerkDecided: (scope, from, review) =>
+      `Maatwerk decision from ${from}: ${scope === 'full_opt_out' ? 'full opt-out, nothing is withheld any more' : scope === 'partial' ? 'part of the fixed costs is handed to the client' : 'hand-over plan, the fixed costs go to the client one by one'}; review by ${review}`,
+    maatwerkRevoked: (from) => `Maatwerk decision revoked from ${from}: all fixed costs are withheld again`,
   },
 };
 
@@ -219,7 +232,22 @@ async function eventSignals(ctx: Context): Promise<Signal[]> {
       JOIN client c ON c.id = f.client_id
      WHERE (f.created_at >= ${since}::date OR f.effective_from >= ${since}::date) AND ${ctx.scope} AND ${ctx.gemeente}
   `.execute(ctx.db);
+  // A granted noodvoorziening (issue 6): the caseworker explains it, above all that an advance is a loan.
+  const granted = await sql<ClientColumns & { id: bigint; amount_cents: bigint; kind: 'advance' | 'gift'; instalment_cents: bigint | null; decided_on: string }>`
+    SELECT g.id, g.client_id, c.reference, c.gemeente_id, g.amount_cents, g.kind, g.instalment_cents, g.decided_on::text AS decided_on
+      FROM noodvoorziening_grant g
+      JOIN client c ON c.id = g.client_id
+     WHERE g.status = 'approved' AND g.decided_on >= ${since}::date AND ${ctx.scope} AND ${ctx.gemeente}
+  `.execute(ctx.db);
   return [
+    ...granted.rows.map((r) => ({
+      id: `noodvoorziening-grant/${r.id.toString()}`,
+      kind: 'noodvoorziening_granted' as const,
+      date: r.decided_on,
+      client: clientOf(r),
+      message: ctx.w.noodvoorzieningGranted(formatMoney(Money.fromCents(r.amount_cents), ctx.m), r.kind, r.instalment_cents === null ? null : formatMoney(Money.fromCents(r.instalment_cents), ctx.m)),
+      details: { grantId: r.id.toString(), kind: r.kind, amount: Money.fromCents(r.amount_cents).toString(), instalment: r.instalment_cents === null ? null : Money.fromCents(r.instalment_cents).toString() },
+    })),
     ...paid.rows.map((r) => ({
       id: `noodvoorziening/${r.id.toString()}`,
       kind: 'noodvoorziening_paid' as const,
@@ -239,12 +267,33 @@ async function eventSignals(ctx: Context): Promise<Signal[]> {
   ];
 }
 
+/** Maatwerk decisions and revocations (issue 6) recorded or taking effect within `sinceDays`: the caseworker guides the client through them. */
+async function maatwerkDecisionSignals(ctx: Context): Promise<Signal[]> {
+  const since = addDays(ctx.query.asOf, -(ctx.query.sinceDays ?? 30));
+  const { rows } = await sql<ClientColumns & { id: bigint; action: 'decide' | 'revoke'; scope: 'full_opt_out' | 'partial' | 'hand_over_plan' | null; effective_date: string; review_date: string | null; decided_on: string }>`
+    SELECT d.id, d.client_id, c.reference, c.gemeente_id, d.action, d.scope, d.effective_date, d.review_date,
+           to_char(d.created_at AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM-DD') AS decided_on
+      FROM maatwerk_decision d
+      JOIN client c ON c.id = d.client_id
+     WHERE (d.created_at >= ${since}::date OR d.effective_date >= ${since}::date) AND ${ctx.scope} AND ${ctx.gemeente}
+  `.execute(ctx.db);
+  return rows.map((r) => ({
+    id: `maatwerk-decision/${r.id.toString()}`,
+    kind: 'maatwerk_decision' as const,
+    date: r.decided_on,
+    client: clientOf(r),
+    message: r.action === 'revoke' || r.scope === null ? ctx.w.maatwerkRevoked(formatDate(r.effective_date, ctx.m)) : ctx.w.maatwerkDecided(r.scope, formatDate(r.effective_date, ctx.m), r.review_date ? formatDate(r.review_date, ctx.m) : '?'),
+    details: { decision: r.action === 'revoke' ? 'revocation' : (r.scope ?? ''), decisionId: r.id.toString(), effectiveDate: r.effective_date, reviewDate: r.review_date },
+  }));
+}
+
 const SOURCES: readonly { kinds: readonly SignalKind[]; read: (ctx: Context) => Promise<Signal[]> }[] = [
   { kinds: ['arrears', 'shortfall'], read: dueSignals },
   { kinds: ['payment_returned'], read: returnedSignals },
   { kinds: ['period_ending', 'period_ended', 'review_due'], read: periodSignals },
   { kinds: ['advance_open'], read: advanceSignals },
-  { kinds: ['noodvoorziening_paid', 'maatwerk_decision'], read: eventSignals },
+  { kinds: ['noodvoorziening_paid', 'noodvoorziening_granted', 'maatwerk_decision'], read: eventSignals },
+  { kinds: ['maatwerk_decision'], read: maatwerkDecisionSignals },
 ];
 
 /** Newest first, then by id: the order the cursor walks. */

@@ -1,6 +1,6 @@
 import type { Messages } from './language.js';
-import type { Statement } from './model.js';
-import { describeLine, describePurpose, formatMonth, lineKind } from './words.js';
+import type { AdvanceSummary, Statement } from './model.js';
+import { describeLine, describePurpose, formatDate, formatMoney, formatMonth, lineKind } from './words.js';
 
 /**
  * The statement in one language, as the JSON answer carries it and the HTML and CSV renderers
@@ -44,7 +44,59 @@ export interface StatementView {
   readonly freeNow: string;
   readonly reserved: { readonly total: string; readonly items: readonly { readonly since: string; readonly kind: string | null; readonly description: string; readonly amount: string }[] };
   readonly nextPayments: readonly { readonly date: string | null; readonly kind: string; readonly description: string; readonly amount: string; readonly status: string; readonly statusText: string }[];
-  readonly advance: { readonly lent: string; readonly repaid: string; readonly open: string; readonly recoveredInPeriod: string; readonly explanation: string } | null;
+  readonly advance: {
+    readonly lent: string;
+    readonly repaid: string;
+    readonly open: string;
+    readonly recoveredInPeriod: string;
+    readonly explanation: string;
+    /** The grant's terms: present when the noodvoorziening records name the advance (absent for a bare ledger claim). */
+    readonly grantedOn?: string;
+    readonly instalment?: string | null;
+    readonly handedOverOn?: string | null;
+    /** Rule 11 in plain words: when, how much, a loan, the instalment; the hand-over when ontzorgen ended open. */
+    readonly terms?: readonly string[];
+  } | null;
+  /** The maatwerk decision in force (or the next one decided) and its hand-over plan, in words; null: none. */
+  readonly maatwerk?: {
+    readonly scope: string;
+    readonly status: 'in_force' | 'scheduled';
+    readonly effectiveDate: string;
+    readonly reviewDate: string | null;
+    readonly heading: string;
+    readonly summary: string;
+    readonly plan: readonly { readonly obligationType: string; readonly payee: string; readonly handedOverOn: string | null; readonly text: string }[];
+    readonly review: string | null;
+  } | null;
+}
+
+function maatwerkView(s: Statement, m: Messages): StatementView['maatwerk'] {
+  const d = s.maatwerk;
+  if (!d) return null;
+  return {
+    scope: d.scope,
+    status: d.status,
+    effectiveDate: d.effectiveDate,
+    reviewDate: d.reviewDate,
+    heading: m.maatwerk.heading,
+    summary: m.maatwerk.summary(d.scope, formatDate(d.effectiveDate, m), d.status === 'in_force'),
+    plan: d.plan.map((p) => ({
+      obligationType: p.obligationType,
+      payee: p.payee,
+      handedOverOn: p.handedOverOn,
+      text: m.maatwerk.obligation(m.obligation[p.obligationType], p.payee, p.handedOverOn === null ? null : formatDate(p.handedOverOn, m)),
+    })),
+    review: d.reviewDate === null ? null : m.maatwerk.review(formatDate(d.reviewDate, m)),
+  };
+}
+
+/** Rule 11: while anything is owed the advance is explained with its own amounts; a hand-over says what is left. */
+function advanceTerms(advance: AdvanceSummary, m: Messages): string[] {
+  if (!advance.open.isPositive() || advance.grantedOn === null) return [];
+  const instalment = advance.instalment?.isPositive() && advance.handedOverOn === null ? formatMoney(advance.instalment, m) : null;
+  const terms = [m.labels.advanceTerms(formatMoney(advance.lent, m), formatDate(advance.grantedOn, m), instalment)];
+  if (advance.handedOverOn !== null) terms.push(m.labels.advanceHandedOver(formatDate(advance.handedOverOn, m), formatMoney(advance.open, m)));
+  return terms;
 }
 
 export function statementView(s: Statement, m: Messages): StatementView {
@@ -92,7 +144,17 @@ export function statementView(s: Statement, m: Messages): StatementView {
       statusText: m.labels.statuses[p.status],
     })),
     advance: s.advance
-      ? { lent: s.advance.lent.toString(), repaid: s.advance.repaid.toString(), open: s.advance.open.toString(), recoveredInPeriod: s.advance.recoveredInPeriod.toString(), explanation: m.labels.advanceExplanation }
+      ? {
+          lent: s.advance.lent.toString(),
+          repaid: s.advance.repaid.toString(),
+          open: s.advance.open.toString(),
+          recoveredInPeriod: s.advance.recoveredInPeriod.toString(),
+          explanation: m.labels.advanceExplanation,
+          ...(s.advance.grantedOn !== null
+            ? { grantedOn: s.advance.grantedOn, instalment: s.advance.instalment?.toString() ?? null, handedOverOn: s.advance.handedOverOn, terms: advanceTerms(s.advance, m) }
+            : {}),
+        }
       : null,
+    maatwerk: maatwerkView(s, m),
   };
 }

@@ -186,11 +186,25 @@ describeOnEachDatabase('the back office keeps client records over HTTP: registra
           name: 'Dordrecht',
           clients: 1,
           policy: expect.objectContaining({ leefgeldFloor: '60.00', bijstandPayday: 'last_working_day', priority: ['rent', 'energy', 'health_insurance', 'water', 'other'] }),
+          noodvoorziening: null,
         },
       ],
     });
     expect((await call('caseworker', 'GET', '/api/gemeenten')).statusCode).toBe(403);
     expect((await auditOf(`gemeente/${GEMEENTE}`)).map((a) => [a.actor, a.action])).toEqual([['admin-d', 'gemeente.policy']]);
+  });
+
+  it('lets administrators set the noodvoorziening policy (gift or advance, maxima, four eyes, what a client keeps), refusing one that contradicts itself', async () => {
+    const nood = { giftsAllowed: false, maxPerGrant: '500.00', maxPerPeriod: '1000.00', periodMonths: 12, fourEyesAbove: '250.00', minimumLeefgeldKept: '150.00', defaultInstalment: '25.00', openAdvanceAtEnd: 'hand_over_as_claim' };
+    expect((await call('operator', 'PUT', `/api/gemeenten/${GEMEENTE}/noodvoorziening-policy`, nood)).statusCode).toBe(403);
+    const contradictory = await call('administrator', 'PUT', `/api/gemeenten/${GEMEENTE}/noodvoorziening-policy`, { ...nood, maxPerPeriod: '100.00' });
+    expect(contradictory.statusCode).toBe(422);
+    expect(contradictory.json<{ detail: string }>().detail).toMatch(/maxPerPeriod/);
+    const set = await call('administrator', 'PUT', `/api/gemeenten/${GEMEENTE}/noodvoorziening-policy`, nood);
+    expect(set.statusCode, set.body).toBe(200);
+    expect(set.json()).toEqual(nood);
+    const list = await call('approver', 'GET', '/api/gemeenten');
+    expect(list.json<{ items: { noodvoorziening: unknown }[] }>().items[0]!.noodvoorziening).toEqual(nood);
   });
 
   it('gives the daily batch report of a gemeente and date to the back office, 404 for a day it did not run', async () => {

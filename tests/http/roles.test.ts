@@ -5,6 +5,10 @@ import { PERMISSIONS, ROLES, type Role } from '../../src/auth/principal.js';
 import { mintLocalToken, tokenVerifier, type AuthSettings, type LocalTokenClaims } from '../../src/auth/tokens.js';
 import { buildApp, routeTable, type RouteEntry } from '../../src/http/app.js';
 import { createLogger } from '../../src/logging/logger.js';
+import { inTransaction } from '../../src/db/transaction.js';
+import { Money } from '../../src/money/money.js';
+import { requestGrant } from '../../src/noodvoorziening/grants.js';
+import { setNoodvoorzieningPolicy } from '../../src/noodvoorziening/policy.js';
 import { describeOnEachDatabase } from '../support/db.js';
 import { TODAY, twoMonthsOfAmira } from '../statements/scenario.js';
 
@@ -18,6 +22,7 @@ import { TODAY, twoMonthsOfAmira } from '../statements/scenario.js';
  *   list; and nothing is changed by such an attempt.
  */
 
+const eur = (text: string): Money => Money.parse(text);
 const settings: AuthSettings = { jwksUrl: undefined, secret: Buffer.alloc(32, 13), issuer: 'ontzorg', audience: 'ontzorg-api' };
 
 /** How a route is scoped: one client's data, one gemeente's, a list filtered by scope, the service's bank side (no gemeente), or the asker's own. */
@@ -34,6 +39,7 @@ interface Ids {
   machtiging: string;
   batch: string;
   bankFile: string;
+  grant: string;
 }
 
 const day = '2026-11-25';
@@ -75,6 +81,23 @@ function examples(ids: Ids): Record<string, Example> {
     'GET /api/clients/:id/statement': { scope: 'client', url: `${client}/statement` },
     'GET /api/me/statement': { scope: 'self', url: '/api/me/statement' },
     'GET /api/signals': { scope: 'list', url: '/api/signals' },
+    'POST /api/clients/:id/maatwerk': { scope: 'client', url: `${client}/maatwerk`, body: { scope: 'full_opt_out', reasonCategory: 'other', reason: 'role test', assessment: 'role test', effectiveDate: '2027-01-04', reviewDate: '2027-02-01' } },
+    'POST /api/clients/:id/maatwerk/:decisionId/revoke': { scope: 'client', url: `${client}/maatwerk/999999/revoke`, body: { effectiveDate: '2027-01-04', reason: 'role test' } },
+    'GET /api/clients/:id/maatwerk': { scope: 'client', url: `${client}/maatwerk` },
+    'POST /api/clients/:id/noodvoorzieningen': { scope: 'client', url: `${client}/noodvoorzieningen`, body: { amount: '100.00', kind: 'advance', reason: 'role test' } },
+    'GET /api/clients/:id/noodvoorzieningen': { scope: 'client', url: `${client}/noodvoorzieningen` },
+    'POST /api/clients/:id/noodvoorzieningen/:grantId/early-repayment': { scope: 'client', url: `${client}/noodvoorzieningen/${ids.grant}/early-repayment`, body: { amount: '10.00', reason: 'role test' } },
+    'POST /api/noodvoorzieningen/:id/approve': { scope: 'gemeente', url: `/api/noodvoorzieningen/${ids.grant}/approve` },
+    'POST /api/noodvoorzieningen/:id/refuse': { scope: 'gemeente', url: `/api/noodvoorzieningen/${ids.grant}/refuse`, body: { reason: 'role test' } },
+    'GET /api/noodvoorzieningen': { scope: 'list', url: '/api/noodvoorzieningen' },
+    'PUT /api/gemeenten/:id/noodvoorziening-policy': {
+      scope: 'gemeente',
+      url: '/api/gemeenten/GM0505/noodvoorziening-policy',
+      body: { giftsAllowed: true, maxPerGrant: '1.00', maxPerPeriod: '1.00', periodMonths: 1, fourEyesAbove: '0.00', minimumLeefgeldKept: '0.00', defaultInstalment: '1.00', openAdvanceAtEnd: 'hand_over_as_claim' },
+    },
+    'GET /api/monitor': { scope: 'gemeente', url: '/api/monitor?gemeente=GM0505&from=2026-10&to=2026-11' },
+    'GET /monitor': { scope: 'gemeente', url: '/monitor?gemeente=GM0505&from=2026-10&to=2026-11' },
+    'POST /monitor/session': { scope: 'organisation', url: '/monitor/session' },
   };
 }
 
@@ -110,10 +133,14 @@ describeOnEachDatabase('every route against every role and tenant', (handle) => 
   const fingerprint = async () => {
     const { db } = handle();
     const count = async (table: string) => Number((await sql<{ n: string }>`SELECT count(*) AS n FROM ${sql.table(table)}`.execute(db)).rows[0]!.n);
-    const tables = ['client', 'obligation', 'obligation_version', 'ontzorg_period', 'machtiging', 'machtiging_payee', 'gemeente_policy', 'payment_batch', 'ledger_transaction', 'caseworker_assignment'] as const;
-    const statuses = await db.selectFrom('payment_batch').select(['id', 'status']).orderBy('id').execute();
+    const tables = ['client', 'obligation', 'obligation_version', 'ontzorg_period', 'machtiging', 'machtiging_payee', 'gemeente_policy', 'payment_batch', 'ledger_transaction', 'caseworker_assignment', 'maatwerk_decision', 'noodvoorziening_grant', 'noodvoorziening_policy', 'noodvoorziening_repayment'] as const;
+    const statuses = [
+      ...(await db.selectFrom('payment_batch').select(['id', 'status']).orderBy('id').execute()),
+      ...(await db.selectFrom('noodvoorziening_grant').select(['id', 'status']).orderBy('id').execute()),
+    ];
+    const policies = await db.selectFrom('noodvoorziening_policy').selectAll().execute();
     const names = await db.selectFrom('client').select(['id', 'name', 'ontzorgen_ended_on']).orderBy('id').execute();
-    return JSON.stringify({ counts: await Promise.all(tables.map(count)), statuses, names }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    return JSON.stringify({ counts: await Promise.all(tables.map(count)), statuses, names, policies }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
   };
 
   beforeAll(async () => {
@@ -132,6 +159,12 @@ describeOnEachDatabase('every route against every role and tenant', (handle) => 
       machtiging: first(await db.selectFrom('machtiging').select('id').where('client_id', '=', amira).executeTakeFirst(), 'machtiging').id.toString(),
       batch: first(await db.selectFrom('payment_batch').select('id').where('gemeente_id', '=', 'GM0505').executeTakeFirst(), 'batch').id.toString(),
       bankFile: first(await db.selectFrom('bank_file').select('id').executeTakeFirst(), 'bank file').id.toString(),
+      // A noodvoorziening above the four-eyes threshold, waiting for an approver.
+      grant: await inTransaction(db, async (trx) => {
+        await setNoodvoorzieningPolicy(trx, 'GM0505', { giftsAllowed: true, maxPerGrant: eur('1000.00'), maxPerPeriod: eur('1500.00'), periodMonths: 12, fourEyesAbove: eur('250.00'), minimumLeefgeldKept: eur('150.00'), defaultInstalment: eur('25.00'), openAdvanceAtEnd: 'settle_from_balance' }, 'setup');
+        const { grant } = await requestGrant(trx, { clientId: amira, amount: eur('400.00'), kind: 'advance', reason: 'deposit for the new flat', idempotencyKey: 'roles-grant', requestedBy: 'operator-dordrecht', today: '2026-11-25', now: TODAY });
+        return grant.id.toString();
+      }),
     };
     for (const role of ROLES) {
       inside.set(role, await mintLocalToken(settings, insider(role, amira)));

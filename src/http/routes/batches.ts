@@ -55,9 +55,11 @@ async function describeBatch(db: Kysely<Database>, id: bigint) {
 
 export interface BatchRoutes extends RouteContext {
   readonly outboxDir: string;
+  /** With Redis: hands the release to the `release` queue (jobs/release.ts); without, the release runs in the request. */
+  readonly submitRelease?: (batchId: bigint, releasedBy: string) => Promise<void>;
 }
 
-export function batchRoutes({ app, db, verify, outboxDir }: BatchRoutes): void {
+export function batchRoutes({ app, db, verify, outboxDir, submitRelease }: BatchRoutes): void {
   const batchId = (request: FastifyRequest) => BigInt((request.params as { id: string }).id);
 
   app.get(
@@ -118,17 +120,23 @@ export function batchRoutes({ app, db, verify, outboxDir }: BatchRoutes): void {
       const principal = principalOf(request);
       const id = batchId(request);
       const batch = await visibleBatch(db, principal, id);
-      if (action === 'release') {
+      let status = 200;
+      if (action === 'release' && submitRelease && batch.status !== 'released') {
+        // Refused here, at once, rather than as a failed job the caller never sees.
+        if (batch.status !== 'approved') throw new PaymentError('batch_not_approved', `payment batch ${id} is ${batch.status.replace('_', ' ')}; only an approved batch can be released`);
+        await submitRelease(id, principal.userId);
+        status = 202;
+      } else if (action === 'release') {
         await releaseBatch(db, id, { releasedBy: principal.userId, now: new Date(), outboxDir });
       } else {
         await inTransaction(db, (trx) => (action === 'approve' ? approveBatch(trx, id, principal.userId) : rejectBatch(trx, id, principal.userId, (request.body as { reason: string }).reason)));
       }
       await audit(db, principal, { action: `batch.${action}`, subject: `payment_batch/${id}`, gemeenteId: batch.gemeente_id, requestId: request.id });
-      return { status: 200, body: await describeBatch(db, id) };
+      return { status, body: await describeBatch(db, id) };
     });
 
   const reasonBody = { type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 3, maxLength: 500 } } } as const;
   app.post('/api/batches/:id/approve', { onRequest: authorize(verify, 'batches:approve'), schema: { tags: ['batches'], summary: 'Approve a batch (four eyes: not its creator; above the gemeente amount two approvers)', security: bearer, params: idParam, response: { 200: batchSchema, ...errorResponses } } }, decision('approve'));
   app.post('/api/batches/:id/reject', { onRequest: authorize(verify, 'batches:reject'), schema: { tags: ['batches'], summary: 'Reject a batch before release; its money stays reserved', security: bearer, params: idParam, body: reasonBody, response: { 200: batchSchema, ...errorResponses } } }, decision('reject'));
-  app.post('/api/batches/:id/release', { onRequest: authorize(verify, 'batches:release'), schema: { tags: ['batches'], summary: 'Release an approved batch: its files go to the outbox and can be downloaded', security: bearer, params: idParam, response: { 200: batchSchema, ...errorResponses } } }, decision('release'));
+  app.post('/api/batches/:id/release', { onRequest: authorize(verify, 'batches:release'), schema: { tags: ['batches'], summary: 'Release an approved batch: its files go to the outbox and can be downloaded', description: 'Answers 200 with the released batch when the release ran in the request (embedded mode, or already released); 202 with the approved batch when it was handed to the release queue: GET the batch until its status is released.', security: bearer, params: idParam, response: { 200: batchSchema, 202: batchSchema, ...errorResponses } } }, decision('release'));
 }

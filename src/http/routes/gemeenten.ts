@@ -6,6 +6,7 @@ import { ClientError } from '../../clients/errors.js';
 import { POLICY_PRIORITY_GROUPS, rowToPolicy, setGemeentePolicy, type GemeentePolicy, type PolicySettings } from '../../clients/policy.js';
 import { inTransaction } from '../../db/transaction.js';
 import { Money } from '../../money/money.js';
+import { rowToNoodvoorzieningPolicy, setNoodvoorzieningPolicy, type NoodvoorzieningPolicy } from '../../noodvoorziening/policy.js';
 import { BIJSTAND_PAYDAY_RULES } from '../../schedule/index.js';
 import { authorize, principalOf } from '../auth.js';
 import { idempotent } from '../idempotency.js';
@@ -36,6 +37,32 @@ const policyProperties = {
 
 const policySchema = { type: ['object', 'null'], properties: policyProperties } as const;
 
+const euros = { type: 'string', pattern: '^[0-9]{1,6}\\.[0-9]{2}$' } as const;
+const noodProperties = {
+  giftsAllowed: { type: 'boolean', description: 'may a noodvoorziening be a gift, or only an advance paid back' },
+  maxPerGrant: { ...euros, description: 'the most one grant may be' },
+  maxPerPeriod: { ...euros, description: 'the most one client may receive within periodMonths (refused grants do not count)' },
+  periodMonths: { type: 'integer', minimum: 1, maximum: 36 },
+  fourEyesAbove: { ...euros, description: 'a grant above this needs a second person\'s approval' },
+  minimumLeefgeldKept: { ...euros, description: 'rule 11: what a client keeps of each leefgeld payment while an advance is recovered' },
+  defaultInstalment: { ...euros, description: 'the instalment per leefgeld payment when a grant names none' },
+  openAdvanceAtEnd: { type: 'string', enum: ['settle_from_balance', 'hand_over_as_claim'], description: 'rule 12: an advance still open when ontzorgen ends' },
+} as const;
+const noodSchema = { type: ['object', 'null'], properties: noodProperties } as const;
+
+function noodView(policy: NoodvoorzieningPolicy) {
+  return {
+    giftsAllowed: policy.giftsAllowed,
+    maxPerGrant: policy.maxPerGrant.toString(),
+    maxPerPeriod: policy.maxPerPeriod.toString(),
+    periodMonths: policy.periodMonths,
+    fourEyesAbove: policy.fourEyesAbove.toString(),
+    minimumLeefgeldKept: policy.minimumLeefgeldKept.toString(),
+    defaultInstalment: policy.defaultInstalment.toString(),
+    openAdvanceAtEnd: policy.openAdvanceAtEnd,
+  };
+}
+
 function policyView(policy: GemeentePolicy) {
   const { gemeenteId: _id, leefgeldFloor, ...rest } = policy;
   return { ...rest, leefgeldFloor: leefgeldFloor.toString() };
@@ -51,7 +78,7 @@ export function gemeenteRoutes({ app, db, verify }: RouteContext): void {
         summary: 'The gemeenten you work for, with their policy settings (null while none is set: the daily batch does not run for them)',
         security: bearer,
         response: {
-          200: { type: 'object', properties: { items: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, clients: { type: 'integer' }, policy: policySchema } } } } },
+          200: { type: 'object', properties: { items: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, clients: { type: 'integer' }, policy: policySchema, noodvoorziening: noodSchema } } } } },
           ...errorResponses,
         },
       },
@@ -59,14 +86,16 @@ export function gemeenteRoutes({ app, db, verify }: RouteContext): void {
     async (request) => {
       const mine = gemeentenOf(principalOf(request));
       if (mine.length === 0) return { items: [] };
-      const [gemeenten, policies, counts] = await Promise.all([
+      const [gemeenten, policies, noods, counts] = await Promise.all([
         db.selectFrom('gemeente').select(['id', 'name']).where('id', 'in', mine).orderBy('id').execute(),
         db.selectFrom('gemeente_policy').selectAll().where('gemeente_id', 'in', mine).execute(),
+        db.selectFrom('noodvoorziening_policy').selectAll().where('gemeente_id', 'in', mine).execute(),
         db.selectFrom('client').select(['gemeente_id', db.fn.countAll<string>().as('n')]).where('gemeente_id', 'in', mine).groupBy('gemeente_id').execute(),
       ]);
       const policyOf = new Map(policies.map((row) => [row.gemeente_id, policyView(rowToPolicy(row))]));
+      const noodOf = new Map(noods.map((row) => [row.gemeente_id, noodView(rowToNoodvoorzieningPolicy(row))]));
       const countOf = new Map(counts.map((row) => [row.gemeente_id, Number(row.n)]));
-      return { items: gemeenten.map((g) => ({ id: g.id, name: g.name, clients: countOf.get(g.id) ?? 0, policy: policyOf.get(g.id) ?? null })) };
+      return { items: gemeenten.map((g) => ({ id: g.id, name: g.name, clients: countOf.get(g.id) ?? 0, policy: policyOf.get(g.id) ?? null, noodvoorziening: noodOf.get(g.id) ?? null })) };
     },
   );
 
@@ -100,6 +129,58 @@ export function gemeenteRoutes({ app, db, verify }: RouteContext): void {
           return stored;
         });
         return { status: 200, body: policyView(policy) };
+      }),
+  );
+
+  app.put(
+    '/api/gemeenten/:id/noodvoorziening-policy',
+    {
+      onRequest: authorize(verify, 'policy:write'),
+      schema: {
+        tags: ['gemeenten'],
+        summary: 'Set a gemeente\'s noodvoorziening policy: gift or advance, the maxima, four eyes, what a client keeps during recovery, what happens to an open advance at the end',
+        description: 'Without it the gemeente cannot grant a noodvoorziening. Grants already decided keep what they were decided under. Audited.',
+        security: bearer,
+        params: gemeenteParam,
+        body: { type: 'object', additionalProperties: false, required: Object.keys(noodProperties), properties: noodProperties },
+        response: { 200: { type: 'object', properties: noodProperties }, ...errorResponses },
+      },
+    },
+    async (request, reply) =>
+      idempotent(db, request, reply, async () => {
+        const principal = principalOf(request);
+        const gemeenteId = (request.params as { id: string }).id;
+        if (!gemeentenOf(principal).includes(gemeenteId)) throw new ClientError('gemeente_not_found', `gemeente ${gemeenteId} is not one of your gemeenten`);
+        const body = request.body as {
+          giftsAllowed: boolean;
+          maxPerGrant: string;
+          maxPerPeriod: string;
+          periodMonths: number;
+          fourEyesAbove: string;
+          minimumLeefgeldKept: string;
+          defaultInstalment: string;
+          openAdvanceAtEnd: NoodvoorzieningPolicy['openAdvanceAtEnd'];
+        };
+        const policy = await inTransaction(db, async (trx) => {
+          const stored = await setNoodvoorzieningPolicy(
+            trx,
+            gemeenteId,
+            {
+              giftsAllowed: body.giftsAllowed,
+              maxPerGrant: Money.parse(body.maxPerGrant),
+              maxPerPeriod: Money.parse(body.maxPerPeriod),
+              periodMonths: body.periodMonths,
+              fourEyesAbove: Money.parse(body.fourEyesAbove),
+              minimumLeefgeldKept: Money.parse(body.minimumLeefgeldKept),
+              defaultInstalment: Money.parse(body.defaultInstalment),
+              openAdvanceAtEnd: body.openAdvanceAtEnd,
+            },
+            principal.userId,
+          );
+          await audit(trx, principal, { action: 'gemeente.noodvoorziening_policy', subject: `gemeente/${gemeenteId}`, gemeenteId, requestId: request.id, details: noodView(stored) });
+          return stored;
+        });
+        return { status: 200, body: noodView(policy) };
       }),
   );
 

@@ -80,10 +80,45 @@ const statementSchema = {
         properties: { date: { type: ['string', 'null'], format: 'date' }, kind: { type: 'string' }, description: { type: 'string' }, amount: money, status: { type: 'string', enum: ['planned', 'held', 'reserved', 'waiting', 'expected'] }, statusText: { type: 'string' } },
       },
     },
+    maatwerk: {
+      description: 'the maatwerk decision in force (or the next one decided) with its hand-over plan, in words; null: none',
+      anyOf: [
+        { type: 'null' },
+        {
+          type: 'object',
+          properties: {
+            scope: { type: 'string', enum: ['full_opt_out', 'partial', 'hand_over_plan'] },
+            status: { type: 'string', enum: ['in_force', 'scheduled'] },
+            effectiveDate: day,
+            reviewDate: { type: ['string', 'null'], format: 'date' },
+            heading: { type: 'string' },
+            summary: { type: 'string' },
+            plan: {
+              type: 'array',
+              items: { type: 'object', properties: { obligationType: { type: 'string' }, payee: { type: 'string' }, handedOverOn: { type: ['string', 'null'], format: 'date' }, text: { type: 'string' } } },
+            },
+            review: { type: ['string', 'null'] },
+          },
+        },
+      ],
+    },
     advance: {
       anyOf: [
         { type: 'null' },
-        { type: 'object', properties: { lent: money, repaid: money, open: money, recoveredInPeriod: money, explanation: { type: 'string' } } },
+        {
+          type: 'object',
+          properties: {
+            lent: money,
+            repaid: money,
+            open: money,
+            recoveredInPeriod: money,
+            explanation: { type: 'string' },
+            grantedOn: { type: ['string', 'null'], format: 'date' },
+            instalment: { type: ['string', 'null'], description: 'what each leefgeld payment repays now' },
+            handedOverOn: { type: ['string', 'null'], format: 'date', description: 'ontzorgen ended with the advance open; the gemeente took the rest over as a claim' },
+            terms: { type: 'array', items: { type: 'string' }, description: 'rule 11 in plain words: when, how much, that it is a loan, the instalment' },
+          },
+        },
       ],
     },
   },

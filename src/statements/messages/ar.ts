@@ -72,6 +72,12 @@ const messages = {
     advanceRepaid: 'ما سُدِّد حتى الآن',
     advanceOpen: 'المتبقي للسداد',
     advanceRecovered: 'ما سُدِّد في هذه الفترة',
+    // REVIEW: the three texts below, translated without a native speaker.
+    advanceTerms: (granted, date, instalment) =>
+      `في ${date} حصلت على ${granted} كسلفة. هذه السلفة قرض: عليك أن تعيدها.` +
+      (instalment ? ` نخصم ${instalment} من كل دفعة من مصروف المعيشة (leefgeld) حتى تُسدَّد كلها. يبقى لك دائمًا ما يكفي للعيش.` : ''),
+    advanceHandedOver: (date, open) => `انتهى ontzorgen في ${date}. كان عليك حينها أن تعيد ${open}. ستتواصل معك البلدية (gemeente) بشأن طريقة السداد.`,
+    advanceInstalment: 'من كل دفعة من مصروف المعيشة',
     generated: (date) => `أُعِدّ في ${date}`,
     questions: 'هل لديك أسئلة؟ تواصل مع موظفك في البلدية، أو اسأل مرشدك في VluchtelingenWerk.',
   },
@@ -119,6 +125,18 @@ const messages = {
     otherIn: 'أموال واردة',
     otherOut: 'أموال صادرة',
     purpose: (p) => (p.payee ? `${what(p)} (${p.payee})` : what(p)),
+  },
+  // REVIEW: the maatwerk texts below, translated without a native speaker.
+  maatwerk: {
+    heading: 'اتفاق خاص بك',
+    summary: (scope, date, started) => {
+      const from = started ? `منذ ${date}` : `ابتداءً من ${date}`;
+      if (scope === 'full_opt_out') return `${from} تدفع كل تكاليفك الثابتة بنفسك. لا نحتفظ بشيء: كل مالك يذهب إلى حسابك الخاص.`;
+      if (scope === 'partial') return `${from} تدفع جزءًا من تكاليفك الثابتة بنفسك. ما لم نعد ندفعه تحصل عليه زيادةً في مصروف المعيشة (leefgeld).`;
+      return `${from} تتعلم خطوة بخطوة أن تدفع فواتيرك بنفسك. في كل تاريخ أدناه تنتقل إليك فاتورة واحدة. تحصل على مالها زيادةً في مصروف المعيشة (leefgeld).`;
+    },
+    obligation: (obligation, payee, date) => (date ? `${obligation} (${payee}): تدفعها بنفسك ابتداءً من ${date}` : `${obligation} (${payee}): نستمر في دفعها عنك`),
+    review: (date) => `في ${date} ننظر معك هل يعمل هذا الاتفاق جيدًا.`,
   },
   returnReasons: {
     codes: {

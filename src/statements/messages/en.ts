@@ -66,6 +66,11 @@ const messages = {
     advanceRepaid: 'Paid back so far',
     advanceOpen: 'Still to pay back',
     advanceRecovered: 'Paid back in this period',
+    advanceTerms: (granted, date, instalment) =>
+      `On ${date} you received ${granted} as an advance. This is a loan: you pay it back.` +
+      (instalment ? ` We keep back ${instalment} from each leefgeld payment until everything is paid back. You always keep enough to live on.` : ''),
+    advanceHandedOver: (date, open) => `Ontzorgen ended on ${date}. At that time you still had ${open} to pay back. The gemeente will contact you about how to pay it back.`,
+    advanceInstalment: 'Per leefgeld payment',
     generated: (date) => `Made on ${date}`,
     questions: 'Questions? Contact your consultant at the municipality, or ask your VluchtelingenWerk guide.',
   },
@@ -113,6 +118,17 @@ const messages = {
     otherIn: 'Money received',
     otherOut: 'Money paid out',
     purpose: (p) => (p.payee ? `${what(p)} (${p.payee})` : what(p)),
+  },
+  maatwerk: {
+    heading: 'Your personal arrangement',
+    summary: (scope, date, started) => {
+      const from = started ? `Since ${date}` : `From ${date}`;
+      if (scope === 'full_opt_out') return `${from} you pay all your fixed costs yourself. We keep nothing back: all your money goes to your own account.`;
+      if (scope === 'partial') return `${from} you pay some of your fixed costs yourself. What we no longer pay, you get as extra leefgeld.`;
+      return `${from} you learn, step by step, to pay your bills yourself. On each date below one bill moves to you. You get the money for it as extra leefgeld.`;
+    },
+    obligation: (obligation, payee, date) => (date ? `${obligation} (${payee}): you pay it yourself from ${date}` : `${obligation} (${payee}): we keep paying this for you`),
+    review: (date) => `On ${date} we look together with you at how this arrangement works.`,
   },
   returnReasons: {
     codes: {

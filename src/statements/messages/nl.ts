@@ -66,6 +66,11 @@ const messages = {
     advanceRepaid: 'Al terugbetaald',
     advanceOpen: 'Nog terug te betalen',
     advanceRecovered: 'Terugbetaald in deze periode',
+    advanceTerms: (granted, date, instalment) =>
+      `Op ${date} kreeg u ${granted} als voorschot. Dit is een lening: u betaalt het terug.` +
+      (instalment ? ` Van elke betaling van uw leefgeld houden we ${instalment} in, tot alles terug is. U houdt altijd genoeg over om van te leven.` : ''),
+    advanceHandedOver: (date, open) => `Het ontzorgen stopte op ${date}. U moest toen nog ${open} terugbetalen. De gemeente neemt contact met u op over hoe u dat terugbetaalt.`,
+    advanceInstalment: 'Per betaling leefgeld',
     generated: (date) => `Gemaakt op ${date}`,
     questions: 'Heeft u vragen? Neem contact op met uw consulent bij de gemeente, of vraag het uw begeleider van VluchtelingenWerk.',
   },
@@ -113,6 +118,17 @@ const messages = {
     otherIn: 'Geld ontvangen',
     otherOut: 'Geld afgeschreven',
     purpose: (p) => (p.payee ? `${what(p)} (${p.payee})` : what(p)),
+  },
+  maatwerk: {
+    heading: 'Afspraak op maat',
+    summary: (scope, date, started) => {
+      const from = started ? `Sinds ${date}` : `Vanaf ${date}`;
+      if (scope === 'full_opt_out') return `${from} betaalt u al uw vaste lasten zelf. Wij houden niets meer in: al uw geld gaat naar uw eigen rekening.`;
+      if (scope === 'partial') return `${from} betaalt u een deel van uw vaste lasten zelf. Wat wij niet meer betalen, krijgt u erbij als leefgeld.`;
+      return `${from} leert u stap voor stap zelf uw rekeningen te betalen. Op elke datum hieronder gaat één rekening naar u. Het geld daarvoor krijgt u erbij als leefgeld.`;
+    },
+    obligation: (obligation, payee, date) => (date ? `${obligation} (${payee}): u betaalt zelf vanaf ${date}` : `${obligation} (${payee}): wij blijven dit voor u betalen`),
+    review: (date) => `Op ${date} kijken we samen met u of deze afspraak goed werkt.`,
   },
   returnReasons: {
     codes: {

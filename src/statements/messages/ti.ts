@@ -71,6 +71,12 @@ const messages = {
     advanceRepaid: 'ክሳብ ሕጂ ዝተመልሰ',
     advanceOpen: 'ገና ዝምለስ',
     advanceRecovered: 'ኣብዚ እዋን ዝተመልሰ',
+    // REVIEW: the three texts below, translated without a native speaker.
+    advanceTerms: (granted, date, instalment) =>
+      `ብ${date} ${granted} ከም ቅድመ ክፍሊት ረኺብካ። እዚ ልቓሕ እዩ፡ ክትመልሶ ኣለካ።` +
+      (instalment ? ` ክሳብ ኩሉ ዝምለስ ካብ ነፍሲ ወከፍ ክፍሊት ገንዘብ መነባብሮ (leefgeld) ${instalment} ንሕዝ። ንመነባብሮ ዚኣክል ኩሉ ግዜ ይተርፈካ።` : ''),
+    advanceHandedOver: (date, open) => `ontzorgen ብ${date} ተወዲኡ። ሽዑ ገና ${open} ክትመልስ ነይሩካ። ምምሕዳር ከተማ (gemeente) ብዛዕባ ኣመላልሳ ክራኸበካ እዩ።`,
+    advanceInstalment: 'ካብ ነፍሲ ወከፍ ክፍሊት leefgeld',
     generated: (date) => `ዝተዳለወሉ ዕለት ${date}`,
     questions: 'ሕቶ ኣለካ ድዩ? ንሰራሕተኛ ምምሕዳር ከተማኻ ተወከስ፡ ወይ ንመራሒኻ ኣብ VluchtelingenWerk ሕተት።',
   },
@@ -118,6 +124,18 @@ const messages = {
     otherIn: 'ገንዘብ ኣትዩ',
     otherOut: 'ገንዘብ ወጺኡ',
     purpose: (p) => (p.payee ? `${what(p)} (${p.payee})` : what(p)),
+  },
+  // REVIEW: the maatwerk texts below, translated without a native speaker.
+  maatwerk: {
+    heading: 'ንዓኻ ዝተዳለወ ስምምዕ',
+    summary: (scope, date, started) => {
+      const from = started ? `ካብ ${date} ጀሚሩ` : `ካብ ${date}`;
+      if (scope === 'full_opt_out') return `${from} ኩሉ ቀዋሚ ወጻኢታትካ ባዕልኻ ትኸፍል። ዋላ ሓንቲ ኣይንሕዝን፡ ኩሉ ገንዘብካ ናብ ናይ ባዕልኻ ሕሳብ ይኸይድ።`;
+      if (scope === 'partial') return `${from} ገለ ካብ ቀዋሚ ወጻኢታትካ ባዕልኻ ትኸፍል። እቲ ዘይንኸፍሎ ተወሳኺ leefgeld ይኸውን።`;
+      return `${from} ስጉምቲ ብስጉምቲ ሕሳባትካ ባዕልኻ ክትከፍል ትመሃር። ኣብ ነፍሲ ወከፍ ዕለት ኣብ ታሕቲ ሓደ ሕሳብ ናባኻ ይሰጋገር። ገንዘቡ ተወሳኺ leefgeld ይኸውን።`;
+    },
+    obligation: (obligation, payee, date) => (date ? `${obligation} (${payee}): ካብ ${date} ባዕልኻ ትኸፍሎ` : `${obligation} (${payee}): ንሕና ምኽፋሉ ንቕጽል`),
+    review: (date) => `ኣብ ${date} እዚ ስምምዕ ጽቡቕ ይሰርሕ እንተሎ ምሳኻ ንርኢ።`,
   },
   returnReasons: {
     codes: {
