@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { AuthError } from '../auth/principal.js';
 import { LedgerError, LedgerRefusal } from '../ledger/errors.js';
 import { INGEST_ERRORS, IngestError } from '../ingest/errors.js';
-import { IdempotencyKeyReused } from './idempotency.js';
+import { IdempotencyKeyInProgress, IdempotencyKeyReused } from './idempotency.js';
 import { InvalidAmount } from '../money/money.js';
 import { PAYMENT_ERRORS, PaymentError } from '../payments/errors.js';
 import { ALLOCATION_ERRORS, AllocationFailed } from '../allocation/errors.js';
@@ -58,6 +58,7 @@ export function toProblem(error: unknown): Problem {
     return problem(status, error.code, status === 403 ? 'Not allowed' : 'Sign-in needed', error.message);
   }
   if (error instanceof IdempotencyKeyReused) return problem(422, error.code, 'Idempotency-Key already used', error.message);
+  if (error instanceof IdempotencyKeyInProgress) return problem(409, error.code, 'Request still being handled', error.message);
   if (error instanceof PaymentError) return problem(PAYMENT_ERRORS[error.code].status, error.code, 'Payment not accepted', error.message);
   if (error instanceof IngestError) return problem(INGEST_ERRORS[error.code].status, error.code, 'Bank file not accepted', error.message);
   if (error instanceof ClientError) return problem(CLIENT_ERRORS[error.code].status, error.code, 'Client record not accepted', error.message);

@@ -72,6 +72,21 @@ describeOnEachDatabase('the back office keeps client records over HTTP: registra
     expect(JSON.stringify(trail)).not.toContain(BSN);
   });
 
+  it('does the work of one request sent twice at once under one Idempotency-Key only once', async () => {
+    const twin = { ...registration, reference: 'DR-2026-0312', bsn: null };
+    const answers = await Promise.all([0, 1, 2].map(() => call('operator', 'POST', '/api/clients', twin, { 'idempotency-key': 'reg-race' })));
+    const statuses = answers.map((a) => a.statusCode).sort();
+    // One does the work; the others either get its answer or are told it is still being handled.
+    expect(statuses.filter((s) => s === 201).length).toBeGreaterThanOrEqual(1);
+    expect(statuses.every((s) => s === 201 || s === 409), JSON.stringify(answers.map((a) => a.body))).toBe(true);
+    for (const busy of answers.filter((a) => a.statusCode === 409)) expect(busy.json()).toMatchObject({ code: 'idempotency_key_in_progress' });
+    const id = answers.find((a) => a.statusCode === 201)!.json<{ id: string }>().id;
+    expect((await auditOf(`client/${id}`)).map((a) => a.action)).toEqual(['client.register']);
+    const later = await call('operator', 'POST', '/api/clients', twin, { 'idempotency-key': 'reg-race' });
+    expect(later.statusCode).toBe(201);
+    expect(later.headers['idempotency-hit']).toBe('true');
+  });
+
   it('refuses a registration that breaks a rule, naming the field, and stores nothing', async () => {
     const badIban = await call('operator', 'POST', '/api/clients', { ...registration, reference: 'DR-2026-0999', ownIban: 'NL00INGB0000000000' });
     expect(badIban.statusCode).toBe(422);
@@ -184,7 +199,7 @@ describeOnEachDatabase('the back office keeps client records over HTTP: registra
         {
           id: GEMEENTE,
           name: 'Dordrecht',
-          clients: 1,
+          clients: 2,
           policy: expect.objectContaining({ leefgeldFloor: '60.00', bijstandPayday: 'last_working_day', priority: ['rent', 'energy', 'health_insurance', 'water', 'other'] }),
           noodvoorziening: null,
         },

@@ -175,6 +175,9 @@ async function runWithWorkers(url: string, workers: number): Promise<{ completed
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(await queue.getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed')).toEqual({ completed: expected, failed: 0, waiting: 0, active: 0, delayed: 0 });
+    // Redis counts a job completed before its worker's 'completed' line has come through the pipe: wait for the lines.
+    const reported = () => children.reduce((n, c) => n + c.lines.filter((line) => line.startsWith('completed ') || line.startsWith('failed ')).length, 0);
+    for (const lineUntil = Date.now() + 30_000; reported() < expected && Date.now() < lineUntil; ) await new Promise((r) => setTimeout(r, 50));
     const completedBy = new Map<string, number[]>();
     const failed: string[] = [];
     children.forEach((c, index) => {
