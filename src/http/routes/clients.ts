@@ -1,11 +1,10 @@
 import { sql } from 'kysely';
-import { audit, readIsAudited } from '../../auth/audit.js';
+import { audit, auditMany, readIsAudited } from '../../auth/audit.js';
 import { canSeeClient } from '../../auth/scope.js';
 import { ClientError } from '../../clients/errors.js';
 import { versionInForce } from '../../clients/obligation-rules.js';
 import { obligationsOf } from '../../clients/obligations.js';
 import { periodsOf } from '../../clients/ontzorg-periods.js';
-import { inTransaction } from '../../db/transaction.js';
 import { amsterdamToday, visibleClients } from '../../statements/index.js';
 import { authorize, principalOf } from '../auth.js';
 import { bearer, errorResponses, idParam, page, pageQuery } from './common.js';
@@ -123,9 +122,7 @@ export function clientRoutes({ app, db, verify, now }: StatementRoutes): void {
          LIMIT ${q.limit}
       `.execute(db);
       if (readIsAudited(principal) && rows.length > 0) {
-        await inTransaction(db, async (trx) => {
-          for (const row of rows) await audit(trx, principal, { action: 'client.list', subject: `client/${row.id}`, gemeenteId: row.gemeente_id, clientId: row.id, requestId: request.id });
-        });
+        await auditMany(db, principal, rows.map((row) => ({ action: 'client.list', subject: `client/${row.id}`, gemeenteId: row.gemeente_id, clientId: row.id, requestId: request.id })));
       }
       return page(rows.map(summary), q.limit);
     },

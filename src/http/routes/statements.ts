@@ -1,9 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { audit, readIsAudited } from '../../auth/audit.js';
+import { audit, auditMany, readIsAudited } from '../../auth/audit.js';
 import { AuthError, type Principal } from '../../auth/principal.js';
 import { canSeeClient } from '../../auth/scope.js';
 import { ClientError } from '../../clients/errors.js';
-import { inTransaction } from '../../db/transaction.js';
 import {
   amsterdamToday,
   chooseLanguage,
@@ -293,11 +292,13 @@ export function statementRoutes({ app, db, verify, now }: StatementRoutes): void
       const page = pageOfSignals(all, q.limit, q.after);
       if (readIsAudited(principal)) {
         const clients = new Map(page.items.map((s) => [s.client.id, s.client.gemeenteId]));
-        await inTransaction(db, async (trx) => {
-          for (const [clientId, gemeenteId] of clients) {
-            await audit(trx, principal, { action: 'signals.read', subject: `client/${clientId}`, gemeenteId, clientId: BigInt(clientId), requestId: request.id, details: { signals: page.items.filter((s) => s.client.id === clientId).length } });
-          }
-        });
+        const perClient = new Map<string, number>();
+        for (const s of page.items) perClient.set(s.client.id, (perClient.get(s.client.id) ?? 0) + 1);
+        await auditMany(
+          db,
+          principal,
+          [...clients].map(([clientId, gemeenteId]) => ({ action: 'signals.read', subject: `client/${clientId}`, gemeenteId, clientId: BigInt(clientId), requestId: request.id, details: { signals: perClient.get(clientId) ?? 0 } })),
+        );
       }
       return page;
     },
