@@ -161,6 +161,8 @@ export async function addVersion(
   const latest = [...obligation.versions].sort((a, b) => b.version - a.version)[0]!;
   const full = { effectiveFrom: change.effectiveFrom, amount: change.amount, dueDay: change.dueDay ?? latest.dueDay, basis: change.basis ?? latest.basis };
   checkVersion(full);
+  // The same change sent again (a retry without an Idempotency-Key) answers the version it made.
+  if (latest.effectiveFrom === full.effectiveFrom && latest.amount.equals(full.amount) && latest.dueDay === full.dueDay && latest.basis === full.basis) return obligation;
   const periods = periodsUntil((await periodsOf(trx, [head.client_id])).get(head.client_id) ?? [], client.ontzorgenEndedOn);
   assertBasis(obligation.type, full.basis, periods, full.effectiveFrom);
   const next = addObligationVersion(obligation, full, options.notBefore === undefined ? {} : { notBefore: options.notBefore });

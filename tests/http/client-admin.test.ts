@@ -132,6 +132,8 @@ describeOnEachDatabase('the back office keeps client records over HTTP: registra
     const raise = await call('administrator', 'POST', `/api/clients/${clientId}/obligations/${rentId}/versions`, { effectiveFrom: '2027-01-01', amount: '735.50' });
     expect(raise.statusCode, raise.body).toBe(200);
     expect(raise.json<{ versions: { amount: string }[] }>().versions.map((v) => v.amount)).toEqual(['720.00', '735.50']);
+    const resent = await call('administrator', 'POST', `/api/clients/${clientId}/obligations/${rentId}/versions`, { effectiveFrom: '2027-01-01', amount: '735.50' });
+    expect(resent.json<{ versions: { amount: string }[] }>().versions.map((v) => v.amount), 'the same change sent again without a key').toEqual(['720.00', '735.50']);
     const threeDecimals = await call('administrator', 'POST', `/api/clients/${clientId}/obligations/${rentId}/versions`, { effectiveFrom: '2027-02-01', amount: '735.505' });
     expect(threeDecimals.statusCode).toBe(400);
     expect(threeDecimals.json<{ detail: string }>().detail).toMatch(/amount/);
