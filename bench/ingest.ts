@@ -6,6 +6,7 @@
  *
  *   node dist/bench/ingest.js [entries]     (BENCH_DATABASE_URL: admin connection)
  */
+import os from 'node:os';
 import { inTransaction } from '../src/db/transaction.js';
 import { ensureClient, ensureGemeente } from '../src/clients/clients.js';
 import { writeCamt, type SimulatedEntry } from '../src/demo/bank-statement.js';
@@ -14,6 +15,7 @@ import { addClientIdentifier, registerBankAccount, registerKnownPayer } from '..
 import { makeRfReference } from '../src/references/index.js';
 import { verifyLedger } from '../src/ledger/index.js';
 import { copyFloorPostgres } from './copy.js';
+import { cpuMark, cpuSince, databaseName, type CpuSpent } from './cpu.js';
 import { freshDatabase } from './db.js';
 
 const MANAGED = 'NL91ABNA0417164300';
@@ -28,6 +30,8 @@ export interface IngestBenchResult {
   readonly clients: number;
   readonly bytes: number;
   readonly ingestMs: number;
+  /** CPU of this process and of the database's backends during the first ingestion. */
+  readonly ingestCpu: CpuSpent;
   readonly replayMs: number;
   readonly copyMs: number;
   readonly copyRows: number;
@@ -71,9 +75,11 @@ export async function runIngestBench(entries: number, log: (line: string) => voi
     const bytes = statement(entries, clients, 'BENCH-1');
     log(`ingest bench: ${entries} entries, ${one.format(bytes.length / 1e6)} MB; ingesting …`);
     const received = await inTransaction(db, (trx) => receiveBankFile(trx, { bytes, fileName: 'bench.xml', receivedBy: 'bench' }));
+    const mark = await cpuMark(databaseName(database.url));
     const t0 = performance.now();
     const result = await ingestBankFile(db, received.fileId);
     const ingestMs = performance.now() - t0;
+    const ingestCpu = await cpuSince(mark, databaseName(database.url));
     if (result.status !== 'ingested') throw new Error(`bench file was ${result.status}: ${JSON.stringify(result.error)}`);
 
     const again = await inTransaction(db, (trx) => receiveBankFile(trx, { bytes: statement(entries, clients, 'BENCH-1-RESENT'), fileName: 'bench-again.xml', receivedBy: 'bench' }));
@@ -85,7 +91,7 @@ export async function runIngestBench(entries: number, log: (line: string) => voi
     if ((replay.summary as { newEntries: number }).newEntries !== 0) throw new Error('the re-sent statement booked something');
 
     const copy = await copyFloorPostgres(database.url!, entries * 2, entries, clients);
-    return { entries, clients, bytes: bytes.length, ingestMs, replayMs, copyMs: copy.postingMs + copy.transactionMs, copyRows: entries * 3, summary: result.summary };
+    return { entries, clients, bytes: bytes.length, ingestMs, ingestCpu, replayMs, copyMs: copy.postingMs + copy.transactionMs, copyRows: entries * 3, summary: result.summary };
   } finally {
     await database.dispose();
   }
@@ -100,6 +106,7 @@ export function ingestTable(r: IngestBenchResult): string {
     `| the same statement re-sent (all known, nothing booked) | ${r.entries} | ${s(r.replayMs)} | ${Math.round(r.entries / (r.replayMs / 1000))} |`,
     `| COPY floor: ${r.copyRows} rows (2 postings + 1 transaction per entry) | ${r.entries} | ${s(r.copyMs)} | — |`,
     `ratio ingest / COPY floor: ${one.format(r.ingestMs / r.copyMs)}×; file ${one.format(r.bytes / 1e6)} MB; ${r.clients} clients`,
+    `CPU of the first ingestion: node ${two.format(r.ingestCpu.nodeMs / 1000)} s + PostgreSQL ${two.format(r.ingestCpu.serverMs / 1000)} s (µs per entry: ${Math.round((r.ingestCpu.nodeMs * 1000) / r.entries)} + ${Math.round((r.ingestCpu.serverMs * 1000) / r.entries)}); CPU-bound ${Math.round(r.entries / ((r.ingestCpu.nodeMs + r.ingestCpu.serverMs) / 1000))} entries/s; load ${os.loadavg().map((l) => one.format(l)).join(' ')}`,
   ].join('\n');
 }
 

@@ -6,10 +6,16 @@
  * - ours: `buildAndValidatePain001Files`, the release gate: the file written
  *   straight into bytes, every value checked by the business rules as it is
  *   written, the bytes checked against the XSD (in pieces), SHA-256.
- * - sepa: `new SEPA.Document(...)`, its own field checks (IBAN checksum,
- *   lengths, decimals), `toString()`; then the same XSD check of its bytes,
- *   reported as a separate phase, and our business rules run on its file to
- *   say whether a bank would take it (not timed as part of sepa's work).
+ * - sepa: the same job done with the `sepa` package, so that it too ends in
+ *   an XSD-validated file a bank takes: `new SEPA.Document(...)` with its own
+ *   field checks (IBAN checksum, lengths, decimals), `toString()`, its
+ *   structured references rewritten into the shape both XSDs require (sepa
+ *   writes `Tp/CdorPrtry/(Cd, Issr, Ref)`, which no XSD accepts), then the same
+ *   XSD check of its bytes. Its input names and texts are converted to the EPC
+ *   set before the clock starts (sepa has no transliteration; charging that
+ *   to sepa would only make it slower). Both phases are timed and reported, so
+ *   the ratio to sepa's build alone is shown too. Our business rules are run on
+ *   its file afterwards, untimed, to say whether a bank would take it.
  * - recheck: our file read back by `validatePain001` (XSD + rules on the
  *   bytes), what a file from elsewhere or from the outbox goes through.
  *
@@ -26,6 +32,7 @@ import { makeBetalingskenmerk, makeRfReference } from '../src/references/index.j
 import {
   buildAndValidatePain001Files,
   buildPain001Files,
+  toEpcText,
   validatePain001,
   type CreditTransfer,
   type CreditTransferBatch,
@@ -110,6 +117,47 @@ function batchOf(payments: CreditTransfer[], version: Pain001Version): CreditTra
   return { messageId: `OZ-BENCH-${version}`, creationDateTime: CREATED, initiatingPartyName: DEBTOR.name, payments };
 }
 
+/**
+ * What a caller of `sepa` must hand it for a file a bank takes: names and free texts already in the
+ * EPC set (sepa sends what it is given). Done in place, before the clock starts, so sepa's side holds
+ * no second copy of the payments.
+ */
+function convertForSepa(payments: readonly CreditTransfer[]): void {
+  const names = new Map<string, string>();
+  for (const payment of payments) {
+    const creditor = payment.creditor as { name: string };
+    let name = names.get(creditor.name);
+    if (name === undefined) names.set(creditor.name, (name = toEpcText(creditor.name, 70)));
+    creditor.name = name;
+    const remittance = payment.remittance as { kind: string; text?: string } | undefined;
+    if (remittance?.kind === 'unstructured' && remittance.text !== undefined) remittance.text = toEpcText(remittance.text, 140);
+  }
+}
+
+/**
+ * sepa 3.0.0 writes a structured reference as `Tp/CdorPrtry/(Cd, Issr, Ref)`, which fails the XSD of
+ * both versions; its user has to rewrite it into `Tp/(CdOrPrtry/Cd, Issr)` and `Ref`. The right
+ * shape has exactly the same tags, so it is rewritten in place in the file's bytes: no second copy
+ * of a 40 MB file.
+ */
+function fixStructuredReferences(bytes: Buffer): void {
+  const open = Buffer.from('<Tp><CdorPrtry><Cd>');
+  const value = (from: number, tag: string): { text: string; end: number } => {
+    const start = bytes.indexOf(`<${tag}>`, from) + tag.length + 2;
+    const end = bytes.indexOf(`</${tag}>`, start);
+    return { text: bytes.toString('latin1', start, end), end: end + tag.length + 3 };
+  };
+  for (let at = bytes.indexOf(open); at !== -1; at = bytes.indexOf(open, at + 1)) {
+    const code = value(at, 'Cd');
+    const issuer = value(code.end, 'Issr');
+    const reference = value(issuer.end, 'Ref');
+    const end = bytes.indexOf('</Tp>', reference.end) + 5;
+    const fixed = `<Tp><CdOrPrtry><Cd>${code.text}</Cd></CdOrPrtry><Issr>${issuer.text}</Issr></Tp><Ref>${reference.text}</Ref>`;
+    if (fixed.length !== end - at) throw new Error(`unexpected structured reference at byte ${at}`);
+    bytes.write(fixed, at, 'latin1');
+  }
+}
+
 /** The same payments through the `sepa` package, as its README shows. */
 function sepaXml(payments: CreditTransfer[], version: Pain001Version): string {
   const doc = new SepaDocument(`pain.001.001.${version}`);
@@ -154,7 +202,7 @@ export interface SideFigures {
   payments: number;
   fileMb: number;
   sha256: string;
-  /** The side's own work (ours: build + rules + XSD; sepa: build with its checks; recheck: read back). */
+  /** The side's whole job (ours: build + rules + XSD; sepa: build with its checks + XSD; recheck: read back). */
   seconds: number;
   cpuSeconds: number;
   /** Peak RSS of the child process over its work, and before it (runtime, modules, the input payments). */
@@ -236,13 +284,16 @@ function runSide(side: Pain001Side, n: number, version: Pain001Version): SideFig
     };
   }
 
-  const xml = sepaXml(payments, version);
-  phase('sepa: build with its checks + toString');
-  const bytes = Buffer.from(xml, 'utf8');
+  convertForSepa(payments);
+  (globalThis as { gc?: () => void }).gc?.();
+  mark = { t: performance.now(), cpu: process.cpuUsage() };
+  const bytes = Buffer.from(sepaXml(payments, version), 'utf8');
+  fixStructuredReferences(bytes);
+  phase('sepa: build with its checks + toString + references fixed');
   const xsd = validateXmlInPieces(bytes, schema, PAIN_001_LAYOUT, { forceUtf8: true });
   phase('XSD of its bytes (same validator)');
-  const build = phases[0] as Phase;
-  const peak = build.peakRssMb;
+  const [build, xsdPhase] = phases as [Phase, Phase];
+  const peak = xsdPhase.peakRssMb;
   // Not timed as sepa's work: would a bank take the file? (our business rules on its bytes)
   const check = validatePain001(bytes, version, { today: TODAY, maxErrors: 100_000 });
   const notXsd = check.errors.filter((e) => e.rule !== 'xsd');
@@ -252,8 +303,8 @@ function runSide(side: Pain001Side, n: number, version: Pain001Version): SideFig
     payments: n,
     fileMb: mb(bytes.length),
     sha256: check.sha256,
-    seconds: build.seconds,
-    cpuSeconds: build.cpuSeconds,
+    seconds: build.seconds + xsdPhase.seconds,
+    cpuSeconds: build.cpuSeconds + xsdPhase.cpuSeconds,
     peakRssMb: peak,
     baselineRssMb,
     phases,
@@ -296,13 +347,14 @@ export interface Pain001BenchResult {
   ours: SideFigures;
   sepa: SideFigures;
   recheck: SideFigures;
-  /** sepa ÷ ours: how many times faster (wall, CPU) and leaner (peak RSS) ours is. */
+  /** sepa ÷ ours: how many times faster (wall, CPU) and leaner (peak RSS) ours is, for the same job. */
   ratios: {
     seconds: number;
     cpuSeconds: number;
     peakRss: number;
-    /** sepa build + XSD of its bytes ÷ ours. */
-    secondsWithXsd: number;
+    /** sepa's build alone (no XSD check) ÷ ours: the comparison before the job was made the same. */
+    secondsBuildOnly: number;
+    cpuSecondsBuildOnly: number;
     /** Peak RSS over each side's baseline (the input payments and runtime are the same on both sides). */
     rssOverBaseline: number;
   };
@@ -326,33 +378,36 @@ export function runPain001Bench(payments: number, options: { version?: Pain001Ve
   const ours = runChild('ours', payments, version);
   const sepa = runChild('sepa', payments, version);
   const recheck = runChild('recheck', payments, version);
-  const sepaXsd = sepa.phases[1];
+  const [sepaBuild, sepaXsd] = sepa.phases as [Phase, Phase];
   const ratios = {
     seconds: sepa.seconds / ours.seconds,
     cpuSeconds: sepa.cpuSeconds / ours.cpuSeconds,
     peakRss: sepa.peakRssMb / ours.peakRssMb,
-    secondsWithXsd: (sepa.seconds + (sepaXsd?.seconds ?? 0)) / ours.seconds,
+    secondsBuildOnly: sepaBuild.seconds / ours.seconds,
+    cpuSecondsBuildOnly: sepaBuild.cpuSeconds / ours.cpuSeconds,
     rssOverBaseline: (sepa.peakRssMb - sepa.baselineRssMb) / Math.max(1, ours.peakRssMb - ours.baselineRssMb),
   };
   const targets = {
     threeTimesFaster: ratios.seconds >= 3,
     thirdOfMemory: ratios.peakRss >= 3,
-    bothFilesValid: ours.rulesValid && sepa.xsdValid,
+    bothFilesValid: ours.rulesValid && ours.xsdValid && sepa.xsdValid,
     withinFiveSeconds: ours.seconds <= 5,
   };
   const lines = [
     '| side | file MB | wall s | CPU s | peak RSS MB | over input MB | file |',
     '|:--|--:|--:|--:|--:|--:|:--|',
     row(ours, `ours: build + rules + XSD (.${version})`),
-    row(sepa, `sepa 3.0.0: build + its checks (.${version})`),
-    `| sepa's file through the same XSD check | | ${secs.format(sepaXsd?.seconds ?? 0)} | ${secs.format(sepaXsd?.cpuSeconds ?? 0)} | ${int.format(sepaXsd?.peakRssMb ?? 0)} | | |`,
+    row(sepa, `sepa 3.0.0: build + its checks + XSD (.${version})`),
+    `| … of which sepa's build (its checks, toString, references fixed) | | ${secs.format(sepaBuild.seconds)} | ${secs.format(sepaBuild.cpuSeconds)} | ${int.format(sepaBuild.peakRssMb)} | | |`,
+    `| … of which the XSD check of its bytes | | ${secs.format(sepaXsd.seconds)} | ${secs.format(sepaXsd.cpuSeconds)} | ${int.format(sepaXsd.peakRssMb)} | | |`,
     row(recheck, `ours read back: validatePain001 (.${version})`),
   ];
   const table = lines.join('\n');
   log(table);
   log(
-    `ours vs sepa: ${ratio.format(ratios.seconds)}× faster (wall; ${ratio.format(ratios.secondsWithXsd)}× counting sepa's XSD check), ` +
-      `${ratio.format(ratios.cpuSeconds)}× less CPU, ${ratio.format(ratios.peakRss)}× less peak RSS (${ratio.format(ratios.rssOverBaseline)}× over the shared input); ` +
+    `ours vs sepa, the same job (an XSD-checked file): ${ratio.format(ratios.seconds)}× faster (wall), ${ratio.format(ratios.cpuSeconds)}× less CPU; ` +
+      `against sepa's build alone ${ratio.format(ratios.secondsBuildOnly)}× (wall), ${ratio.format(ratios.cpuSecondsBuildOnly)}× (CPU); ` +
+      `${ratio.format(ratios.peakRss)}× less peak RSS (${ratio.format(ratios.rssOverBaseline)}× over the shared input); ` +
       `targets: ≥ 3× faster ${targets.threeTimesFaster ? 'met' : 'MISSED'}, ≤ 1/3 memory ${targets.thirdOfMemory ? 'met' : 'MISSED'}, ` +
       `both files valid ${targets.bothFilesValid ? 'yes' : `NO (${sepa.xsdValid ? '' : 'sepa fails the XSD'}${ours.rulesValid ? '' : ' ours fails'})`}, ` +
       `ours ≤ 5 s ${targets.withinFiveSeconds ? 'met' : 'MISSED'} (${secs.format(ours.seconds)} s)`,

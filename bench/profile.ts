@@ -11,10 +11,9 @@ export const PHASES = [
   'read journal',
   'lock accounts',
   'allocate ids',
-  'insert transactions',
-  'insert postings',
+  'insert transactions and postings',
   'update balances',
-  'commit (deferred checks + WAL flush)',
+  'commit (WAL flush)',
   'other sql',
 ] as const;
 export type Phase = (typeof PHASES)[number];
@@ -23,11 +22,10 @@ export function classify(text: string): Phase {
   const s = text.trimStart().slice(0, 400).toLowerCase();
   if (text.trimEnd().toLowerCase().endsWith('for update')) return 'lock accounts';
   if (s === 'begin' || s.startsWith('start transaction')) return 'begin';
-  if (s === 'commit') return 'commit (deferred checks + WAL flush)';
+  if (s === 'commit') return 'commit (WAL flush)';
   if (s.includes('for update')) return 'lock accounts';
   if (s.includes('nextval')) return 'allocate ids';
-  if (/^insert into "?ledger_transaction"? /.test(s)) return 'insert transactions';
-  if (/^insert into "?ledger_posting"? /.test(s)) return 'insert postings';
+  if (/^with written as \(\s*insert into "?ledger_transaction"? /.test(s)) return 'insert transactions and postings';
   if (s.startsWith('update account')) return 'update balances';
   if (s.startsWith('select') && (s.includes('"ledger_transaction"') || s.includes('"ledger_posting"'))) return 'read journal';
   return 'other sql';

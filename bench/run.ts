@@ -237,14 +237,14 @@ interface Ablation {
 }
 
 const WITHOUT_CHECKS = [
-  'ALTER TABLE ledger_transaction DISABLE TRIGGER ledger_transaction_has_postings',
+  'ALTER TABLE ledger_transaction DISABLE TRIGGER ledger_transaction_postings_check',
   'ALTER TABLE ledger_posting DISABLE TRIGGER ledger_posting_check',
 ];
 
 // What each database-level guarantee costs: the same work with one check switched off at a time.
 const ABLATIONS: readonly Ablation[] = [
   { name: 'as migrated', statements: [], pglite: true },
-  { name: 'without the has-postings commit check', statements: ['ALTER TABLE ledger_transaction DISABLE TRIGGER ledger_transaction_has_postings'] },
+  { name: 'without the has-postings check', statements: ['ALTER TABLE ledger_transaction DISABLE TRIGGER ledger_transaction_postings_check'] },
   { name: 'without the posting statement check', statements: ['ALTER TABLE ledger_posting DISABLE TRIGGER ledger_posting_check'] },
   { name: 'without both', statements: WITHOUT_CHECKS, pglite: true },
 ];

@@ -7,6 +7,7 @@ import { gemeentePolicies } from '../src/clients/policy.js';
 import type { Database } from '../src/db/schema.js';
 import { amsterdamClock } from './inline.js';
 import type { QueueConnection } from './verify-ledger.js';
+import { recordNoticesAfter } from './webhooks.js';
 
 export const DAILY_BATCH_QUEUE = 'daily-batch';
 
@@ -45,7 +46,13 @@ export async function dailyBatchJob(db: Kysely<Database>, data: DailyBatchJobDat
 }
 
 export function dailyBatchWorker({ connection, prefix }: QueueConnection, db: Kysely<Database>, logger: Logger): Worker<DailyBatchJobData, DailyBatchResult> {
-  const worker = new Worker<DailyBatchJobData, DailyBatchResult>(DAILY_BATCH_QUEUE, (job) => dailyBatchJob(db, job.data, job.timestamp, job.id), {
+  const run = async (job: { data: DailyBatchJobData; timestamp: number; id?: string | undefined }) => {
+    const result = await dailyBatchJob(db, job.data, job.timestamp, job.id);
+    // The signals the run made (arrears, periods ending) as notices for the organisations' webhooks (jobs/webhooks.ts).
+    await recordNoticesAfter(db, logger, result.report.gemeenteId, result.report.runDate);
+    return result;
+  };
+  const worker = new Worker<DailyBatchJobData, DailyBatchResult>(DAILY_BATCH_QUEUE, run, {
     connection,
     concurrency: 1,
     ...(prefix ? { prefix } : {}),
@@ -97,6 +104,7 @@ export function inlineDailyBatches(db: Kysely<Database>, logger: Logger): { tick
         const result = await runDailyBatch(db, { gemeenteId: policy.gemeenteId, runDate: date, startedBy: 'inline' });
         lastRun.set(policy.gemeenteId, date);
         logger.info({ job: DAILY_BATCH_QUEUE, gemeente: policy.gemeenteId, runDate: date, created: result.created, batches: result.batchesCreated }, 'daily batch done');
+        await recordNoticesAfter(db, logger, policy.gemeenteId, date);
       } catch (error) {
         logger.error({ job: DAILY_BATCH_QUEUE, gemeente: policy.gemeenteId, runDate: date, err: error }, 'daily batch failed');
       }

@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import type { Database } from '../src/db/schema.js';
 import { ingestBankFile, type IngestOptions, type IngestResult } from '../src/ingest/files.js';
 import type { QueueConnection } from './verify-ledger.js';
+import { amsterdamToday } from '../src/statements/index.js';
+import { recordNoticesAfter } from './webhooks.js';
 
 export const INGEST_QUEUE = 'ingest';
 
@@ -45,7 +47,7 @@ export function inlineIngestRunner(db: Kysely<Database>, logger: Logger, options
   return {
     submit: async (fileId) => {
       const work = ingestBankFile(db, fileId, options).then(
-        (result) => logResult(logger, result),
+        (result) => ingested(db, logger, result),
         (error: unknown) => logger.error({ job: INGEST_QUEUE, fileId: fileId.toString(), err: error }, 'bank file ingestion failed'),
       );
       running.add(work);
@@ -57,6 +59,13 @@ export function inlineIngestRunner(db: Kysely<Database>, logger: Logger, options
   };
 }
 
+/** Logs the result, then records the signal notices the file may have made (a returned payment) for the organisations' webhooks. */
+async function ingested(db: Kysely<Database>, logger: Logger, result: IngestResult): Promise<IngestResult> {
+  logResult(logger, result);
+  if (result.status === 'ingested') await recordNoticesAfter(db, logger, null, amsterdamToday(new Date()));
+  return result;
+}
+
 function logResult(logger: Logger, result: IngestResult): IngestResult {
   // Counts and codes only: bank files are full of names and IBANs.
   const fields = { job: INGEST_QUEUE, fileId: result.fileId, status: result.status, summary: result.summary, alerts: result.alerts.map((a) => a.code), error: result.error?.code };
@@ -66,7 +75,7 @@ function logResult(logger: Logger, result: IngestResult): IngestResult {
 }
 
 export function ingestWorker({ connection, prefix }: QueueConnection, db: Kysely<Database>, logger: Logger, options: IngestOptions = {}): Worker<IngestJobData, IngestResult> {
-  const worker = new Worker<IngestJobData, IngestResult>(INGEST_QUEUE, async (job) => logResult(logger, await ingestBankFile(db, BigInt(job.data.fileId), options)), {
+  const worker = new Worker<IngestJobData, IngestResult>(INGEST_QUEUE, async (job) => ingested(db, logger, await ingestBankFile(db, BigInt(job.data.fileId), options)), {
     connection,
     concurrency: 2,
     ...(prefix ? { prefix } : {}),

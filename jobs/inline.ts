@@ -4,6 +4,8 @@ import type { Database } from '../src/db/schema.js';
 import { inlineDailyBatches } from './batch.js';
 import { inlineMonthlyStatements } from './statements.js';
 import { verifyLedgerJob } from './verify-ledger.js';
+import { inlineWebhooks } from './webhooks.js';
+import type { WebhookSettings } from '../src/webhooks/index.js';
 
 /** The day and time on the wall in Amsterdam, where the business day is. */
 export function amsterdamClock(now: Date): { date: string; time: string } {
@@ -26,7 +28,7 @@ export interface InlineJobs {
  * same core functions as the BullMQ workers, once per Amsterdam day from 06:00.
  * A failure is logged as an error and tried again the next minute.
  */
-export function startInlineJobs(options: { db: Kysely<Database>; logger: Logger; at?: string; timer?: boolean; statementsDir?: string }): InlineJobs {
+export function startInlineJobs(options: { db: Kysely<Database>; logger: Logger; at?: string; timer?: boolean; statementsDir?: string; webhooks?: WebhookSettings }): InlineJobs {
   const at = options.at ?? '06:00';
   let lastRun: string | undefined;
   let running = false;
@@ -34,10 +36,13 @@ export function startInlineJobs(options: { db: Kysely<Database>; logger: Logger;
   const batches = inlineDailyBatches(options.db, options.logger);
   // Each gemeente's statements of last month, on the first of the month (jobs/statements.ts).
   const statements = inlineMonthlyStatements(options.db, options.logger, options.statementsDir ?? './out/statements');
+  // Signal notices to the organisations' webhooks: recorded every 15 minutes, delivered when due (jobs/webhooks.ts).
+  const webhooks = inlineWebhooks(options.db, options.logger, options.webhooks ? { settings: options.webhooks } : {});
   const tick = async (now: Date): Promise<void> => {
     await verifyTick(now);
     await batches.tick(now);
     await statements.tick(now);
+    await webhooks.tick(now);
   };
   const verifyTick = async (now: Date): Promise<void> => {
     const { date, time } = amsterdamClock(now);

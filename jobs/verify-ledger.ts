@@ -2,7 +2,7 @@ import { Queue, UnrecoverableError, Worker, type ConnectionOptions } from 'bullm
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../src/db/schema.js';
-import { sealLedger, verifyLedger, verifySeals } from '../src/ledger/index.js';
+import { describeSealStatus, sealLedger, sealStatus, verifyLedger, verifySeals } from '../src/ledger/index.js';
 
 export const VERIFY_LEDGER_QUEUE = 'ledger-verification';
 
@@ -12,6 +12,8 @@ export interface VerifyLedgerResult {
   transactions: string;
   postings: string;
   seals: number;
+  /** What is not sealed yet and why (a long-running transaction anywhere on the server holds sealing back). */
+  sealStatus: string;
 }
 
 /**
@@ -26,7 +28,8 @@ export async function verifyLedgerJob(db: Kysely<Database>): Promise<VerifyLedge
   const seals = await verifySeals(db);
   const problems = [...report.problems, ...seals.problems];
   if (problems.length > 0) throw new UnrecoverableError(`the ledger does not add up:\n${problems.join('\n')}`);
-  return { ok: true, accounts: report.accounts.toString(), transactions: report.transactions.toString(), postings: report.postings.toString(), seals: seals.seals };
+  const status = describeSealStatus(await sealStatus(db));
+  return { ok: true, accounts: report.accounts.toString(), transactions: report.transactions.toString(), postings: report.postings.toString(), seals: seals.seals, sealStatus: status };
 }
 
 /** Where the queues live in Redis; `prefix` separates deployments (or test runs) sharing one Redis. */

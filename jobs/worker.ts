@@ -8,6 +8,8 @@ import { releaseWorker } from './release.js';
 import { scheduleMonthlyStatements, statementsQueue, statementsWorker } from './statements.js';
 import type { IngestOptions } from '../src/ingest/files.js';
 import { scheduleDailyVerification, verifyLedgerQueue, verifyLedgerWorker } from './verify-ledger.js';
+import { scheduleWebhookJobs, webhooksQueue, webhooksWorker } from './webhooks.js';
+import type { WebhookSettings } from '../src/webhooks/index.js';
 
 export interface RunningWorkers {
   close(): Promise<void>;
@@ -23,6 +25,8 @@ export async function startWorkers(options: {
   outboxDir?: string;
   /** Where the monthly statements are written. */
   statementsDir?: string;
+  /** Where organisation webhooks may point (ONTZORG_WEBHOOK_ALLOW_LOCAL); default strict. */
+  webhooks?: WebhookSettings;
 }): Promise<RunningWorkers> {
   const connection = connectRedis(options.redisUrl);
   const queue = verifyLedgerQueue({ connection });
@@ -36,6 +40,9 @@ export async function startWorkers(options: {
   const monthly = statementsQueue({ connection });
   await scheduleMonthlyStatements(monthly, options.db);
   const statements = statementsWorker({ connection }, options.db, options.logger, { baseDir: options.statementsDir ?? './out/statements' });
+  const hooksQueue = webhooksQueue({ connection });
+  await scheduleWebhookJobs(hooksQueue);
+  const hooks = webhooksWorker({ connection }, options.db, options.logger, { queue: hooksQueue, ...(options.webhooks ? { settings: options.webhooks } : {}) });
   return {
     async close() {
       await worker.close();
@@ -43,6 +50,8 @@ export async function startWorkers(options: {
       await batch.close();
       await release.close();
       await statements.close();
+      await hooks.close();
+      await hooksQueue.close();
       await monthly.close();
       await batchQueue.close();
       await queue.close();

@@ -10,6 +10,9 @@ import * as m0008 from './0008_maatwerk.js';
 import * as m0009 from './0009_noodvoorziening.js';
 import * as m0010 from './0010_payment_status_reports.js';
 import * as m0011 from './0011_monitor_indexes.js';
+import * as m0012 from './0012_suspense_refunds.js';
+import * as m0013 from './0013_webhooks.js';
+import * as m0014 from './0014_ledger_postings_in_one_statement.js';
 
 /**
  * Every migration, in order. Listed here rather than read from the file system so
@@ -28,4 +31,7 @@ export const migrations: Record<string, Migration> = {
   '0009_noodvoorziening': m0009,
   '0010_payment_status_reports': m0010,
   '0011_monitor_indexes': m0011,
+  '0012_suspense_refunds': m0012,
+  '0013_webhooks': m0013,
+  '0014_ledger_postings_in_one_statement': m0014,
 };

@@ -24,6 +24,12 @@ export interface Config {
    * PostgreSQL mode refuses to store a BSN (see src/clients/bsn-keys.ts).
    */
   readonly bsnKeys: ConfiguredBsnKeys | undefined;
+  /**
+   * ONTZORG_WEBHOOK_ALLOW_LOCAL, for local testing only: organisation webhooks may then point at
+   * http://127.0.0.1, ::1 or localhost and at private addresses. Off, they must be https:// to a
+   * public address (src/webhooks/address.ts).
+   */
+  readonly webhookAllowLocal: boolean;
 }
 
 /** Decoded BSN keys; they print as "[redacted]" wherever a config object ends up. */
@@ -128,6 +134,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: integer('PORT', 3000, 1, 65535),
     migrateOnStart: flag('MIGRATE_ON_START', true),
     bsnKeys,
+    webhookAllowLocal: flag('ONTZORG_WEBHOOK_ALLOW_LOCAL', false),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -25,6 +25,7 @@ export type Action =
   | 'status_reports:read'
   | 'suspense:read'
   | 'suspense:assign'
+  | 'suspense:send-back'
   | 'batches:read'
   | 'batches:approve'
   | 'batches:reject'
@@ -44,7 +45,8 @@ export type Action =
   | 'noodvoorziening:approve'
   | 'noodvoorziening:read'
   | 'noodvoorziening:list'
-  | 'monitor:read';
+  | 'monitor:read'
+  | 'webhooks:manage';
 
 /** Least privilege: what each role may do. Scope (gemeente, own clients, own statement) is checked on top. */
 export const PERMISSIONS: Readonly<Record<Action, readonly Role[]>> = {
@@ -56,6 +58,9 @@ export const PERMISSIONS: Readonly<Record<Action, readonly Role[]>> = {
   'status_reports:read': ['operator', 'approver', 'administrator', 'auditor'],
   'suspense:read': ['operator', 'approver', 'administrator', 'auditor'],
   'suspense:assign': ['operator', 'approver'],
+  // Sending a receipt back to its payer makes a payment: whoever may assign may send back; the batch that pays it
+  // is approved by someone else (four eyes, payments/refunds.ts).
+  'suspense:send-back': ['operator', 'approver'],
   'batches:read': ['operator', 'approver', 'administrator', 'auditor'],
   'batches:approve': ['approver'],
   'batches:reject': ['approver'],
@@ -82,6 +87,8 @@ export const PERMISSIONS: Readonly<Record<Action, readonly Role[]>> = {
   'noodvoorziening:list': ['operator', 'approver', 'administrator', 'auditor'],
   // The monitor per gemeente (aggregates for the evaluation and P*Q financing): the back office and auditors.
   'monitor:read': ['operator', 'approver', 'administrator', 'auditor'],
+  // An organisation's webhook for caseworker signals (where notices go, its secret, its deliveries): administrators only.
+  'webhooks:manage': ['administrator'],
 };
 
 export function may(principal: Principal, action: Action): boolean {

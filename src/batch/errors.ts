@@ -1,7 +1,8 @@
+import { CatalogueError, type ErrorCatalogue } from '../errors.js';
 /** The daily batch's error catalogue: codes, the HTTP status a door gives them, and what they mean. */
 export type BatchErrorCode = 'invalid_run_date' | 'instruction_refused' | 'report_not_found';
 
-export const BATCH_ERRORS: Readonly<Record<BatchErrorCode, { status: number; description: string }>> = {
+export const BATCH_ERRORS: ErrorCatalogue<BatchErrorCode> = {
   invalid_run_date: { status: 400, description: 'The run date is not a day written as YYYY-MM-DD.' },
   report_not_found: { status: 404, description: 'The daily batch has not run for this gemeente and date, so there is no report.' },
   instruction_refused: {
@@ -10,13 +11,7 @@ export const BATCH_ERRORS: Readonly<Record<BatchErrorCode, { status: number; des
   },
 };
 
-export class BatchError extends Error {
-  constructor(
-    readonly code: BatchErrorCode,
-    message: string,
-    readonly details: Readonly<Record<string, unknown>> = {},
-  ) {
-    super(message);
-    this.name = 'BatchError';
-  }
+export class BatchError extends CatalogueError<BatchErrorCode> {
+  readonly title = 'Daily batch failed';
+  protected readonly catalogue = BATCH_ERRORS;
 }

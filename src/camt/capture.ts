@@ -201,7 +201,16 @@ const NONE: readonly never[] = Object.freeze([]);
 export class Capturer implements Pick<XmlEvents, 'text' | 'close'> {
   private readonly nodes: (SchemaNode | null)[] = [];
   private readonly owners: Captured[] = [];
-  private readonly pending: (string | undefined)[] = [];
+  /**
+   * The text of the value element open at each depth: how many runs it had, the first run as a
+   * byte range (decoded only when the element closes, and trimmed on its bytes), and the runs
+   * decoded and joined when there are several (text around a comment, CDATA, mixed content).
+   */
+  private readonly runs: number[] = [];
+  private readonly runFrom: number[] = [];
+  private readonly runTo: number[] = [];
+  private readonly runFlags: number[] = [];
+  private readonly joined: string[] = [];
   /** Child of a schema node by the scanner's name id, filled on first use: no string lookup per element. */
   private readonly children: ((SchemaNode | null)[] | undefined)[] = [];
   private readonly pools = new Map<RecordSchema, Captured[]>();
@@ -244,7 +253,7 @@ export class Capturer implements Pick<XmlEvents, 'text' | 'close'> {
     }
     if (child.record !== null) owner = this.make(child.record, start);
     if (child.attribute !== null) owner.values[child.attributeSlot] = attributes === null ? undefined : attribute(attributes, child.attribute);
-    if (child.text) this.pending[depth] = undefined;
+    if (child.text) this.runs[depth] = 0;
     this.nodes[depth] = child;
     this.owners[depth] = owner;
   }
@@ -252,9 +261,16 @@ export class Capturer implements Pick<XmlEvents, 'text' | 'close'> {
   text(from: number, to: number, flags: number, depth: number): void {
     const current = this.nodes[depth];
     if (!current || !current.text) return;
-    const value = this.scanner.text(from, to, flags);
-    const before = this.pending[depth];
-    this.pending[depth] = before === undefined ? value : before + value;
+    const runs = this.runs[depth]!;
+    if (runs === 0) {
+      this.runFrom[depth] = from;
+      this.runTo[depth] = to;
+      this.runFlags[depth] = flags;
+    } else {
+      const before = runs === 1 ? this.scanner.text(this.runFrom[depth]!, this.runTo[depth]!, this.runFlags[depth]!) : this.joined[depth]!;
+      this.joined[depth] = before + this.scanner.text(from, to, flags);
+    }
+    this.runs[depth] = runs + 1;
   }
 
   close(depth: number): void {
@@ -264,9 +280,13 @@ export class Capturer implements Pick<XmlEvents, 'text' | 'close'> {
     if (current.record !== null) {
       this.finish(owner, this.owners[depth - 1]!, current.many);
     } else if (current.text) {
-      const raw = this.pending[depth];
-      this.pending[depth] = undefined;
-      const value = raw === undefined ? null : trimmed(raw);
+      const runs = this.runs[depth]!;
+      let value: string | null = null;
+      if (runs === 1) value = this.scanner.trimmed(this.runFrom[depth]!, this.runTo[depth]!, this.runFlags[depth]!);
+      else if (runs > 1) {
+        value = trimmed(this.joined[depth]!);
+        this.joined[depth] = '';
+      }
       if (current.many === -1) {
         owner.values[current.slot] = value;
       } else if (value !== null) {

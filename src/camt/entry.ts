@@ -1,4 +1,4 @@
-import { Money } from '../money/money.js';
+import { CURRENCY, Money } from '../money/money.js';
 import { firstRecord, present, records, startOf, text, texts, type Captured } from './capture.js';
 import type { CamtProblem } from './errors.js';
 import { classifyCreditorReference, parseKeywords } from './references.js';
@@ -16,6 +16,7 @@ import {
   readDateChoice,
   readParty,
   signed,
+  type AmountRead,
   type Where,
 } from './values.js';
 
@@ -150,9 +151,9 @@ function readDetail(
   problems: CamtProblem[],
 ): CamtTransactionDetail {
   const amount = present(txDtls, T.value.Amt)
-    ? readAmount(where, txDtls, T.value.Amt, T.value['Amt/@Ccy'], 'Amt', 'transaction amount')
+    ? detailAmount(where, txDtls, T.value.Amt, T.value['Amt/@Ccy'], entryAmountText, entryAmount)
     : present(txDtls, T.value['AmtDtls/TxAmt/Amt'])
-      ? readAmount(where, txDtls, T.value['AmtDtls/TxAmt/Amt'], T.value['AmtDtls/TxAmt/Amt/@Ccy'], 'Amt', 'transaction amount')
+      ? detailAmount(where, txDtls, T.value['AmtDtls/TxAmt/Amt'], T.value['AmtDtls/TxAmt/Amt/@Ccy'], entryAmountText, entryAmount)
       : null;
   if (amount?.problem) problems.push(amount.problem);
   // A single detail usually repeats the entry's amount: share the entry's Money and text then.
@@ -202,8 +203,20 @@ function readDetail(
   };
 }
 
+/**
+ * A detail's amount. The same text in euros as the entry's usable amount reads as that amount:
+ * `readAmount` is a function of the text and the currency, so it is not parsed twice.
+ */
+function detailAmount(where: Where, txDtls: Captured, slot: number, currencySlot: number, entryAmountText: string, entryAmount: Money | null): AmountRead {
+  if (entryAmount !== null && txDtls.values[currencySlot] === CURRENCY && text(txDtls, slot) === entryAmountText) {
+    return { amount: entryAmount, text: entryAmountText, currency: CURRENCY, problem: null };
+  }
+  return readAmount(where, txDtls, slot, currencySlot, 'Amt', 'transaction amount');
+}
+
 function providedId(value: string | null): string | null {
-  return value === null || value.toUpperCase() === NOT_PROVIDED ? null : value;
+  // Only a text of NOTPROVIDED's length can be it: no upper-cased copy of every other id.
+  return value === null || (value.length === NOT_PROVIDED.length && value.toUpperCase() === NOT_PROVIDED) ? null : value;
 }
 
 function readCreditorReferences(txDtls: Captured): readonly CamtCreditorReference[] {

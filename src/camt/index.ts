@@ -1,4 +1,4 @@
-export { readCamt, DEFAULT_MAX_BYTES } from './read.js';
+export { readCamt, streamCamt, DEFAULT_MAX_BYTES } from './read.js';
 export { NOT_PROVIDED } from './entry.js';
 export { betalingskenmerkValid, rfReferenceValid, parseKeywords } from './references.js';
 export {

@@ -4,8 +4,8 @@ import { decodeToUtf8 } from './decode.js';
 import { readEntry } from './entry.js';
 import { CamtError, type CamtProblem } from './errors.js';
 import { ENTRY, GROUP_HEADER as G, NOTIFICATION_MESSAGE, STATEMENT, STATEMENT_MESSAGE } from './schema.js';
-import { readStatement } from './statement.js';
-import type { CamtDocument, CamtEntry, CamtMessageKind, CamtReadOptions, CamtStatement } from './types.js';
+import { EntryTally, readStatement, withEntries } from './statement.js';
+import type { CamtDocument, CamtEntry, CamtEntryConsumer, CamtMessageKind, CamtReadOptions, CamtStatementSummary, CamtStreamedDocument } from './types.js';
 import { Where } from './values.js';
 import { LineIndex, XmlScanner, XmlSyntaxError, type XmlAttributes, type XmlEvents, type XmlName } from './xml-reader.js';
 
@@ -42,6 +42,24 @@ const SHAPES: Readonly<Record<string, MessageShape>> = {
 };
 
 export function readCamt(bytes: Uint8Array, options: CamtReadOptions = {}): CamtDocument {
+  const byStatement: CamtEntry[][] = [];
+  const read = streamCamt(bytes, (entry) => (byStatement[entry.statementIndex] ??= []).push(entry), options);
+  return { ...read, statements: read.statements.map((statement) => withEntries(statement, byStatement[statement.index] ?? [])) };
+}
+
+/**
+ * Reads the file as `readCamt` does, with every field and every check, but hands
+ * each entry to `onEntry` as soon as it is read and keeps none of them: the
+ * document it returns carries each statement's summary (balances, balance check,
+ * problems, `entryCount`) instead of its entries. Memory then stays flat however
+ * many entries the file has.
+ *
+ * A refusal (`CamtError`) can come after entries were handed over, when the fault
+ * lies further on in the file (an unclosed element at the very end, a statement
+ * without IBAN after its entries): a caller that must not act on half a file
+ * stages what it is given and acts only once `streamCamt` has returned.
+ */
+export function streamCamt(bytes: Uint8Array, onEntry: CamtEntryConsumer, options: CamtReadOptions = {}): CamtStreamedDocument {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   if (bytes.length === 0) throw new CamtError('empty_file', 'The file is empty.');
   if (bytes.length > maxBytes) {
@@ -61,7 +79,7 @@ export function readCamt(bytes: Uint8Array, options: CamtReadOptions = {}): Camt
   }
 
   const scanner = new XmlScanner(utf8);
-  const state = new ReadState(scanner, lines);
+  const state = new ReadState(scanner, lines, onEntry);
   try {
     scanner.scan(state, { maxDepth: MAX_DEPTH, resolveNamespacesToDepth: 2 });
   } catch (error) {
@@ -88,22 +106,12 @@ export function readCamt(bytes: Uint8Array, options: CamtReadOptions = {}): Camt
   const schema = options.checkSchema ? schemaForNamespace(namespace) : undefined;
   if (schema) warnings.push(...schemaWarnings(bytes, schema));
 
-  let entries = 0;
-  let booked = 0;
-  let errors = 0;
-  let warningCount = warnings.length;
+  let errors = state.entryErrors;
+  let warningCount = warnings.length + state.entryWarnings;
   for (const statement of state.statements) {
     for (const problem of statement.problems) {
       if (problem.severity === 'error') errors++;
       else warningCount++;
-    }
-    for (const entry of statement.entries) {
-      entries++;
-      if (entry.booked) booked++;
-      for (const problem of entry.problems) {
-        if (problem.severity === 'error') errors++;
-        else warningCount++;
-      }
     }
   }
 
@@ -118,7 +126,7 @@ export function readCamt(bytes: Uint8Array, options: CamtReadOptions = {}): Camt
     statements: state.statements,
     warnings,
     schemaChecked: schema !== undefined,
-    summary: { statements: state.statements.length, entries, booked, errors, warnings: warningCount },
+    summary: { statements: state.statements.length, entries: state.entries, booked: state.booked, errors, warnings: warningCount },
   };
 }
 
@@ -134,14 +142,20 @@ class ReadState implements XmlEvents {
   namespace: string | null = null;
   message: Capturer | null = null;
   messageStart = 0;
-  readonly statements: CamtStatement[] = [];
+  readonly statements: CamtStatementSummary[] = [];
   readonly warnings: CamtProblem[] = [];
-  private entries: CamtEntry[] = [];
+  /** Counted as the entries go by, for the summary. */
+  entries = 0;
+  booked = 0;
+  entryErrors = 0;
+  entryWarnings = 0;
+  private tally = new EntryTally();
   private readonly where: Where;
 
   constructor(
     private readonly scanner: XmlScanner,
     private readonly lines: LineIndex,
+    private readonly onEntry: CamtEntryConsumer,
   ) {
     this.where = new Where(lines, scanner);
   }
@@ -166,15 +180,17 @@ class ReadState implements XmlEvents {
     if (record.schema === ENTRY) {
       where.statementIndex = this.statements.length;
       where.statementId = text(parent, STATEMENT.value.Id);
-      where.entryIndex = this.entries.length;
-      this.entries.push(readEntry(record, where));
+      where.entryIndex = this.tally.entries;
+      const entry = readEntry(record, where);
       where.entryIndex = -1;
       this.message!.release(record);
+      this.count(entry);
+      this.onEntry(entry);
     } else if (record.schema === STATEMENT) {
       where.statementIndex = this.statements.length;
       where.statementId = text(record, STATEMENT.value.Id);
-      this.statements.push(readStatement(record, this.shape!.kind, where, this.entries));
-      this.entries = [];
+      this.statements.push(readStatement(record, this.shape!.kind, where, this.tally));
+      this.tally = new EntryTally();
       this.message!.release(record);
     } else {
       const list = parent.many[slot];
@@ -182,6 +198,16 @@ class ReadState implements XmlEvents {
       else list.push(record);
     }
   };
+
+  private count(entry: CamtEntry): void {
+    this.tally.add(entry);
+    this.entries++;
+    if (entry.booked) this.booked++;
+    for (const problem of entry.problems) {
+      if (problem.severity === 'error') this.entryErrors++;
+      else this.entryWarnings++;
+    }
+  }
 
   private openRoot(name: string, qname: string, namespace: string | null): void {
     const line = this.scanner.tagLine;

@@ -3,7 +3,7 @@ import { present, records, startOf, text, type Captured } from './capture.js';
 import type { CamtProblem } from './errors.js';
 import { ibanValid } from './references.js';
 import { BALANCE as B, STATEMENT as S } from './schema.js';
-import type { CamtAccount, CamtBalance, CamtBalanceCheck, CamtEntry, CamtMessageKind, CamtStatement } from './types.js';
+import type { CamtAccount, CamtBalance, CamtBalanceCheck, CamtEntry, CamtMessageKind, CamtStatement, CamtStatementSummary } from './types.js';
 import { capitalise as cap, describe, missing, problemAt, readAmount, readCreditDebit, readDateChoice, signed, type Where } from './values.js';
 
 /**
@@ -12,14 +12,36 @@ import { capitalise as cap, describe, missing, problemAt, readAmount, readCredit
  * reported as a problem when it fails, never hidden.
  */
 
-export function readStatement(stmt: Captured, kind: CamtMessageKind, where: Where, entries: CamtEntry[]): CamtStatement {
+/**
+ * What the balance check needs of a statement's entries, counted as they are read, so the
+ * entries themselves need not be kept (`streamCamt` hands them on and drops them).
+ */
+export class EntryTally {
+  entries = 0;
+  bookedCount = 0;
+  bookedCents = 0n;
+  /** The first booked entry without a usable euro amount: the check cannot be made then. */
+  firstUnusable: CamtEntry | null = null;
+
+  add(entry: CamtEntry): void {
+    this.entries++;
+    if (!entry.booked || this.firstUnusable !== null) return;
+    if (entry.signedAmount === null) this.firstUnusable = entry;
+    else {
+      this.bookedCents += entry.signedAmount.cents;
+      this.bookedCount++;
+    }
+  }
+}
+
+export function readStatement(stmt: Captured, kind: CamtMessageKind, where: Where, tally: EntryTally): CamtStatementSummary {
   const problems: CamtProblem[] = [];
   const id = text(stmt, S.value.Id);
   if (id === null) throw missing(where, stmt.start, 'Id', kind === 'camt.053' ? 'statement id' : 'notification id');
   const balances = records(stmt, S.many['Bal*']).map((bal) => readBalance(bal, where));
   const openingBalance = balances.find((b) => b.type === 'OPBD') ?? balances.find((b) => b.type === 'PRCD') ?? null;
   const closingBalance = balances.find((b) => b.type === 'CLBD') ?? null;
-  const statement: CamtStatement = {
+  return {
     index: where.statementIndex,
     line: stmt.line,
     id,
@@ -33,12 +55,34 @@ export function readStatement(stmt: Captured, kind: CamtMessageKind, where: Wher
     balances,
     openingBalance,
     closingBalance,
-    balanceCheck: checkBalances(kind, openingBalance, closingBalance, entries, stmt.start, where, problems),
-    entries,
+    balanceCheck: checkBalances(kind, openingBalance, closingBalance, tally, stmt.start, where, problems),
+    entryCount: tally.entries,
     additionalInfo: text(stmt, S.value.AddtlStmtInf) ?? text(stmt, S.value.AddtlNtfctnInf),
     problems,
   };
-  return statement;
+}
+
+/** The statement as `readCamt` returns it: the summary with its entries in place of their count. */
+export function withEntries(s: CamtStatementSummary, entries: readonly CamtEntry[]): CamtStatement {
+  return {
+    index: s.index,
+    line: s.line,
+    id: s.id,
+    electronicSequenceNumber: s.electronicSequenceNumber,
+    legalSequenceNumber: s.legalSequenceNumber,
+    copyDuplicate: s.copyDuplicate,
+    createdAt: s.createdAt,
+    fromDateTime: s.fromDateTime,
+    toDateTime: s.toDateTime,
+    account: s.account,
+    balances: s.balances,
+    openingBalance: s.openingBalance,
+    closingBalance: s.closingBalance,
+    balanceCheck: s.balanceCheck,
+    entries,
+    additionalInfo: s.additionalInfo,
+    problems: s.problems,
+  };
 }
 
 function readAccount(stmt: Captured, where: Where, problems: CamtProblem[]): CamtAccount {
@@ -88,7 +132,7 @@ function checkBalances(
   kind: CamtMessageKind,
   opening: CamtBalance | null,
   closing: CamtBalance | null,
-  entries: CamtEntry[],
+  tally: EntryTally,
   start: number,
   where: Where,
   problems: CamtProblem[],
@@ -113,18 +157,14 @@ function checkBalances(
     problems.push(problemAt('balance_not_checked', 'warning', `${cap(place())}: balance not checked, ${reason}.`, where, start));
     return notChecked(reason);
   }
-  let booked = 0n;
-  let count = 0;
-  for (const entry of entries) {
-    if (!entry.booked) continue;
-    if (!entry.signedAmount) {
-      const reason = `booked entry ${entry.entryIndex + 1} (line ${entry.line}) has no usable euro amount`;
-      problems.push(problemAt('balance_not_checked', 'warning', `${cap(place())}: balance not checked, ${reason}.`, where, start));
-      return notChecked(reason);
-    }
-    booked += entry.signedAmount.cents;
-    count++;
+  const unusableEntry = tally.firstUnusable;
+  if (unusableEntry) {
+    const reason = `booked entry ${unusableEntry.entryIndex + 1} (line ${unusableEntry.line}) has no usable euro amount`;
+    problems.push(problemAt('balance_not_checked', 'warning', `${cap(place())}: balance not checked, ${reason}.`, where, start));
+    return notChecked(reason);
   }
+  const booked = tally.bookedCents;
+  const count = tally.bookedCount;
   const expectedClosing = opening.signedAmount!.plus(Money.fromCents(booked));
   const difference = closing.signedAmount!.minus(expectedClosing);
   if (difference.isZero()) return { status: 'ok', expectedClosing, difference, reason: null };

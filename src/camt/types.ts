@@ -106,6 +106,18 @@ export interface CamtStatement {
   readonly problems: readonly CamtProblem[];
 }
 
+/**
+ * A statement as `streamCamt` returns it: everything of `CamtStatement` but its entries,
+ * which were handed to the caller one by one, and how many there were.
+ */
+export type CamtStatementSummary = Omit<CamtStatement, 'entries'> & { readonly entryCount: number };
+
+/** What `streamCamt` returns once the whole file is read: `CamtDocument` with statement summaries. */
+export type CamtStreamedDocument = Omit<CamtDocument, 'statements'> & { readonly statements: readonly CamtStatementSummary[] };
+
+/** Called by `streamCamt` with each entry as soon as it is read, in file order. */
+export type CamtEntryConsumer = (entry: CamtEntry) => void;
+
 export interface CamtBankTransactionCode {
   readonly domain: string | null;
   readonly family: string | null;

@@ -303,17 +303,20 @@ export class XmlScanner {
     return value;
   }
 
-  /** The text of bytes `from`–`to`, trimmed of XML white space, or null when nothing is left. */
+  /**
+   * The text of bytes `from`–`to` as `text` gives it, trimmed as `String#trim` trims, or null
+   * when nothing is left. XML white space is cut on the bytes, so no string is made for it; only
+   * a text with references, CDATA or non-ASCII characters (a no-break space, say) is trimmed
+   * again once decoded. Plain ASCII needs nothing more: the other characters `trim` removes
+   * (vertical tab, form feed) cannot occur in XML.
+   */
   trimmed(from: number, to: number, flags: number): string | null {
     if (flags & TEXT_SPACE_ONLY) return null;
     const b = this.buffer;
-    if (!(flags & (TEXT_REFERENCE | TEXT_CDATA))) {
-      // Trim on the bytes: no string is made for the spaces around a value.
-      while (from < to && isSpace(b[from]!)) from++;
-      while (to > from && isSpace(b[to - 1]!)) to--;
-      if (from === to) return null;
-      return this.text(from, to, flags);
-    }
+    while (from < to && isSpace(b[from]!)) from++;
+    while (to > from && isSpace(b[to - 1]!)) to--;
+    if (from === to) return null;
+    if (!(flags & (TEXT_REFERENCE | TEXT_CDATA | TEXT_NON_ASCII))) return this.text(from, to, flags);
     const value = this.text(from, to, flags).trim();
     return value === '' ? null : value;
   }

@@ -80,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
       });
     case 'verify':
       return withDatabase(config, async (handle) => {
-        const { sealLedger, verifyLedger, verifySeals } = await import('../ledger/index.js');
+        const { describeSealStatus, sealLedger, sealStatus, verifyLedger, verifySeals } = await import('../ledger/index.js');
         const report = await verifyLedger(handle.db);
         if (values.seal) await sealLedger(handle.db);
         const seals = await verifySeals(handle.db);
@@ -88,6 +88,7 @@ async function main(argv: string[]): Promise<number> {
         const problems = [...report.problems, ...seals.problems];
         for (const problem of problems) console.log(`  ✗ ${problem}`);
         console.log(problems.length === 0 ? 'the books add up and every seal holds' : `${problems.length} difference(s) found`);
+        console.log(describeSealStatus(await sealStatus(handle.db)));
         return problems.length === 0 ? EXIT.ok : EXIT.failed;
       });
     case 'batches':
@@ -298,11 +299,11 @@ async function serve(config: Config, withWorkers: boolean): Promise<number> {
     redis = connectRedis(config.redisUrl);
     if (withWorkers) {
       const { startWorkers } = await import('../../jobs/worker.js');
-      workers = await startWorkers({ db: handle.db, redisUrl: config.redisUrl, logger, ingest: (await import('../clients/bsn-keys.js')).ingestOptionsFor(config), ...jobFolders() });
+      workers = await startWorkers({ db: handle.db, redisUrl: config.redisUrl, logger, ingest: (await import('../clients/bsn-keys.js')).ingestOptionsFor(config), webhooks: { allowLocal: config.webhookAllowLocal }, ...jobFolders() });
     }
   } else if (withWorkers) {
     const { startInlineJobs } = await import('../../jobs/inline.js');
-    const inline = startInlineJobs({ db: handle.db, logger, statementsDir: jobFolders().statementsDir });
+    const inline = startInlineJobs({ db: handle.db, logger, statementsDir: jobFolders().statementsDir, webhooks: { allowLocal: config.webhookAllowLocal } });
     workers = { close: async () => inline.close() };
     logger.info('REDIS_URL is not set: the daily jobs run inline in this process');
   }
@@ -321,11 +322,12 @@ async function serve(config: Config, withWorkers: boolean): Promise<number> {
     const { verifyLedgerQueue } = await import('../../jobs/verify-ledger.js');
     const { enqueueRelease, releaseQueue } = await import('../../jobs/release.js');
     const { statementsQueue } = await import('../../jobs/statements.js');
+    const { webhooksQueue } = await import('../../jobs/webhooks.js');
     const release = releaseQueue({ connection: redis });
     submitRelease = async (batchId, releasedBy) => void (await enqueueRelease(release, batchId, releasedBy));
-    dashboardQueues.push(ingestQueue, dailyBatchQueue({ connection: redis }), release, statementsQueue({ connection: redis }), verifyLedgerQueue({ connection: redis }));
+    dashboardQueues.push(ingestQueue, dailyBatchQueue({ connection: redis }), release, statementsQueue({ connection: redis }), verifyLedgerQueue({ connection: redis }), webhooksQueue({ connection: redis }));
   }
-  const app = await buildApp({ db: handle.db, logger, ...(redis ? { redis } : {}), verify: tokenVerifier(auth), submitIngest: (fileId) => runner.submit(fileId), planOptions, bsnKeys, outboxDir: jobFolders().outboxDir, ...(submitRelease ? { submitRelease } : {}), queues: dashboardQueues });
+  const app = await buildApp({ db: handle.db, logger, ...(redis ? { redis } : {}), verify: tokenVerifier(auth), submitIngest: (fileId) => runner.submit(fileId), planOptions, bsnKeys, webhooks: { allowLocal: config.webhookAllowLocal }, outboxDir: jobFolders().outboxDir, ...(submitRelease ? { submitRelease } : {}), queues: dashboardQueues });
   await app.listen({ host: config.host, port: config.port });
   await waitForStopSignal();
   await app.close();
@@ -346,7 +348,7 @@ async function worker(config: Config): Promise<number> {
   const handle = await connect(config);
   if (config.migrateOnStart) await migrateToLatest(handle.db);
   const { startWorkers } = await import('../../jobs/worker.js');
-  const workers = await startWorkers({ db: handle.db, redisUrl: config.redisUrl, logger, ingest: (await import('../clients/bsn-keys.js')).ingestOptionsFor(config), ...jobFolders() });
+  const workers = await startWorkers({ db: handle.db, redisUrl: config.redisUrl, logger, ingest: (await import('../clients/bsn-keys.js')).ingestOptionsFor(config), webhooks: { allowLocal: config.webhookAllowLocal }, ...jobFolders() });
   logger.info('workers started');
   await waitForStopSignal();
   await workers.close();

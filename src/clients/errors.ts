@@ -1,6 +1,7 @@
 import type { BsnErrorCode } from './bsn.js';
 import type { ObligationErrorCode } from './obligation-rules.js';
 import type { PeriodErrorCode } from './periods.js';
+import { CatalogueError, type ErrorCatalogue } from '../errors.js';
 
 /** The clients capability's error catalogue: codes, the HTTP status a door gives them, and what they mean. */
 export type ClientErrorCode =
@@ -18,9 +19,7 @@ export type ClientErrorCode =
   | 'gemeente_policy_missing'
   | 'invalid_floor_decision';
 
-type Catalogue<C extends string> = Readonly<Record<C, { status: number; description: string }>>;
-
-export const CLIENT_ERRORS: Catalogue<ClientErrorCode> = {
+export const CLIENT_ERRORS: ErrorCatalogue<ClientErrorCode> = {
   client_not_found: { status: 404, description: 'There is no client with this id or reference in your gemeenten.' },
   gemeente_not_found: { status: 404, description: 'There is no gemeente with this code among the gemeenten you work for.' },
   client_conflict: { status: 409, description: 'The client reference belongs to a client of another gemeente, or the BSN is already registered for another client.' },
@@ -37,7 +36,7 @@ export const CLIENT_ERRORS: Catalogue<ClientErrorCode> = {
 };
 
 /** The pure rules' codes (periods, obligations, BSN), with the status a door gives them. */
-export const CLIENT_RULE_ERRORS: Catalogue<PeriodErrorCode | ObligationErrorCode | BsnErrorCode> = {
+export const CLIENT_RULE_ERRORS: ErrorCatalogue<PeriodErrorCode | ObligationErrorCode | BsnErrorCode> = {
   not_eligible_for_art56a: { status: 422, description: 'Rule 1: an art. 56a period starts only for a client recorded as inburgeringsplichtig under the Wi2021 with a fixed-term asylum permit; record another basis instead.' },
   invalid_period: { status: 422, description: 'Rule 2: a period after the 56a period needs its basis (art. 57, voluntary, budgetbeheer), a decision reference and a review date within the period.' },
   not_covered_by_art56a: { status: 422, description: 'Rule 3: art. 56a covers only rent, gas, electricity, water and the basic health-insurance premium; other obligations need an art. 57 decision, voluntary consent or budgetbeheer.' },
@@ -49,13 +48,7 @@ export const CLIENT_RULE_ERRORS: Catalogue<PeriodErrorCode | ObligationErrorCode
   bsn_not_decryptable: { status: 500, description: 'A stored BSN cannot be decrypted with the configured keys (wrong key, altered data).' },
 };
 
-export class ClientError extends Error {
-  constructor(
-    readonly code: ClientErrorCode,
-    message: string,
-    readonly details: Readonly<Record<string, unknown>> = {},
-  ) {
-    super(message);
-    this.name = 'ClientError';
-  }
+export class ClientError extends CatalogueError<ClientErrorCode> {
+  readonly title = 'Client record not accepted';
+  protected readonly catalogue = CLIENT_ERRORS;
 }

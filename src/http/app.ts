@@ -23,6 +23,8 @@ import { maatwerkRoutes } from './routes/maatwerk.js';
 import { statusReportRoutes } from './routes/status-reports.js';
 import { queueDashboard } from './routes/queues.js';
 import { suspenseRoutes } from './routes/suspense.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import { STRICT_WEBHOOKS, type WebhookSettings } from '../webhooks/index.js';
 import type { Queue } from 'bullmq';
 import type { BsnKeys } from '../clients/bsn-keys.js';
 
@@ -46,6 +48,8 @@ export interface AppDependencies {
   readonly bsnKeys?: BsnKeys | null;
   /** The clock for "today" in statements and signals (tests set it). */
   readonly now?: () => Date;
+  /** Where organisation webhooks may point (ONTZORG_WEBHOOK_ALLOW_LOCAL); default strict: https to public addresses only. */
+  readonly webhooks?: WebhookSettings;
 }
 
 /** A route and the right it needs (null: open, such as /healthz, or guarded in its own way). */
@@ -95,7 +99,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   const context = { app, db: deps.db, verify: deps.verify ?? notConfigured };
   const ingestLater = deps.submitIngest ?? (async (fileId: bigint) => void (await ingestBankFile(deps.db, fileId, deps.planOptions ?? {})));
   bankFileRoutes({ ...context, submitIngest: ingestLater, ...(deps.planOptions ? { planOptions: deps.planOptions } : {}) });
-  suspenseRoutes(context);
+  suspenseRoutes({ ...context, now: deps.now ?? (() => new Date()) });
   batchRoutes({ ...context, outboxDir: deps.outboxDir ?? './out/outbox', ...(deps.submitRelease ? { submitRelease: deps.submitRelease } : {}) });
   statusReportRoutes(context);
   auditRoutes(context);
@@ -107,6 +111,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   monitorRoutes({ ...context, now });
   noodvoorzieningRoutes({ ...context, now });
   maatwerkRoutes({ ...context, now });
+  webhookRoutes({ ...context, settings: deps.webhooks ?? STRICT_WEBHOOKS });
   if (deps.queues && deps.queues.length > 0) await queueDashboard(app, context.verify, deps.queues);
 
   app.get('/healthz', { schema: { tags: ['health'], response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } }, async () => ({ status: 'ok' }));

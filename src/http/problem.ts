@@ -1,21 +1,15 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { AuthError } from '../auth/principal.js';
 import { LedgerError, LedgerRefusal } from '../ledger/errors.js';
-import { INGEST_ERRORS, IngestError } from '../ingest/errors.js';
 import { IdempotencyKeyInProgress, IdempotencyKeyReused } from './idempotency.js';
 import { InvalidAmount } from '../money/money.js';
-import { PAYMENT_ERRORS, PaymentError } from '../payments/errors.js';
 import { ALLOCATION_ERRORS, AllocationFailed } from '../allocation/errors.js';
 import { AllocationError } from '../allocation/types.js';
-import { BATCH_ERRORS, BatchError } from '../batch/errors.js';
 import { BsnError } from '../clients/bsn.js';
-import { CLIENT_ERRORS, CLIENT_RULE_ERRORS, ClientError } from '../clients/errors.js';
+import { CLIENT_RULE_ERRORS } from '../clients/errors.js';
+import { CatalogueError } from '../errors.js';
 import { ObligationRefused } from '../clients/obligation-rules.js';
 import { PeriodRefused } from '../clients/periods.js';
-import { STATEMENT_ERRORS, StatementError } from '../statements/errors.js';
-import { MONITOR_ERRORS, MonitorError } from '../monitor/errors.js';
-import { MAATWERK_ERRORS, MaatwerkError } from '../maatwerk/errors.js';
-import { NOODVOORZIENING_ERRORS, NoodvoorzieningError } from '../noodvoorziening/errors.js';
 
 /** RFC 9457 problem details; `type` points at the catalogue of error codes in docs/errors.md. */
 export interface Problem {
@@ -59,18 +53,12 @@ export function toProblem(error: unknown): Problem {
   }
   if (error instanceof IdempotencyKeyReused) return problem(422, error.code, 'Idempotency-Key already used', error.message);
   if (error instanceof IdempotencyKeyInProgress) return problem(409, error.code, 'Request still being handled', error.message);
-  if (error instanceof PaymentError) return problem(PAYMENT_ERRORS[error.code].status, error.code, 'Payment not accepted', error.message);
-  if (error instanceof IngestError) return problem(INGEST_ERRORS[error.code].status, error.code, 'Bank file not accepted', error.message);
-  if (error instanceof ClientError) return problem(CLIENT_ERRORS[error.code].status, error.code, 'Client record not accepted', error.message);
+  // Every capability's catalogue (payments, bank files, clients, batch, statements, monitor, maatwerk, noodvoorziening, webhooks).
+  if (error instanceof CatalogueError) return problem(error.status, error.code, error.title, error.message);
   if (error instanceof PeriodRefused || error instanceof ObligationRefused || error instanceof BsnError) {
     return problem(CLIENT_RULE_ERRORS[error.code].status, error.code, 'Refused by a rule of ontzorgen', error.message);
   }
   if (error instanceof AllocationError || error instanceof AllocationFailed) return problem(ALLOCATION_ERRORS[error.code].status, error.code, 'Allocation failed', error.message);
-  if (error instanceof BatchError) return problem(BATCH_ERRORS[error.code].status, error.code, 'Daily batch failed', error.message);
-  if (error instanceof StatementError) return problem(STATEMENT_ERRORS[error.code].status, error.code, 'Statement not available', error.message);
-  if (error instanceof MonitorError) return problem(MONITOR_ERRORS[error.code].status, error.code, 'Monitor not available', error.message);
-  if (error instanceof MaatwerkError) return problem(MAATWERK_ERRORS[error.code].status, error.code, 'Maatwerk decision not accepted', error.message);
-  if (error instanceof NoodvoorzieningError) return problem(NOODVOORZIENING_ERRORS[error.code].status, error.code, 'Noodvoorziening not accepted', error.message);
   const fastifyError = error as Partial<FastifyError>;
   if (fastifyError.validation) return problem(400, 'validation_failed', 'Invalid request', fastifyError.message ?? 'the request is not valid');
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode < 500) {

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { availableAccounts } from '../clients/accounts.js';
+import { allocateIds, insertColumns } from '../db/bulk-insert.js';
 import type { Trx } from '../db/transaction.js';
 import { balanceOnDate, bookBatch, transferBetween, type LedgerRequest } from '../ledger/index.js';
 import { recordBankOutcomes, type ReturnedItem, type SettledItem } from '../payments/reconcile.js';
@@ -65,81 +66,82 @@ export async function applyPlan(trx: Trx, fileId: bigint, plan: IngestPlan): Pro
       if (!prior || prior.seen < seen) sightings.set(key, { report_key: s.reportKey, report_kind: s.reportKind, iban: s.iban, fingerprint, seen });
     }
   }
-  for (const part of chunks([...sightings.values()])) {
-    await trx.insertInto('bank_entry_sighting').values(part.map((s) => ({ file_id: fileId, ...s }))).execute();
-  }
+  const seen = [...sightings.values()];
+  await insertColumns(trx, 'bank_entry_sighting', {
+    file_id: { type: 'bigint', values: seen.map(() => fileId) },
+    report_key: { type: 'text', values: seen.map((x) => x.report_key) },
+    report_kind: { type: 'text', values: seen.map((x) => x.report_kind) },
+    iban: { type: 'text', values: seen.map((x) => x.iban) },
+    fingerprint: { type: 'text', values: seen.map((x) => x.fingerprint) },
+    seen: { type: 'integer', values: seen.map((x) => x.seen) },
+  });
 
-  const entryIds: bigint[] = [];
-  for (const part of chunks(plan.newEntries)) {
-    const inserted = await trx
-      .insertInto('bank_entry')
-      .values(
-        part.map((e) => ({
-          iban: e.iban,
-          fingerprint: e.fingerprint,
-          signature: e.signature,
-          occurrence: e.occurrence,
-          generation: e.generation,
-          file_id: fileId,
-          statement_row: statementRows.get(e.statementIndex)!,
-          entry_index: e.entry.entryIndex,
-          booking_date: e.entry.bookingDate,
-          value_date: e.entry.valueDate,
-          credit_debit: e.entry.creditDebit,
-          amount_cents: e.outcome === 'booked' ? e.entry.amount!.cents : null,
-          amount_text: e.entry.amountText,
-          currency: e.entry.currency,
-          reversal: e.entry.reversal,
-          acct_svcr_ref: e.entry.accountServicerReference,
-          entry_ref: e.entry.entryReference,
-          bank_code: bankCode(e.entry),
-          additional_info: e.entry.additionalInfo,
-          outcome: e.outcome,
-          exception: e.exception,
-        })),
-      )
-      .returning('id')
-      .execute();
-    // Multi-row INSERT … RETURNING answers in the order of VALUES.
-    for (const row of inserted) entryIds.push(row.id);
-  }
+  // Ids first, so that items can name their entry without reading the entries back.
+  const entries = plan.newEntries;
+  const entryIds = await allocateIds(trx, 'bank_entry', entries.length);
+  const booked = (e: PlannedEntry) => e.outcome === 'booked';
+  await insertColumns(
+    trx,
+    'bank_entry',
+    {
+      id: { type: 'bigint', values: entryIds },
+      iban: { type: 'text', values: entries.map((e) => e.iban) },
+      fingerprint: { type: 'text', values: entries.map((e) => e.fingerprint) },
+      signature: { type: 'text', values: entries.map((e) => e.signature) },
+      occurrence: { type: 'integer', values: entries.map((e) => e.occurrence) },
+      generation: { type: 'integer', values: entries.map((e) => e.generation) },
+      file_id: { type: 'bigint', values: entries.map(() => fileId) },
+      statement_row: { type: 'bigint', values: entries.map((e) => statementRows.get(e.statementIndex)!) },
+      entry_index: { type: 'integer', values: entries.map((e) => e.entry.entryIndex) },
+      booking_date: { type: 'date', values: entries.map((e) => e.entry.bookingDate) },
+      value_date: { type: 'date', values: entries.map((e) => e.entry.valueDate) },
+      credit_debit: { type: 'text', values: entries.map((e) => e.entry.creditDebit) },
+      amount_cents: { type: 'bigint', values: entries.map((e) => (booked(e) ? e.entry.amount!.cents : null)) },
+      amount_text: { type: 'text', values: entries.map((e) => e.entry.amountText) },
+      currency: { type: 'text', values: entries.map((e) => e.entry.currency) },
+      reversal: { type: 'boolean', values: entries.map((e) => e.entry.reversal) },
+      acct_svcr_ref: { type: 'text', values: entries.map((e) => e.entry.accountServicerReference) },
+      entry_ref: { type: 'text', values: entries.map((e) => e.entry.entryReference) },
+      bank_code: { type: 'text', values: entries.map((e) => bankCode(e.entry)) },
+      additional_info: { type: 'text', values: entries.map((e) => e.entry.additionalInfo) },
+      outcome: { type: 'text', values: entries.map((e) => e.outcome) },
+      exception: { type: 'text', values: entries.map((e) => e.exception) },
+    },
+    { overridingIdentity: true },
+  );
 
-  const items = plan.newEntries.flatMap((e, i) => e.items.map((planned) => ({ entry: e, entryId: entryIds[i]!, planned })));
-  const itemIds: bigint[] = [];
-  for (const part of chunks(items)) {
-    const inserted = await trx
-      .insertInto('bank_entry_item')
-      .values(
-        part.map(({ entry, entryId, planned }) => {
-          const { item, decision } = planned;
-          const toClient = decision.destination === 'client' || decision.destination === 'return';
-          return {
-            entry_id: entryId,
-            item_index: item.index,
-            amount_cents: item.amount.cents,
-            credit_debit: item.creditDebit,
-            booking_date: entry.entry.bookingDate!,
-            end_to_end_id: item.endToEndId ?? item.originalEndToEndId,
-            payment_info_id: item.paymentInformationId,
-            counterparty_name: item.counterpartyName,
-            counterparty_iban: item.counterpartyIban,
-            remittance: item.remittance,
-            creditor_reference: item.creditorReferences[0]?.reference ?? null,
-            return_reason: item.returnReason,
-            destination: decision.destination,
-            match_rule: decision.rule,
-            match_detail: JSON.stringify(decision.destination === 'suspense' ? { reason: decision.reason, ...decision.detail } : decision.detail),
-            client_id: toClient ? decision.clientId : null,
-            gemeente_id: toClient ? decision.gemeenteId : null,
-            income_type: decision.destination === 'client' ? decision.incomeType : null,
-            ledger_key: planned.ledgerKey,
-          };
-        }),
-      )
-      .returning('id')
-      .execute();
-    for (const row of inserted) itemIds.push(row.id);
-  }
+  const items = entries.flatMap((e, i) => e.items.map((planned) => ({ entry: e, entryId: entryIds[i]!, planned })));
+  const itemIds = await allocateIds(trx, 'bank_entry_item', items.length);
+  await insertColumns(
+    trx,
+    'bank_entry_item',
+    {
+      id: { type: 'bigint', values: itemIds },
+      entry_id: { type: 'bigint', values: items.map((x) => x.entryId) },
+      item_index: { type: 'integer', values: items.map((x) => x.planned.item.index) },
+      amount_cents: { type: 'bigint', values: items.map((x) => x.planned.item.amount.cents) },
+      credit_debit: { type: 'text', values: items.map((x) => x.planned.item.creditDebit) },
+      booking_date: { type: 'date', values: items.map((x) => x.entry.entry.bookingDate!) },
+      end_to_end_id: { type: 'text', values: items.map(({ planned: { item } }) => item.endToEndId ?? item.originalEndToEndId) },
+      payment_info_id: { type: 'text', values: items.map((x) => x.planned.item.paymentInformationId) },
+      counterparty_name: { type: 'text', values: items.map((x) => x.planned.item.counterpartyName) },
+      counterparty_iban: { type: 'text', values: items.map((x) => x.planned.item.counterpartyIban) },
+      remittance: { type: 'text', values: items.map((x) => x.planned.item.remittance) },
+      creditor_reference: { type: 'text', values: items.map((x) => x.planned.item.creditorReferences[0]?.reference ?? null) },
+      return_reason: { type: 'text', values: items.map((x) => x.planned.item.returnReason) },
+      destination: { type: 'text', values: items.map((x) => x.planned.decision.destination) },
+      match_rule: { type: 'text', values: items.map((x) => x.planned.decision.rule) },
+      match_detail: {
+        type: 'jsonb',
+        values: items.map(({ planned: { decision } }) => JSON.stringify(decision.destination === 'suspense' ? { reason: decision.reason, ...decision.detail } : decision.detail)),
+      },
+      client_id: { type: 'bigint', values: items.map((x) => (x.planned.decision.destination === 'client' || x.planned.decision.destination === 'return' ? x.planned.decision.clientId : null)) },
+      gemeente_id: { type: 'text', values: items.map((x) => (x.planned.decision.destination === 'client' || x.planned.decision.destination === 'return' ? x.planned.decision.gemeenteId : null)) },
+      income_type: { type: 'text', values: items.map((x) => (x.planned.decision.destination === 'client' ? x.planned.decision.incomeType : null)) },
+      ledger_key: { type: 'text', values: items.map((x) => x.planned.ledgerKey) },
+    },
+    { overridingIdentity: true },
+  );
 
   const clientAccounts = await availableAccounts(
     trx,
@@ -185,6 +187,7 @@ export async function applyPlan(trx: Trx, fileId: bigint, plan: IngestPlan): Pro
     const d = planned.decision;
     if (d.destination === 'settlement') settled.push({ itemId: itemIds[n]!, ledgerKey: planned.ledgerKey, match: d.match });
     if (d.destination === 'return') returned.push({ itemId: itemIds[n]!, ledgerKey: planned.ledgerKey, bookingDate: entry.entry.bookingDate!, match: d.match });
+    if (d.destination === 'suspense' && d.returned) returned.push({ itemId: itemIds[n]!, ledgerKey: planned.ledgerKey, bookingDate: entry.entry.bookingDate!, match: d.returned });
   });
   const paymentAlerts = await recordBankOutcomes(trx, settled, returned);
 

@@ -1,3 +1,4 @@
+import { CatalogueError, type ErrorCatalogue } from '../errors.js';
 /** The ingestion's error catalogue: codes, the HTTP status a door gives them, and what they mean. */
 export type IngestErrorCode =
   | 'file_refused'
@@ -11,7 +12,7 @@ export type IngestErrorCode =
   | 'not_assignable'
   | 'unknown_client';
 
-export const INGEST_ERRORS: Readonly<Record<IngestErrorCode, { status: number; description: string }>> = {
+export const INGEST_ERRORS: ErrorCatalogue<IngestErrorCode> = {
   file_refused: { status: 422, description: 'The bank file cannot be read (not XML, hostile, not CAMT, too large, …); the message says where. Nothing of it was booked.' },
   unknown_bank_account: { status: 422, description: 'The file reports an account that is not registered as one of ours; nothing of it was booked.' },
   foreign_currency_account: { status: 422, description: 'The file reports an account held in a currency other than euros; nothing of it was booked.' },
@@ -24,13 +25,7 @@ export const INGEST_ERRORS: Readonly<Record<IngestErrorCode, { status: number; d
   unknown_client: { status: 404, description: 'There is no client with this id in your gemeenten.' },
 };
 
-export class IngestError extends Error {
-  constructor(
-    readonly code: IngestErrorCode,
-    message: string,
-    readonly details: Readonly<Record<string, unknown>> = {},
-  ) {
-    super(message);
-    this.name = 'IngestError';
-  }
+export class IngestError extends CatalogueError<IngestErrorCode> {
+  readonly title = 'Bank file not accepted';
+  protected readonly catalogue = INGEST_ERRORS;
 }

@@ -7,6 +7,7 @@ import { bookBatch, type LedgerRequest } from '../ledger/index.js';
 import { applyPlan, lockIngestion } from './apply.js';
 import { IngestError } from './errors.js';
 import { planIngest, type PlanOptions, type PlanSummary, type PlannedAlert } from './plan.js';
+import { refuseUndoOfSentBack } from './suspense.js';
 import type { FileStatus } from './rows.js';
 
 export interface ReceivedFile {
@@ -127,7 +128,8 @@ export async function bankFileResult(db: Kysely<Database> | Trx, fileId: bigint)
 /**
  * Undoes an ingested file by reversal: every booking it made (and any assignment out of
  * suspense made since) is reversed, its entries are released, and the same file can be
- * ingested again. Refused as a whole when a client's money from it is already reserved or paid.
+ * ingested again. Refused as a whole when a client's money from it is already reserved or paid, or a
+ * receipt of it was sent back to its payer.
  */
 export async function undoBankFile(db: Kysely<Database>, fileId: bigint, by: { user: string; reason: string }): Promise<IngestResult> {
   await inTransaction(db, async (trx) => {
@@ -135,6 +137,7 @@ export async function undoBankFile(db: Kysely<Database>, fileId: bigint, by: { u
     const file = await trx.selectFrom('bank_file').select(['status']).where('id', '=', fileId).forUpdate().executeTakeFirst();
     if (!file) throw new IngestError('file_not_found', `there is no bank file ${fileId}`);
     if (file.status !== 'ingested') throw new IngestError('undo_not_allowed', `bank file ${fileId} is ${file.status}; only an ingested file can be undone`);
+    await refuseUndoOfSentBack(trx, fileId);
     const items = await trx
       .selectFrom('bank_entry_item as i')
       .innerJoin('bank_entry as e', 'e.id', 'i.entry_id')

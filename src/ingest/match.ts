@@ -39,7 +39,14 @@ export type MatchDecision =
   | { readonly destination: 'settlement'; readonly rule: 'own_payment'; readonly match: Extract<OwnPaymentMatch, { kind: 'settlement' }>; readonly detail: Record<string, unknown> }
   | { readonly destination: 'return'; readonly rule: 'own_payment'; readonly clientId: bigint; readonly gemeenteId: string; readonly match: Extract<OwnPaymentMatch, { kind: 'return' }>; readonly detail: Record<string, unknown> }
   | { readonly destination: 'client'; readonly rule: MatchRule; readonly clientId: bigint; readonly gemeenteId: string; readonly incomeType: IncomeType; readonly detail: Record<string, unknown> }
-  | { readonly destination: 'suspense'; readonly rule: MatchRule | null; readonly reason: SuspenseReason; readonly detail: Record<string, unknown> };
+  | {
+      readonly destination: 'suspense';
+      readonly rule: MatchRule | null;
+      readonly reason: SuspenseReason;
+      readonly detail: Record<string, unknown>;
+      /** A refund from suspense came back: booked to suspense, and the refund is recorded as returned. */
+      readonly returned?: Extract<OwnPaymentMatch, { kind: 'return' }>;
+    };
 
 export type SuspenseReason =
   | 'no_match'
@@ -49,7 +56,8 @@ export type SuspenseReason =
   | 'outgoing_not_matched'
   | 'return_not_matched'
   | 'detail_difference'
-  | 'own_payment_mismatch';
+  | 'own_payment_mismatch'
+  | 'refund_returned';
 
 export const SUSPENSE_REASONS: Readonly<Record<SuspenseReason, string>> = {
   no_match: 'no client reference and not from a known payer',
@@ -60,6 +68,7 @@ export const SUSPENSE_REASONS: Readonly<Record<SuspenseReason, string>> = {
   return_not_matched: 'a return of a payment we cannot find',
   detail_difference: 'the entry and its details differ (often bank charges)',
   own_payment_mismatch: 'about one of our payments, but it does not fit it (amount, count or status)',
+  refund_returned: 'a refund we sent back to the payer came back from the bank',
 };
 
 const IDENTIFIERS_BY_PAYER: Readonly<Record<PayerKind, readonly IdentifierKind[]>> = {
@@ -129,6 +138,10 @@ export function matchItem(item: EntryItem, ctx: MatchContext): MatchDecision {
   );
   if (own?.kind === 'settlement') return { destination: 'settlement', rule: 'own_payment', match: own, detail: { by: own.by, payments: own.instructionIds.length, paymentInfoId: own.paymentInfoId } };
   if (own?.kind === 'return') {
+    // A refund sent back from suspense was never a client's money: what comes back of it waits in suspense again.
+    if (own.instruction.clientId === null) {
+      return { destination: 'suspense', rule: 'own_payment', reason: 'refund_returned', detail: { instruction: own.instruction.id.toString(), returnReason: own.reasonCode }, returned: own };
+    }
     return { destination: 'return', rule: 'own_payment', clientId: own.instruction.clientId, gemeenteId: own.instruction.gemeenteId, match: own, detail: { instruction: own.instruction.id.toString(), reason: own.reasonCode } };
   }
   if (own?.kind === 'mismatch') return { destination: 'suspense', rule: 'own_payment', reason: 'own_payment_mismatch', detail: { why: own.why } };

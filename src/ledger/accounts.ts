@@ -62,20 +62,24 @@ export async function getAccount(db: Kysely<Database> | Trx, id: AccountId): Pro
   return row;
 }
 
+const LOCKED_COLUMNS = ['id', 'code', 'gemeente_id', 'balance_rule', 'debits_posted', 'credits_posted', 'debits_pending', 'credits_pending', 'last_seq'] as const;
+export type LockedAccount = Pick<AccountRow, (typeof LOCKED_COLUMNS)[number]>;
+
 /**
  * Locks the accounts in one round trip, in ascending id order, so that two
  * bookings touching the same accounts always queue instead of deadlocking.
  * Demands a transaction: a lock outside one would be released at once.
  */
-export async function lockAccounts(trx: Trx, ids: readonly AccountId[]): Promise<Map<AccountId, AccountRow>> {
+export async function lockAccounts(trx: Trx, ids: readonly AccountId[]): Promise<Map<AccountId, LockedAccount>> {
   const unique = [...new Set(ids)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const locked = new Map<AccountId, AccountRow>();
+  const locked = new Map<AccountId, LockedAccount>();
   if (unique.length === 0) return locked;
   // One array parameter, not one per id: the statement stays the same size whatever the batch.
+  // Only what booking needs: the other columns (names, timestamps) cost parsing on every batch.
   const rows = await trx
     .selectFrom('account')
-    .selectAll()
-    .where('id', '=', sql<AccountId>`ANY(${unique.map(String)}::bigint[])`)
+    .select(LOCKED_COLUMNS)
+    .where('id', '=', sql<AccountId>`ANY(${`{${unique.join(',')}}`}::bigint[])`)
     .orderBy('id')
     .forUpdate()
     .execute();

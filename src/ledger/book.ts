@@ -1,7 +1,8 @@
-import { sql, type Insertable } from 'kysely';
+import { sql } from 'kysely';
 import type { Trx } from '../db/transaction.js';
 import { Money } from '../money/money.js';
-import { lockAccounts, type AccountRow } from './accounts.js';
+import { lockAccounts, type LockedAccount } from './accounts.js';
+import { numberArray, textArray } from '../db/array-literals.js';
 import { LedgerError, LedgerRefusal, type RefusalCode } from './errors.js';
 import { loadResolutions, loadTransactions, type KnownTransaction } from './journal.js';
 import {
@@ -13,7 +14,7 @@ import {
   type CanonicalRequest,
   type LedgerRequest,
 } from './requests.js';
-import type { LedgerPostingTable, LedgerTransactionTable, Phase, Side, TransactionType } from './rows.js';
+import type { Phase, Side, TransactionType } from './rows.js';
 
 export type LedgerResult =
   | { outcome: 'booked'; idempotencyKey: string; transactionId: bigint; replayed: boolean }
@@ -31,7 +32,7 @@ export interface Delta {
 }
 
 interface AccountState {
-  readonly row: AccountRow;
+  readonly row: LockedAccount;
   dp: bigint;
   cp: bigint;
   dpn: bigint;
@@ -100,8 +101,8 @@ export async function bookBatch(trx: Trx, requests: readonly LedgerRequest[]): P
   const ids = newKeys > 0 ? await allocateTransactionIds(trx, newKeys) : [];
   let nextId = 0;
 
-  const transactionRows: TransactionRow[] = [];
-  const postingRows: PostingRow[] = [];
+  const transactionRows = new TransactionColumns();
+  const postingRows = new PostingColumns();
   const touchedAccounts = new Set<AccountId>();
 
   // A key can be both replayed and referenced in one batch: only `referenced` carries its postings.
@@ -136,19 +137,8 @@ export async function bookBatch(trx: Trx, requests: readonly LedgerRequest[]): P
 
     const id = ids[nextId++]!;
     const refusal = checkRules(plan.deltas, states);
-    const base = {
-      id,
-      idempotency_key: key,
-      type: request.type,
-      pending_id: plan.pendingId,
-      reverses_id: plan.reversesId,
-      booking_date: request.bookingDate,
-      description: request.description,
-      request: json,
-      content_hash: hash,
-    };
     if (refusal) {
-      transactionRows.push({ ...base, outcome: 'refused', refusal_code: refusal.code, refusal_message: refusal.message });
+      transactionRows.push(id, request, plan, json, hash, refusal);
       known.set(key, { id, key, type: request.type, outcome: 'refused', canonical, hash, refusalCode: refusal.code, refusalMessage: refusal.message, deltas: [], pendingId: plan.pendingId, reversesId: plan.reversesId });
       results[index] = { outcome: 'refused', idempotencyKey: key, transactionId: id, code: refusal.code, message: refusal.message, replayed: false };
       continue;
@@ -159,22 +149,9 @@ export async function bookBatch(trx: Trx, requests: readonly LedgerRequest[]): P
       applyDelta(state, delta);
       state.seq += 1n;
       touchedAccounts.add(delta.account);
-      postingRows.push({
-        transaction_id: id,
-        account_id: delta.account,
-        gemeente_id: state.row.gemeente_id,
-        side: delta.side,
-        phase: delta.phase,
-        amount_cents: delta.amount,
-        account_seq: state.seq,
-        booking_date: request.bookingDate,
-        debits_posted_after: state.dp,
-        credits_posted_after: state.cp,
-        debits_pending_after: state.dpn,
-        credits_pending_after: state.cpn,
-      });
+      postingRows.push(id, delta, state, request.bookingDate);
     }
-    transactionRows.push({ ...base, outcome: 'booked', refusal_code: null, refusal_message: null });
+    transactionRows.push(id, request, plan, json, hash, null);
     known.set(key, { id, key, type: request.type, outcome: 'booked', canonical, hash, refusalCode: null, refusalMessage: null, deltas: plan.deltas, pendingId: plan.pendingId, reversesId: plan.reversesId });
     if (request.type === 'post_pending' && plan.pendingId !== null) posted.add(plan.pendingId);
     if (request.type === 'void_pending' && plan.pendingId !== null) voided.add(plan.pendingId);
@@ -182,8 +159,7 @@ export async function bookBatch(trx: Trx, requests: readonly LedgerRequest[]): P
     results[index] = { outcome: 'booked', idempotencyKey: key, transactionId: id, replayed: false };
   }
 
-  await writeTransactions(trx, transactionRows);
-  await writePostings(trx, postingRows);
+  await writeJournal(trx, transactionRows, postingRows);
   await writeBalances(trx, [...touchedAccounts].map((id) => states.get(id)!));
   return results;
 }
@@ -360,48 +336,107 @@ async function allocateTransactionIds(trx: Trx, count: number): Promise<bigint[]
   return rows.map((r) => r.id);
 }
 
-/** Rows as written: the table types less what the database fills in itself. */
-type TransactionRow = Omit<Insertable<LedgerTransactionTable>, 'request'> & { id: bigint; request: string };
-type PostingRow = Omit<Insertable<LedgerPostingTable>, 'id' | 'booked_at'>;
-
 // One array per column (`unnest`) rather than a bind parameter per cell: a dozen parameters per
 // statement whatever the batch size, no SQL text growing with the batch, and no chunking, so all
 // postings of a transaction always arrive in the one statement that the balance trigger checks.
-const text = (value: bigint | string | null): string | null => (value === null ? null : typeof value === 'bigint' ? value.toString() : value);
+// Rows are kept as columns from the start: no object per row for the collector to sweep.
+class TransactionColumns {
+  readonly id: bigint[] = [];
+  readonly key: string[] = [];
+  readonly type: string[] = [];
+  readonly outcome: string[] = [];
+  readonly pendingId: (bigint | null)[] = [];
+  readonly reversesId: (bigint | null)[] = [];
+  readonly bookingDate: string[] = [];
+  readonly description: string[] = [];
+  readonly request: string[] = [];
+  readonly hash: string[] = [];
+  readonly refusalCode: (string | null)[] = [];
+  readonly refusalMessage: (string | null)[] = [];
 
-function column<Row, K extends keyof Row>(rows: readonly Row[], key: K): (string | null)[] {
-  return rows.map((row) => text(row[key] as bigint | string | null));
+  get length(): number {
+    return this.id.length;
+  }
+
+  push(id: bigint, request: LedgerRequest, plan: Planned, json: string, hash: string, refusal: { code: RefusalCode; message: string } | null): void {
+    this.id.push(id);
+    this.key.push(request.idempotencyKey);
+    this.type.push(request.type);
+    this.outcome.push(refusal ? 'refused' : 'booked');
+    this.pendingId.push(plan.pendingId);
+    this.reversesId.push(plan.reversesId);
+    this.bookingDate.push(request.bookingDate);
+    this.description.push(request.description);
+    this.request.push(json);
+    this.hash.push(hash);
+    this.refusalCode.push(refusal?.code ?? null);
+    this.refusalMessage.push(refusal?.message ?? null);
+  }
 }
 
-async function writeTransactions(trx: Trx, rows: readonly TransactionRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  const c = <K extends keyof TransactionRow>(key: K) => column(rows, key);
-  await sql`
-    INSERT INTO ledger_transaction (id, idempotency_key, type, outcome, pending_id, reverses_id, booking_date, description,
-                                    request, content_hash, refusal_code, refusal_message)
-    SELECT * FROM unnest(${c('id')}::bigint[], ${c('idempotency_key')}::text[], ${c('type')}::text[], ${c('outcome')}::text[],
-                         ${c('pending_id')}::bigint[], ${c('reverses_id')}::bigint[], ${c('booking_date')}::date[],
-                         ${c('description')}::text[], ${c('request')}::jsonb[], ${c('content_hash')}::text[],
-                         ${c('refusal_code')}::text[], ${c('refusal_message')}::text[])
-  `.execute(trx);
+class PostingColumns {
+  readonly transactionId: bigint[] = [];
+  readonly accountId: bigint[] = [];
+  readonly gemeenteId: (string | null)[] = [];
+  readonly side: string[] = [];
+  readonly phase: string[] = [];
+  readonly amount: bigint[] = [];
+  readonly seq: bigint[] = [];
+  readonly bookingDate: string[] = [];
+  readonly dp: bigint[] = [];
+  readonly cp: bigint[] = [];
+  readonly dpn: bigint[] = [];
+  readonly cpn: bigint[] = [];
+
+  get length(): number {
+    return this.transactionId.length;
+  }
+
+  push(transactionId: bigint, delta: Delta, state: AccountState, bookingDate: string): void {
+    this.transactionId.push(transactionId);
+    this.accountId.push(delta.account);
+    this.gemeenteId.push(state.row.gemeente_id);
+    this.side.push(delta.side);
+    this.phase.push(delta.phase);
+    this.amount.push(delta.amount);
+    this.seq.push(state.seq);
+    this.bookingDate.push(bookingDate);
+    this.dp.push(state.dp);
+    this.cp.push(state.cp);
+    this.dpn.push(state.dpn);
+    this.cpn.push(state.cpn);
+  }
 }
 
-async function writePostings(trx: Trx, rows: readonly PostingRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  const c = <K extends keyof PostingRow>(key: K) => column(rows, key);
+/**
+ * Transactions and their postings in one statement: the database checks that every booked
+ * transaction has postings when the statement ends (migration 0014), and each posting's
+ * transaction, account and balance as it ends (0001).
+ */
+async function writeJournal(trx: Trx, tx: TransactionColumns, postings: PostingColumns): Promise<void> {
+  if (tx.length === 0) return;
   await sql`
+    WITH written AS (
+      INSERT INTO ledger_transaction (id, idempotency_key, type, outcome, pending_id, reverses_id, booking_date, description,
+                                      request, content_hash, refusal_code, refusal_message)
+      SELECT * FROM unnest(${numberArray(tx.id)}::bigint[], ${textArray(tx.key)}::text[], ${textArray(tx.type)}::text[],
+                           ${textArray(tx.outcome)}::text[], ${numberArray(tx.pendingId)}::bigint[], ${numberArray(tx.reversesId)}::bigint[],
+                           ${textArray(tx.bookingDate)}::date[], ${textArray(tx.description)}::text[], ${textArray(tx.request)}::jsonb[],
+                           ${textArray(tx.hash)}::text[], ${textArray(tx.refusalCode)}::text[], ${textArray(tx.refusalMessage)}::text[])
+    )
     INSERT INTO ledger_posting (transaction_id, account_id, gemeente_id, side, phase, amount_cents, account_seq, booking_date,
                                 debits_posted_after, credits_posted_after, debits_pending_after, credits_pending_after)
-    SELECT * FROM unnest(${c('transaction_id')}::bigint[], ${c('account_id')}::bigint[], ${c('gemeente_id')}::text[],
-                         ${c('side')}::text[], ${c('phase')}::text[], ${c('amount_cents')}::bigint[], ${c('account_seq')}::bigint[],
-                         ${c('booking_date')}::date[], ${c('debits_posted_after')}::bigint[], ${c('credits_posted_after')}::bigint[],
-                         ${c('debits_pending_after')}::bigint[], ${c('credits_pending_after')}::bigint[])
+    SELECT * FROM unnest(${numberArray(postings.transactionId)}::bigint[], ${numberArray(postings.accountId)}::bigint[],
+                         ${textArray(postings.gemeenteId)}::text[], ${textArray(postings.side)}::text[], ${textArray(postings.phase)}::text[],
+                         ${numberArray(postings.amount)}::bigint[], ${numberArray(postings.seq)}::bigint[], ${textArray(postings.bookingDate)}::date[],
+                         ${numberArray(postings.dp)}::bigint[], ${numberArray(postings.cp)}::bigint[], ${numberArray(postings.dpn)}::bigint[],
+                         ${numberArray(postings.cpn)}::bigint[])
   `.execute(trx);
 }
 
 async function writeBalances(trx: Trx, states: readonly AccountState[]): Promise<void> {
   if (states.length === 0) return;
-  const c = (pick: (state: AccountState) => bigint) => states.map((state) => pick(state).toString());
+  const c = (pick: (state: AccountState) => bigint) => numberArray(states.map(pick));
   await sql`
     UPDATE account AS a
        SET debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dpn, credits_pending = v.cpn, last_seq = v.seq

@@ -7,4 +7,4 @@ export { transferBetween, type AccountId, type LedgerRequest, type PostingReques
 export type { AccountKind, BalanceRule } from './rows.js';
 export { verifyLedger, type LedgerReport } from './verify.js';
 export { LedgerWriter, type LedgerWriterOptions } from './writer.js';
-export { sealLedger, verifySeals, type Seal } from './seal.js';
+export { describeSealStatus, sealLedger, sealStatus, verifySeals, type Seal, type SealStatus } from './seal.js';

@@ -75,3 +75,55 @@ export async function verifySeals(db: Kysely<Database>): Promise<{ ok: boolean; 
   }
   return { ok: problems.length === 0, seals: seals.length, problems };
 }
+
+/** What is not sealed yet, and why: the auditor's answer to "why does the last seal lag behind?". */
+export interface SealStatus {
+  readonly seals: bigint;
+  /** Ledger transactions written since the last seal. */
+  readonly unsealed: bigint;
+  /**
+   * Of those, the ones a seal cannot cover yet: written after a database transaction (of any database on
+   * the server) that is still running, so a transaction that commits late cannot fall into a sealed range.
+   */
+  readonly heldBack: bigint;
+  /** That oldest running transaction, without its query text (which may hold personal data). */
+  readonly oldestOpen: { readonly pid: number; readonly applicationName: string; readonly database: string | null; readonly state: string | null; readonly since: Date | null } | null;
+}
+
+export async function sealStatus(db: Kysely<Database>): Promise<SealStatus> {
+  const last = await db.selectFrom('ledger_seal').select(['to_xid']).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  const { rows } = await sql<{ xmin: bigint; unsealed: bigint; held: bigint }>`
+    SELECT s.xmin,
+           (SELECT count(*) FROM ledger_transaction WHERE created_xid >= ${last?.to_xid ?? 0n})::bigint AS unsealed,
+           (SELECT count(*) FROM ledger_transaction WHERE created_xid >= greatest(s.xmin, ${last?.to_xid ?? 0n}))::bigint AS held
+      FROM (SELECT txid_snapshot_xmin(txid_current_snapshot())::bigint AS xmin) s
+  `.execute(db);
+  const { unsealed, held } = rows[0]!;
+  let oldestOpen: SealStatus['oldestOpen'] = null;
+  if (BigInt(held) > 0n) {
+    // The backend whose transaction started first among those holding an xid or a snapshot, other than this one.
+    const open = await sql<{ pid: number; application_name: string; datname: string | null; state: string | null; xact_start: Date | null }>`
+      SELECT pid, application_name, datname, state, xact_start
+        FROM pg_stat_activity
+       WHERE pid <> pg_backend_pid() AND (backend_xid IS NOT NULL OR backend_xmin IS NOT NULL)
+       ORDER BY xact_start NULLS LAST
+       LIMIT 1
+    `.execute(db);
+    const row = open.rows[0];
+    if (row) oldestOpen = { pid: row.pid, applicationName: row.application_name, database: row.datname, state: row.state, since: row.xact_start };
+  }
+  const count = await db.selectFrom('ledger_seal').select((eb) => eb.fn.countAll<bigint>().as('n')).executeTakeFirstOrThrow();
+  return { seals: BigInt(count.n), unsealed: BigInt(unsealed), heldBack: BigInt(held), oldestOpen };
+}
+
+/** One line for the CLI and the job's log. */
+export function describeSealStatus(status: SealStatus): string {
+  if (status.unsealed === 0n) return `every transaction is sealed (${status.seals} seals)`;
+  const waiting = status.heldBack > 0n
+    ? `; ${status.heldBack} of them wait for an older database transaction that is still open` +
+      (status.oldestOpen
+        ? ` (pid ${status.oldestOpen.pid}, application "${status.oldestOpen.applicationName || 'unnamed'}"${status.oldestOpen.database ? `, database ${status.oldestOpen.database}` : ''}, ${status.oldestOpen.state ?? 'state unknown'}${status.oldestOpen.since ? `, since ${status.oldestOpen.since.toISOString()}` : ''}): a seal covers them once it ends`
+        : '')
+    : '; the next seal covers them';
+  return `${status.unsealed} transaction(s) not sealed yet${waiting}`;
+}

@@ -1,7 +1,8 @@
+import { CatalogueError, type ErrorCatalogue } from '../errors.js';
 /** The maatwerk capability's error catalogue: codes, the HTTP status a door gives them, and what they mean. */
 export type MaatwerkErrorCode = 'invalid_maatwerk_decision' | 'maatwerk_breaks_rule' | 'maatwerk_not_found' | 'maatwerk_already_ended' | 'maatwerk_key_reused';
 
-export const MAATWERK_ERRORS: Readonly<Record<MaatwerkErrorCode, { status: number; description: string }>> = {
+export const MAATWERK_ERRORS: ErrorCatalogue<MaatwerkErrorCode> = {
   invalid_maatwerk_decision: {
     status: 422,
     description:
@@ -17,12 +18,7 @@ export const MAATWERK_ERRORS: Readonly<Record<MaatwerkErrorCode, { status: numbe
   maatwerk_key_reused: { status: 409, description: 'The idempotency key was already used for another maatwerk decision; a new decision needs a new key.' },
 };
 
-export class MaatwerkError extends Error {
-  constructor(
-    readonly code: MaatwerkErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'MaatwerkError';
-  }
+export class MaatwerkError extends CatalogueError<MaatwerkErrorCode> {
+  readonly title = 'Maatwerk decision not accepted';
+  protected readonly catalogue = MAATWERK_ERRORS;
 }

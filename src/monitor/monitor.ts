@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { ClientError } from '../clients/errors.js';
 import type { Database } from '../db/schema.js';
 import { Money } from '../money/money.js';
+import { REFUND_HOLDS_RECEIPT } from '../payments/refunds.js';
 import { addDays, addMonths, firstDayOf, isYearMonth, lastDayOf, latestExecutionDate, monthsBetween, type IsoDate } from '../schedule/index.js';
 import { MAX_MONITOR_MONTHS, MonitorError } from './errors.js';
 
@@ -37,7 +38,8 @@ import { MAX_MONITOR_MONTHS, MonitorError } from './errors.js';
  *   to the gemeente's clients, with how many days they waited since the bank booked them (average,
  *   maximum). Suspense has no gemeente until someone assigns it, so **suspense, open** is
  *   organisation-wide: the items still unassigned at the month's end (or `asOf` for the running month;
- *   `null` for months that have not begun), with their age then. Items of an undone bank file are left out.
+ *   `null` for months that have not begun), with their age then. Items of an undone bank file are left out,
+ *   and so are items sent back to their payer by then whose refund still holds them (ingest/suspense.ts).
  */
 
 export interface MonitorQuery {
@@ -297,7 +299,7 @@ async function returnFigures(db: Kysely<Database>, range: Range): Promise<Map<st
         SELECT (min(ev.at) AT TIME ZONE 'Europe/Amsterdam')::date AS returned_on
           FROM payment_event ev WHERE ev.instruction_id = i.id AND ev.kind = 'returned'
       ) e ON true
-     WHERE i.gemeente_id = ${range.gemeenteId} AND i.status = 'returned'
+     WHERE i.gemeente_id = ${range.gemeenteId} AND i.status = 'returned' AND i.client_id IS NOT NULL -- a refund from suspense is no client's payment
        AND e.returned_on BETWEEN ${range.start}::date AND ${range.end}::date
      GROUP BY 1
   `.execute(db);
@@ -350,6 +352,10 @@ async function openSuspense(db: Kysely<Database>, range: Range): Promise<Map<str
        AND NOT EXISTS (
          SELECT 1 FROM suspense_assignment a JOIN ledger_transaction t ON t.idempotency_key = a.ledger_key
           WHERE a.item_id = i.id AND a.undone_at IS NULL AND t.booking_date <= s.day)
+       AND NOT EXISTS (
+         SELECT 1 FROM suspense_refund r JOIN payment_instruction p ON p.id = r.instruction_id
+          WHERE r.item_id = i.id AND (r.sent_at AT TIME ZONE 'Europe/Amsterdam')::date <= s.day
+            AND p.status = ANY(${[...REFUND_HOLDS_RECEIPT]}::text[]))
      GROUP BY s.month
   `.execute(db);
   return new Map(rows.map((r) => [r.month, { count: r.n, average: r.average, max: r.max }]));

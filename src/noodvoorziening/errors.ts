@@ -1,3 +1,4 @@
+import { CatalogueError, type ErrorCatalogue } from '../errors.js';
 /** The noodvoorziening's error catalogue: codes, the HTTP status a door gives them, and what they mean. */
 export type NoodvoorzieningErrorCode =
   | 'invalid_noodvoorziening'
@@ -13,7 +14,7 @@ export type NoodvoorzieningErrorCode =
   | 'noodvoorziening_key_reused'
   | 'repayment_not_possible';
 
-export const NOODVOORZIENING_ERRORS: Readonly<Record<NoodvoorzieningErrorCode, { status: number; description: string }>> = {
+export const NOODVOORZIENING_ERRORS: ErrorCatalogue<NoodvoorzieningErrorCode> = {
   invalid_noodvoorziening: {
     status: 422,
     description: 'The noodvoorziening request cannot be recorded as given (an amount of 0.00 or less, no reason, an instalment for a gift, …); the message names what. Nothing was recorded.',
@@ -43,13 +44,7 @@ export const NOODVOORZIENING_ERRORS: Readonly<Record<NoodvoorzieningErrorCode, {
   },
 };
 
-export class NoodvoorzieningError extends Error {
-  constructor(
-    readonly code: NoodvoorzieningErrorCode,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = 'NoodvoorzieningError';
-  }
+export class NoodvoorzieningError extends CatalogueError<NoodvoorzieningErrorCode> {
+  readonly title = 'Noodvoorziening not accepted';
+  protected readonly catalogue = NOODVOORZIENING_ERRORS;
 }

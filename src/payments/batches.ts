@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Trx } from '../db/transaction.js';
 import { PaymentError } from './errors.js';
 import { prepareBatchFiles } from './files.js';
+import { refundSentBy, releaseCancelledRefunds } from './refunds.js';
 import type { PaymentBatchTable } from './rows.js';
 import type { Selectable } from 'kysely';
 
@@ -81,6 +82,8 @@ export async function approveBatch(trx: Trx, batchId: bigint, approver: string):
   const batch = await lockBatch(trx, batchId);
   if (batch.status !== 'awaiting_approval') throw new PaymentError('batch_not_awaiting_approval', `payment batch ${batchId} is ${batch.status.replace('_', ' ')}`);
   if (batch.created_by === approver) throw new PaymentError('four_eyes', `payment batch ${batchId} was created by you; someone else must approve it`);
+  const ownRefund = await refundSentBy(trx, batchId, approver);
+  if (ownRefund !== null) throw new PaymentError('four_eyes', `payment batch ${batchId} holds a refund you sent back from suspense (${ownRefund}); someone else must approve it`);
   const approvals = await trx.selectFrom('payment_approval').select('approved_by').where('batch_id', '=', batchId).execute();
   if (approvals.some((a) => a.approved_by === approver)) throw new PaymentError('already_approved_by_you', `you already approved payment batch ${batchId}; the second approval must come from another approver`);
   await trx.insertInto('payment_approval').values({ batch_id: batchId, approved_by: approver }).execute();
@@ -92,12 +95,15 @@ export async function approveBatch(trx: Trx, batchId: bigint, approver: string):
 
 /**
  * Rejects a batch before release. Its instructions are cancelled and their money stays reserved
- * for what it was reserved for (an obligation keeps its reservation; a retry re-uses it).
+ * for what it was reserved for (an obligation keeps its reservation; a retry re-uses it). A refund's
+ * reservation is released instead: its receipt is back in the suspense queue.
  */
 export async function rejectBatch(trx: Trx, batchId: bigint, rejecter: string, reason: string): Promise<PaymentBatch> {
   const batch = await lockBatch(trx, batchId);
   if (batch.status !== 'awaiting_approval' && batch.status !== 'approved') throw new PaymentError('batch_not_awaiting_approval', `payment batch ${batchId} is ${batch.status.replace('_', ' ')}`);
+  const refunds = await trx.selectFrom('payment_instruction').select(['id', 'reservation_key']).where('batch_id', '=', batchId).where('status', '=', 'batched').where('kind', '=', 'refund').where('client_id', 'is', null).execute();
   await trx.updateTable('payment_instruction').set({ status: 'cancelled' }).where('batch_id', '=', batchId).where('status', '=', 'batched').execute();
+  await releaseCancelledRefunds(trx, refunds, `batch ${batchId} rejected: ${reason}`);
   await trx.insertInto('payment_event').values({ batch_id: batchId, kind: 'rejected', actor: rejecter, details: JSON.stringify({ reason }) }).execute();
   return trx
     .updateTable('payment_batch')

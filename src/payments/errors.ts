@@ -1,3 +1,4 @@
+import { CatalogueError, type ErrorCatalogue } from '../errors.js';
 /** The payment module's error catalogue: codes, the HTTP status a door gives them, and what they mean. */
 export type PaymentErrorCode =
   | 'invalid_instruction'
@@ -14,9 +15,13 @@ export type PaymentErrorCode =
   | 'status_report_unknown_file'
   | 'status_report_unknown_payment'
   | 'status_report_conflict'
-  | 'status_report_not_found';
+  | 'status_report_not_found'
+  | 'not_refundable'
+  | 'payer_unknown'
+  | 'already_sent_back'
+  | 'refund_gemeente_needed';
 
-export const PAYMENT_ERRORS: Readonly<Record<PaymentErrorCode, { status: number; description: string }>> = {
+export const PAYMENT_ERRORS: ErrorCatalogue<PaymentErrorCode> = {
   invalid_instruction: { status: 422, description: 'A payment instruction cannot be made as given (invalid IBAN, a name that is empty in the bank character set, an amount out of range, …); the message names the field.' },
   unknown_payment_account: { status: 422, description: 'The account to pay from is not set up for payments.' },
   batch_not_found: { status: 404, description: 'There is no payment batch with this id (or you may not see it).' },
@@ -32,15 +37,13 @@ export const PAYMENT_ERRORS: Readonly<Record<PaymentErrorCode, { status: number;
   status_report_unknown_payment: { status: 422, description: 'The status report names a payment or payment-information block (EndToEndId, PmtInfId) that is not in the file it reports on, or gives another amount for it. Nothing was changed.' },
   status_report_conflict: { status: 409, description: 'A status report with this message id was already received for this file with different content. Nothing was changed.' },
   status_report_not_found: { status: 404, description: 'There is no received status report with this id.' },
+  not_refundable: { status: 409, description: 'Only a receipt (a credit) waiting in suspense can be sent back to its payer; a debit is reconciled with our own payments. Nothing was changed.' },
+  payer_unknown: { status: 422, description: 'The bank reported no valid IBAN, or no name, for the payer of this receipt, so it cannot be sent back; assign it, or ask the bank who paid. Nothing was changed.' },
+  already_sent_back: { status: 409, description: 'The receipt was already sent back (with another reason or remittance, or is on its way); it is not in the open queue. Nothing was changed.' },
+  refund_gemeente_needed: { status: 422, description: 'A refund goes out in the batch of a gemeente that pays from the account that received the money: name one (several of yours do), or set up one that does. Nothing was changed.' },
 };
 
-export class PaymentError extends Error {
-  constructor(
-    readonly code: PaymentErrorCode,
-    message: string,
-    readonly details: Readonly<Record<string, unknown>> = {},
-  ) {
-    super(message);
-    this.name = 'PaymentError';
-  }
+export class PaymentError extends CatalogueError<PaymentErrorCode> {
+  readonly title = 'Payment not accepted';
+  protected readonly catalogue = PAYMENT_ERRORS;
 }

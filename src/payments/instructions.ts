@@ -11,7 +11,8 @@ import type { InstructionKind, InstructionStatus } from './rows.js';
 export interface InstructionDraft {
   /** What identifies this payment: the daily batch uses client + obligation or leefgeld + period (+ attempt). */
   readonly idempotencyKey: string;
-  readonly clientId: bigint;
+  /** Null only for a refund sent back from suspense, which brings its own reservation (from the suspense account). */
+  readonly clientId: bigint | null;
   readonly gemeenteId: string;
   readonly kind: InstructionKind;
   readonly obligationId?: bigint | null;
@@ -44,6 +45,7 @@ function invalid(draft: InstructionDraft, field: string, message: string): Payme
 
 /** Refuses, at entry, what would make the bank reject the file later. */
 function checkDraft(draft: InstructionDraft): { creditorIban: string; latin: string } {
+  if (draft.clientId === null && (draft.kind !== 'refund' || !draft.reservationKey)) throw invalid(draft, 'client', 'is needed: only a refund from suspense, reserved beforehand, is paid without one');
   const creditorIban = normaliseIban(draft.creditor.iban);
   if (!isValidIban(creditorIban)) throw invalid(draft, 'creditor IBAN', `"${draft.creditor.iban}" is not a valid IBAN`);
   if (!draft.amount.isPositive()) throw invalid(draft, 'amount', `must be more than 0.00, got ${draft.amount.toString()}`);
@@ -82,13 +84,14 @@ export async function createPaymentInstructions(trx: Trx, drafts: readonly Instr
   for (const c of fresh) if (!inTransit.has(c.draft.debtorIban)) throw new PaymentError('unknown_payment_account', `${c.draft.debtorIban} is not set up to pay from`);
 
   const toReserve = fresh.filter((c) => !c.draft.reservationKey);
-  const accounts = await availableAccounts(trx, toReserve.map((c) => c.draft.clientId));
+  // checkDraft: a draft without a client brings its reservation, so every draft here has one.
+  const accounts = await availableAccounts(trx, toReserve.map((c) => c.draft.clientId!));
   const reservations: LedgerRequest[] = toReserve.map(({ draft }) => ({
     type: 'pending',
     idempotencyKey: `reserve/${draft.idempotencyKey}`,
     bookingDate: draft.executionDate,
     description: `${draft.kind} ${draft.period} reserved for payment`,
-    debit: accounts.get(draft.clientId)!,
+    debit: accounts.get(draft.clientId!)!,
     credit: inTransit.get(draft.debtorIban)!,
     amount: draft.amount,
   }));

@@ -19,7 +19,8 @@ export interface InstructionRef {
   readonly id: bigint;
   readonly status: InstructionStatus;
   readonly amountCents: bigint;
-  readonly clientId: bigint;
+  /** Null for a refund sent back from suspense: what comes back of it goes to suspense, never to a client. */
+  readonly clientId: bigint | null;
   readonly gemeenteId: string;
   readonly kind: InstructionKind;
   readonly period: string;
@@ -54,7 +55,7 @@ export interface OwnPayments {
 export async function loadOwnPayments(db: Kysely<Database> | Trx, endToEndIds: readonly string[], paymentInfoIds: readonly string[]): Promise<OwnPayments> {
   const byEndToEnd = new Map<string, InstructionRef>();
   const byBlock = new Map<string, BlockRef>();
-  const toRef = (r: { id: bigint; status: InstructionStatus; amount_cents: bigint; client_id: bigint; gemeente_id: string; kind: InstructionKind; period: string; debtor_iban: string; in_transit_account_id: bigint; batch_id: bigint | null }): InstructionRef => ({
+  const toRef = (r: { id: bigint; status: InstructionStatus; amount_cents: bigint; client_id: bigint | null; gemeente_id: string; kind: InstructionKind; period: string; debtor_iban: string; in_transit_account_id: bigint; batch_id: bigint | null }): InstructionRef => ({
     id: r.id, status: r.status, amountCents: r.amount_cents, clientId: r.client_id, gemeenteId: r.gemeente_id, kind: r.kind, period: r.period, debtorIban: r.debtor_iban, inTransitAccountId: r.in_transit_account_id, batchId: r.batch_id,
   });
   const base = db
@@ -155,7 +156,10 @@ export interface ReturnedItem {
   readonly match: Extract<OwnPaymentMatch, { kind: 'return' }>;
 }
 
-/** After the bank bookings are made: statuses, block settlement, and for returned obligations a new reservation. */
+/**
+ * After the bank bookings are made: statuses, block settlement, and for returned obligations a new reservation.
+ * A returned refund (no client) was booked to suspense by ingestion, as a receipt waiting there again.
+ */
 export async function recordBankOutcomes(trx: Trx, settled: readonly SettledItem[], returned: readonly ReturnedItem[]): Promise<{ code: string; message: string }[]> {
   const alerts: { code: string; message: string }[] = [];
   for (const s of settled) {
@@ -166,14 +170,18 @@ export async function recordBankOutcomes(trx: Trx, settled: readonly SettledItem
               SELECT unnest(${ids}::bigint[]), 'settled', 'bank', ${JSON.stringify({ by: s.match.by, paymentInfoId: s.match.paymentInfoId })}::jsonb, ${s.ledgerKey}`.execute(trx);
   }
   if (returned.length === 0) return alerts;
-  const accounts = await availableAccounts(trx, returned.map((r) => r.match.instruction.clientId));
+  const accounts = await availableAccounts(trx, returned.flatMap((r) => (r.match.instruction.clientId === null ? [] : [r.match.instruction.clientId])));
   const reReserve: LedgerRequest[] = [];
   for (const r of returned) {
     const i = r.match.instruction;
     await trx.updateTable('payment_instruction').set({ status: 'returned', return_reason: r.match.reasonCode }).where('id', '=', i.id).execute();
     await trx.insertInto('payment_event').values({ instruction_id: i.id, kind: 'returned', actor: 'bank', details: JSON.stringify({ reason: r.match.reasonCode, text: r.match.reasonText }), ledger_key: r.ledgerKey }).execute();
-    alerts.push({ code: 'payment_returned', message: `payment ${i.kind} ${i.period} (instruction ${i.id}) came back: ${r.match.reasonText}${i.kind === 'obligation' ? '; the money is reserved again for a retry once the payee\'s details are fixed' : '; the money is back in the client\'s free funds'}` });
-    if (i.kind === 'obligation') {
+    const where =
+      i.clientId === null ? `; the money is in suspense again (receipt ${r.itemId}), to be sent back again or assigned`
+      : i.kind === 'obligation' ? '; the money is reserved again for a retry once the payee\'s details are fixed'
+      : '; the money is back in the client\'s free funds';
+    alerts.push({ code: 'payment_returned', message: `payment ${i.kind} ${i.period} (instruction ${i.id}) came back: ${r.match.reasonText}${where}` });
+    if (i.kind === 'obligation' && i.clientId !== null) {
       reReserve.push({ type: 'pending', idempotencyKey: `return-reserve/${i.id.toString()}`, bookingDate: r.bookingDate, description: `returned ${i.kind} ${i.period} reserved again for a retry`, debit: accounts.get(i.clientId)!, credit: i.inTransitAccountId, amount: Money.fromCents(i.amountCents) });
     }
   }

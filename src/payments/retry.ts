@@ -11,7 +11,8 @@ import { createPaymentInstructions, type InstructionOutcome } from './instructio
 /** A released payment the bank refused, with what is needed to give its money back. */
 export interface RejectedPayment {
   readonly id: bigint;
-  readonly client_id: bigint;
+  /** Null for a refund sent back from suspense: its money goes back to suspense and is not reserved again. */
+  readonly client_id: bigint | null;
   readonly amount_cents: bigint;
   readonly kind: string;
   readonly period: string;
@@ -26,10 +27,13 @@ export interface RejectedPayment {
  */
 export async function reverseReleasesRejectedByBank(trx: Trx, payments: readonly RejectedPayment[], by: { reason: string; bookingDate: string; what: string }): Promise<void> {
   if (payments.length === 0) return;
-  const accounts = await availableAccounts(trx, payments.map((i) => i.client_id));
+  const accounts = await availableAccounts(trx, payments.flatMap((i) => (i.client_id === null ? [] : [i.client_id])));
   const requests: LedgerRequest[] = payments.flatMap((i): LedgerRequest[] => [
     { type: 'reversal', idempotencyKey: `bank-rejected/${i.id.toString()}`, reversesKey: `release/${i.id.toString()}`, bookingDate: by.bookingDate, description: `${by.what} rejected by the bank: ${by.reason}`.slice(0, 500) },
-    { type: 'pending', idempotencyKey: `bank-rejected-reserve/${i.id.toString()}`, bookingDate: by.bookingDate, description: `${i.kind} ${i.period} reserved again after the bank rejected ${by.what}`.slice(0, 500), debit: accounts.get(i.client_id)!, credit: i.in_transit_account_id, amount: Money.fromCents(i.amount_cents) },
+    // A refund's reversal puts the money back in suspense, where the receipt waits in the queue again: nothing to reserve.
+    ...(i.client_id === null
+      ? []
+      : [{ type: 'pending' as const, idempotencyKey: `bank-rejected-reserve/${i.id.toString()}`, bookingDate: by.bookingDate, description: `${i.kind} ${i.period} reserved again after the bank rejected ${by.what}`.slice(0, 500), debit: accounts.get(i.client_id)!, credit: i.in_transit_account_id, amount: Money.fromCents(i.amount_cents) }]),
   ]);
   for (let n = 0; n < requests.length; n += 5_000) {
     const failed = (await bookBatch(trx, requests.slice(n, n + 5_000))).find((r) => r.outcome !== 'booked');
@@ -77,6 +81,8 @@ export interface RetryChanges {
 export async function retryPayment(trx: Trx, instructionId: bigint, changes: RetryChanges): Promise<InstructionOutcome> {
   const original = await trx.selectFrom('payment_instruction').selectAll().where('id', '=', instructionId).forUpdate().executeTakeFirst();
   if (!original) throw new PaymentError('instruction_not_found', `there is no payment instruction ${instructionId}`);
+  // A refund's money went back to suspense (bank rejection, cancelled batch) or came back there (return): the receipt is sent back again from the queue.
+  if (original.client_id === null) throw new PaymentError('not_retryable', `payment ${original.end_to_end_id ?? instructionId} is a refund from suspense; send the receipt back again from the suspense queue instead`);
   const reservationKey =
     original.status === 'cancelled' ? original.reservation_key
     : original.status === 'bank_rejected' ? `bank-rejected-reserve/${original.id.toString()}`

@@ -50,7 +50,8 @@ export interface PaymentApprovalTable {
 export interface PaymentInstructionTable {
   id: Generated<bigint>;
   idempotency_key: string;
-  client_id: bigint;
+  /** Empty only for a refund sent back from suspense (migration 0012): that money was never a client's. */
+  client_id: bigint | null;
   gemeente_id: string;
   kind: InstructionKind;
   obligation_id: bigint | null;

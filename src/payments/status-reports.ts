@@ -175,7 +175,7 @@ async function applyReadReport(trx: Trx, report: Pain002Report, raw: { bytes: Ui
     alerts.unshift({
       code: 'batch_rejected_by_bank',
       severity: 'warning',
-      message: `the bank rejected ${what} of batch ${batch.id} (${toReject.length} payment(s), € ${total.toString()}): ${reason}. The money is reserved again for each payment; issue them again (new EndToEndIds, a new file) once the cause is fixed.`,
+      message: `the bank rejected ${what} of batch ${batch.id} (${toReject.length} payment(s), € ${total.toString()}): ${reason}. The money is reserved again for each payment (a refund's is back in suspense); issue them again (new EndToEndIds, a new file) once the cause is fixed.`,
     });
   } else if (toReject.length > 0) {
     await rejectPayments(trx, toReject, options.bookingDate, what, report.messageId);
@@ -183,7 +183,7 @@ async function applyReadReport(trx: Trx, report: Pain002Report, raw: { bytes: Ui
       (d): StatusReportAlert => ({
         code: 'payment_rejected_by_bank',
         severity: 'warning',
-        message: `payment ${d.payment.kind} ${d.payment.period} (instruction ${d.payment.id}, ${d.payment.end_to_end_id}, € ${Money.fromCents(d.payment.amount_cents).toString()}) was rejected by the bank: ${reasonText(d.reason)}. The money is reserved again for it; issue it again (it gets a new EndToEndId) once the cause is fixed.`,
+        message: `payment ${d.payment.kind} ${d.payment.period} (instruction ${d.payment.id}, ${d.payment.end_to_end_id}, € ${Money.fromCents(d.payment.amount_cents).toString()}) was rejected by the bank: ${reasonText(d.reason)}. ${d.payment.client_id === null ? 'The money is back in suspense; the receipt waits in the queue to be sent back again or assigned.' : 'The money is reserved again for it; issue it again (it gets a new EndToEndId) once the cause is fixed.'}`,
       }),
     );
     if (toReject.length > MAX_PAYMENT_ALERTS) listed.push({ code: 'payment_rejected_by_bank', severity: 'warning', message: `and ${toReject.length - MAX_PAYMENT_ALERTS} more payment(s) of ${what} were rejected by the bank; see the report's payments` });

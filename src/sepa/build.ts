@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { Money } from '../money/money.js';
 import { isIsoDate } from '../schedule/index.js';
 import { normaliseIban } from '../references/index.js';
-import { PAIN_001_LAYOUT, validateXmlInPieces, type SchemaName } from '../xml/xsd.js';
+import { PAIN_001_LAYOUT, PiecewiseValidation, type PiecewiseXsdResult, type SchemaName } from '../xml/xsd.js';
+import { ByteWriter, escapeXml } from './bytes.js';
 import { assessEpcText, isEpcIdentifier, toEpcText } from './charset.js';
 import { NAME_MAX, RuleRun, type AddressFacts, type Pain001Error, type Pain001Validation, type PaymentInfoFacts, type TransactionFacts, type ValidateOptions } from './rules.js';
 import {
@@ -77,9 +78,22 @@ const sameAddress = (a: PostalAddress | undefined, b: PostalAddress | undefined)
  */
 function groupBlocks(batch: CreditTransferBatch, payments: readonly CreditTransfer[], problems: BuildProblem[]): Block[] {
   const blocks = new Map<string, Block>();
+  let previous: CreditTransfer | undefined;
+  let previousBlock: Block | undefined;
   for (const payment of payments) {
-    const iban = normaliseIban(payment.debtor.iban);
     const instant = batch.instant === true || payment.instant === true;
+    // A run of payments from one debtor object on one day goes into one block: no key per payment.
+    if (
+      previousBlock !== undefined &&
+      payment.debtor === previous!.debtor &&
+      payment.executionDate === previous!.executionDate &&
+      instant === (batch.instant === true || previous!.instant === true)
+    ) {
+      previousBlock.payments.push(payment);
+      previous = payment;
+      continue;
+    }
+    const iban = compactUpperCase(payment.debtor.iban);
     const key = `${payment.executionDate}|${iban}|${instant ? 'INST' : ''}`;
     let block = blocks.get(key);
     if (!block) {
@@ -93,6 +107,8 @@ function groupBlocks(batch: CreditTransferBatch, payments: readonly CreditTransf
       });
     }
     block.payments.push(payment);
+    previous = payment;
+    previousBlock = block;
   }
   const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
   return [...blocks.values()].sort(
@@ -100,11 +116,32 @@ function groupBlocks(batch: CreditTransferBatch, payments: readonly CreditTransf
   );
 }
 
-const XML_SPECIAL = /[&<>"]/;
-function esc(text: string): string {
-  if (!XML_SPECIAL.test(text)) return text;
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/**
+ * Spaces removed and upper case (`normaliseIban`: IBANs and structured references as written),
+ * without a regular expression or a copy for a text that is already only capitals and digits.
+ */
+function compactUpperCase(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (!((code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a))) return normaliseIban(text);
+  }
+  return text;
 }
+
+/** `Money#toString` from the cents themselves: one bigint → string, no division. */
+export function amountText(cents: bigint): string {
+  const negative = cents < 0n;
+  let digits = (negative ? -cents : cents).toString();
+  if (digits.length < 3) digits = digits.padStart(3, '0');
+  return `${negative ? '-' : ''}${digits.slice(0, -2)}.${digits.slice(-2)}`;
+}
+
+function sumOf(payments: readonly CreditTransfer[]): Money {
+  let cents = 0n;
+  for (const payment of payments) cents += payment.amount.cents;
+  return Money.fromCents(cents);
+}
+
 
 function checkName(text: string, what: string, problems: BuildProblem[], endToEndId?: string): string {
   const assessed = assessEpcText(text, NAME_MAX);
@@ -130,7 +167,7 @@ function checkId(id: string, what: string, problems: BuildProblem[], endToEndId?
 
 function agent(version: Pain001Version, bic: string | undefined, indent: string, tag: string): string {
   const id = bic
-    ? `${indent}    <${version === '03' ? 'BIC' : 'BICFI'}>${esc(bic.toUpperCase())}</${version === '03' ? 'BIC' : 'BICFI'}>`
+    ? `${indent}    <${version === '03' ? 'BIC' : 'BICFI'}>${escapeXml(bic.toUpperCase())}</${version === '03' ? 'BIC' : 'BICFI'}>`
     : `${indent}    <Othr>\n${indent}      <Id>NOTPROVIDED</Id>\n${indent}    </Othr>`;
   return `${indent}<${tag}>\n${indent}  <FinInstnId>\n${id}\n${indent}  </FinInstnId>\n${indent}</${tag}>`;
 }
@@ -166,11 +203,11 @@ function optional<K extends string>(key: K, value: string | undefined): { [P in 
 /** PostalAddress24 in the XSD's order: StrtNm, BldgNb, PstCd, TwnNm, Ctry. */
 function addressXml(address: WrittenAddress, indent: string): string {
   const lines = [`\n${indent}<PstlAdr>`];
-  if (address.streetName !== undefined) lines.push(`\n${indent}  <StrtNm>${esc(address.streetName)}</StrtNm>`);
-  if (address.buildingNumber !== undefined) lines.push(`\n${indent}  <BldgNb>${esc(address.buildingNumber)}</BldgNb>`);
-  if (address.postCode !== undefined) lines.push(`\n${indent}  <PstCd>${esc(address.postCode)}</PstCd>`);
-  if (address.townName !== undefined) lines.push(`\n${indent}  <TwnNm>${esc(address.townName)}</TwnNm>`);
-  if (address.country !== undefined) lines.push(`\n${indent}  <Ctry>${esc(address.country)}</Ctry>`);
+  if (address.streetName !== undefined) lines.push(`\n${indent}  <StrtNm>${escapeXml(address.streetName)}</StrtNm>`);
+  if (address.buildingNumber !== undefined) lines.push(`\n${indent}  <BldgNb>${escapeXml(address.buildingNumber)}</BldgNb>`);
+  if (address.postCode !== undefined) lines.push(`\n${indent}  <PstCd>${escapeXml(address.postCode)}</PstCd>`);
+  if (address.townName !== undefined) lines.push(`\n${indent}  <TwnNm>${escapeXml(address.townName)}</TwnNm>`);
+  if (address.country !== undefined) lines.push(`\n${indent}  <Ctry>${escapeXml(address.country)}</Ctry>`);
   lines.push(`\n${indent}</PstlAdr>`);
   return lines.join('');
 }
@@ -196,30 +233,6 @@ function addressTexts(address: WrittenAddress): [string, string][] {
 }
 
 /**
- * The file grows in one buffer; pages past the end are reserved but never
- * touched, so they cost address space, not memory.
- */
-class ByteWriter {
-  private buffer: Buffer;
-  length = 0;
-  constructor(capacity: number) {
-    this.buffer = Buffer.allocUnsafe(capacity);
-  }
-  write(text: string): void {
-    // At most three UTF-8 bytes per UTF-16 unit.
-    if (this.length + text.length * 3 > this.buffer.length) {
-      const next = Buffer.allocUnsafe(Math.max(this.length + text.length * 3, Math.ceil(this.buffer.length * 1.5)));
-      this.buffer.copy(next, 0, 0, this.length);
-      this.buffer = next;
-    }
-    this.length += this.buffer.write(text, this.length, 'utf8');
-  }
-  bytes(): Buffer {
-    return this.buffer.subarray(0, this.length);
-  }
-}
-
-/**
  * Room for one payment as written: the markup, the longest name, the ids, and
  * what it has of remittance, BIC and address. Only an estimate (the writer
  * grows when it is short), kept close so the reserved buffer stays small.
@@ -241,11 +254,16 @@ interface Written {
   controlSum: Money;
 }
 
+/** How often the bytes written so far are offered to the XSD check (which takes them in pieces of 1 MiB). */
+const PROGRESS_BYTES = 256 * 1024;
+
 /**
  * Writes one message. With `run`, every value is handed to the business rules
- * as it is written: the facts the rules see are the strings in the file.
+ * as it is written: the facts the rules see are the strings in the file. With
+ * `xsd`, the bytes are offered to the XSD check as they are written, so that
+ * its helper thread validates the first pieces while the rest is written.
  */
-function write(batch: CreditTransferBatch, version: Pain001Version, run?: RuleRun): Written {
+function write(batch: CreditTransferBatch, version: Pain001Version, run?: RuleRun, xsd?: PiecewiseValidation): Written {
   const problems: BuildProblem[] = [];
   checkId(batch.messageId, 'MsgId', problems);
   if (!CREATION_TIME.test(batch.creationDateTime) || !isIsoDate(batch.creationDateTime.slice(0, 10))) {
@@ -283,7 +301,7 @@ function write(batch: CreditTransferBatch, version: Pain001Version, run?: RuleRu
   let room = 4096 + blocks.length * 2048;
   for (const payment of batch.payments) room += roomFor(payment);
   const out = new ByteWriter(room);
-  const controlSum = Money.sum(batch.payments.map((p) => p.amount));
+  const controlSum = sumOf(batch.payments);
   const header = { messageId: batch.messageId, numberOfTransactions: String(batch.payments.length), controlSum: controlSum.toString(), initiatingPartyName: initiator };
   run?.groupHeader(header);
   run?.text('Nm', initiator);
@@ -293,12 +311,12 @@ function write(batch: CreditTransferBatch, version: Pain001Version, run?: RuleRu
       `<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.${version}">`,
       '  <CstmrCdtTrfInitn>',
       '    <GrpHdr>',
-      `      <MsgId>${esc(header.messageId)}</MsgId>`,
+      `      <MsgId>${escapeXml(header.messageId)}</MsgId>`,
       `      <CreDtTm>${batch.creationDateTime}</CreDtTm>`,
       `      <NbOfTxs>${header.numberOfTransactions}</NbOfTxs>`,
       `      <CtrlSum>${header.controlSum}</CtrlSum>`,
       '      <InitgPty>',
-      `        <Nm>${esc(initiator)}</Nm>`,
+      `        <Nm>${escapeXml(initiator)}</Nm>`,
       '      </InitgPty>',
       '    </GrpHdr>',
       '',
@@ -317,8 +335,9 @@ function write(batch: CreditTransferBatch, version: Pain001Version, run?: RuleRu
   };
 
   const paymentInfos: PaymentInfoSummary[] = [];
+  let offered = 0;
   blocks.forEach((block, n) => {
-    const blockSum = Money.sum(block.payments.map((p) => p.amount));
+    const blockSum = sumOf(block.payments);
     const debtorAddress = writtenAddress(block.debtor.address);
     const info: PaymentInfoFacts = {
       paymentInfoId: `${batch.messageId}-${n + 1}`,
@@ -350,7 +369,7 @@ function write(batch: CreditTransferBatch, version: Pain001Version, run?: RuleRu
     }
     const lines = [
       '    <PmtInf>',
-      `      <PmtInfId>${esc(info.paymentInfoId as string)}</PmtInfId>`,
+      `      <PmtInfId>${escapeXml(info.paymentInfoId as string)}</PmtInfId>`,
       '      <PmtMtd>TRF</PmtMtd>',
       `      <BtchBookg>${batch.batchBooking === false ? 'false' : 'true'}</BtchBookg>`,
       `      <NbOfTxs>${info.numberOfTransactions}</NbOfTxs>`,
@@ -366,11 +385,11 @@ function write(batch: CreditTransferBatch, version: Pain001Version, run?: RuleRu
     else lines.push('      <ReqdExctnDt>', `        <Dt>${block.executionDate}</Dt>`, '      </ReqdExctnDt>');
     lines.push(
       '      <Dbtr>',
-      `        <Nm>${esc(info.debtorName as string)}</Nm>${debtorAddress ? addressXml(debtorAddress, '        ') : ''}`,
+      `        <Nm>${escapeXml(info.debtorName as string)}</Nm>${debtorAddress ? addressXml(debtorAddress, '        ') : ''}`,
       '      </Dbtr>',
       '      <DbtrAcct>',
       '        <Id>',
-      `          <IBAN>${esc(block.debtor.iban)}</IBAN>`,
+      `          <IBAN>${escapeXml(block.debtor.iban)}</IBAN>`,
       '        </Id>',
       '      </DbtrAcct>',
       agent(version, block.debtor.bic, '      ', 'DbtrAgt'),
@@ -386,6 +405,10 @@ function write(batch: CreditTransferBatch, version: Pain001Version, run?: RuleRu
       const address = writtenAddress(payment.creditor.address);
       const tx = transactionFacts(payment, names.get(payment.creditor.name) as string, address);
       out.write(transactionXml(version, tx, payment.creditor.bic, address));
+      if (xsd !== undefined && out.length >= offered + PROGRESS_BYTES) {
+        xsd.progress(out.bytes(), out.length);
+        offered = out.length;
+      }
       if (run) {
         const cents = run.transaction(tx, info);
         count += 1;
@@ -412,18 +435,18 @@ function transactionFacts(payment: CreditTransfer, creditorName: string, address
   // An empty text (refused at entry already) means no remittance at all: Ustrd must not be empty.
   const unstructured = remittance?.kind === 'unstructured' ? toEpcText(remittance.text, REMITTANCE_MAX) : '';
   // No IBAN means no CdtrAcct at all: the rules refuse it as a missing creditor account.
-  const iban = normaliseIban(payment.creditor.iban ?? '');
+  const iban = compactUpperCase(payment.creditor.iban ?? '');
   const structured = remittance?.kind === 'structured';
   return {
     instructionId: payment.instructionId ?? payment.endToEndId,
     endToEndId: payment.endToEndId,
-    amount: payment.amount.toString(),
+    amount: amountText(payment.amount.cents),
     currency: 'EUR',
     creditorName,
     creditorIban: iban === '' ? undefined : iban,
     creditorAddress: address ? addressFacts('Cdtr', address) : undefined,
     unstructured: unstructured === '' ? NONE : [unstructured],
-    references: structured ? [{ code: 'SCOR', issuer: remittance.issuer, reference: remittance.reference.replace(/\s+/g, '').toUpperCase() }] : NONE,
+    references: structured ? [{ code: 'SCOR', issuer: remittance.issuer, reference: compactUpperCase(remittance.reference) }] : NONE,
     structuredCount: structured ? 1 : 0,
   };
 }
@@ -433,7 +456,7 @@ function transactionXml(version: Pain001Version, tx: TransactionFacts, bic: stri
   let rmtInf = '';
   const text = tx.unstructured[0];
   const reference = tx.references[0];
-  if (text !== undefined) rmtInf = `\n        <RmtInf>\n          <Ustrd>${esc(text)}</Ustrd>\n        </RmtInf>`;
+  if (text !== undefined) rmtInf = `\n        <RmtInf>\n          <Ustrd>${escapeXml(text)}</Ustrd>\n        </RmtInf>`;
   else if (reference !== undefined) {
     // Same shape valid in .03 and .09: Tp (CdOrPrtry/Cd SCOR, then Issr) before Ref.
     rmtInf = `
@@ -444,9 +467,9 @@ function transactionXml(version: Pain001Version, tx: TransactionFacts, bic: stri
                 <CdOrPrtry>
                   <Cd>SCOR</Cd>
                 </CdOrPrtry>
-                <Issr>${esc(reference.issuer ?? '')}</Issr>
+                <Issr>${escapeXml(reference.issuer ?? '')}</Issr>
               </Tp>
-              <Ref>${esc(reference.reference ?? '')}</Ref>
+              <Ref>${escapeXml(reference.reference ?? '')}</Ref>
             </CdtrRefInf>
           </Strd>
         </RmtInf>`;
@@ -458,19 +481,19 @@ function transactionXml(version: Pain001Version, tx: TransactionFacts, bic: stri
       : `
         <CdtrAcct>
           <Id>
-            <IBAN>${esc(tx.creditorIban)}</IBAN>
+            <IBAN>${escapeXml(tx.creditorIban)}</IBAN>
           </Id>
         </CdtrAcct>`;
   return `      <CdtTrfTxInf>
         <PmtId>
-          <InstrId>${esc(tx.instructionId as string)}</InstrId>
-          <EndToEndId>${esc(tx.endToEndId as string)}</EndToEndId>
+          <InstrId>${escapeXml(tx.instructionId as string)}</InstrId>
+          <EndToEndId>${escapeXml(tx.endToEndId as string)}</EndToEndId>
         </PmtId>
         <Amt>
           <InstdAmt Ccy="EUR">${tx.amount as string}</InstdAmt>
         </Amt>${creditorAgent}
         <Cdtr>
-          <Nm>${esc(tx.creditorName as string)}</Nm>${address ? addressXml(address, '          ') : ''}
+          <Nm>${escapeXml(tx.creditorName as string)}</Nm>${address ? addressXml(address, '          ') : ''}
         </Cdtr>${account}${rmtInf}
       </CdtTrfTxInf>
 `;
@@ -555,9 +578,18 @@ export function buildAndValidatePain001Files(batch: CreditTransferBatch, options
   return parts.map((payments, n) => {
     const messageId = parts.length === 1 ? batch.messageId : `${batch.messageId}-${n + 1}`;
     const run = new RuleRun(options);
-    const written = write({ ...batch, messageId, payments }, options.version, run);
+    const check = new PiecewiseValidation(SCHEMA[options.version], PAIN_001_LAYOUT, { forceUtf8: true });
+    let written: Written;
+    try {
+      written = write({ ...batch, messageId, payments }, options.version, run, check);
+    } catch (error) {
+      check.cancel();
+      throw error;
+    }
     const file = fileOf(messageId, written, payments.length);
-    const xsd = run.errors.errors.length === 0 ? validateXmlInPieces(written.bytes, SCHEMA[options.version], PAIN_001_LAYOUT, { forceUtf8: true }) : undefined;
+    let xsd: PiecewiseXsdResult | undefined;
+    if (run.errors.errors.length === 0) xsd = check.finish(written.bytes);
+    else check.cancel();
     if (xsd?.valid === true) {
       return Object.assign(file, {
         validation: { valid: true, errors: [], sha256: file.sha256, numberOfTransactions: run.count, controlSum: Money.fromCents(run.sum) },

@@ -125,7 +125,6 @@ export interface GroupHeaderFacts {
   initiatingPartyName?: string;
 }
 
-const AMOUNT = /^\d{1,12}(\.\d{1,2})?$/;
 const READABLE = /[A-Za-z0-9]/;
 const COUNTRY = /^[A-Z]{2}$/;
 
@@ -133,11 +132,21 @@ const COUNTRY = /^[A-Z]{2}$/;
 export function cents(text: string | undefined): bigint | undefined {
   if (text === undefined) return undefined;
   const trimmed = text.trim();
-  if (!AMOUNT.test(trimmed)) return undefined;
-  const dot = trimmed.indexOf('.');
-  if (dot === -1) return BigInt(trimmed) * 100n;
-  const fraction = trimmed.slice(dot + 1);
-  return BigInt(trimmed.slice(0, dot)) * 100n + BigInt(fraction.length === 1 ? `${fraction}0` : fraction);
+  // 1–12 digits, then optionally a point and 1–2 digits, checked by hand: this runs for
+  // every payment and block; the cents are made by one BigInt of the digits, never a JS number.
+  const length = trimmed.length;
+  let dot = -1;
+  for (let i = 0; i < length; i++) {
+    const code = trimmed.charCodeAt(i);
+    if (code >= 0x30 && code <= 0x39) continue;
+    if (code !== 0x2e || dot !== -1) return undefined;
+    dot = i;
+  }
+  const whole = dot === -1 ? length : dot;
+  const decimals = dot === -1 ? 0 : length - dot - 1;
+  if (whole < 1 || whole > 12 || (dot !== -1 && (decimals < 1 || decimals > 2))) return undefined;
+  if (dot === -1) return BigInt(`${trimmed}00`);
+  return BigInt(trimmed.slice(0, dot) + trimmed.slice(dot + 1) + (decimals === 1 ? '0' : ''));
 }
 
 const MAX_IDS_IN_MESSAGE = 3;

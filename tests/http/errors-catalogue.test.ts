@@ -53,3 +53,15 @@ describe('the payment error catalogue', () => {
     }
   });
 });
+
+describe('the webhook error catalogue', () => {
+  it('documents every webhook error code with the HTTP status the problem answer carries', async () => {
+    const { WEBHOOK_ERRORS, WebhookError } = await import('../../src/webhooks/errors.js');
+    for (const [code, { status }] of Object.entries(WEBHOOK_ERRORS)) {
+      const row = catalogue.split('\n').find((line) => line.startsWith(`| \`${code}\` |`));
+      expect(row, code).toBeDefined();
+      expect(row!.split('|')[2]!.trim(), code).toBe(String(status));
+      expect(toProblem(new WebhookError(code as keyof typeof WEBHOOK_ERRORS, 'm'))).toMatchObject({ status, code, type: `https://ontzorg.example/errors#${code}`, detail: 'm' });
+    }
+  });
+});

@@ -9,6 +9,7 @@ import { inTransaction } from '../../src/db/transaction.js';
 import { Money } from '../../src/money/money.js';
 import { requestGrant } from '../../src/noodvoorziening/grants.js';
 import { setNoodvoorzieningPolicy } from '../../src/noodvoorziening/policy.js';
+import { checkedWebhookUrl, setWebhook, STRICT_WEBHOOKS } from '../../src/webhooks/index.js';
 import { describeOnEachDatabase } from '../support/db.js';
 import { TODAY, twoMonthsOfAmira } from '../statements/scenario.js';
 
@@ -55,6 +56,9 @@ function examples(ids: Ids): Record<string, Example> {
     'GET /api/status-reports/:id': { scope: 'organisation', url: '/api/status-reports/999999' },
     'GET /api/suspense': { scope: 'organisation', url: '/api/suspense' },
     'POST /api/suspense/:id/assign': { scope: 'client', url: '/api/suspense/999999/assign', body: { clientId: ids.amira, incomeType: 'bijstand', reason: 'test assignment', bookingDate: day } },
+    'GET /api/suspense/:id': { scope: 'organisation', url: '/api/suspense/999999' },
+    // The refund goes out with the payments of one of the sender's gemeenten: others are answered 404.
+    'POST /api/suspense/:id/send-back': { scope: 'gemeente', url: '/api/suspense/999999/send-back', body: { reason: 'role test send back' } },
     'GET /api/batches': { scope: 'list', url: '/api/batches' },
     'GET /api/batches/:id': { scope: 'gemeente', url: `/api/batches/${ids.batch}` },
     'GET /api/batches/:id/files/:sequence': { scope: 'gemeente', url: `/api/batches/${ids.batch}/files/1` },
@@ -98,6 +102,12 @@ function examples(ids: Ids): Record<string, Example> {
     'GET /api/monitor': { scope: 'gemeente', url: '/api/monitor?gemeente=GM0505&from=2026-10&to=2026-11' },
     'GET /monitor': { scope: 'gemeente', url: '/monitor?gemeente=GM0505&from=2026-10&to=2026-11' },
     'POST /monitor/session': { scope: 'organisation', url: '/monitor/session' },
+    // VWN's webhook carries Dordrecht's signals: an administrator of elsewhere may not see or change it.
+    'GET /api/organisations/:org/webhook': { scope: 'gemeente', url: '/api/organisations/VWN/webhook' },
+    'PUT /api/organisations/:org/webhook': { scope: 'gemeente', url: '/api/organisations/VWN/webhook', body: { url: 'https://93.184.215.14/ontzorg', secret: 'role-test-secret-0123456789abcdef-xyz', gemeenten: ['GM0505'] } },
+    'DELETE /api/organisations/:org/webhook': { scope: 'gemeente', url: '/api/organisations/VWN/webhook' },
+    'GET /api/organisations/:org/webhook/deliveries': { scope: 'gemeente', url: '/api/organisations/VWN/webhook/deliveries' },
+    'POST /api/organisations/:org/webhook/deliveries/:id/redeliver': { scope: 'gemeente', url: '/api/organisations/VWN/webhook/deliveries/999999/redeliver' },
   };
 }
 
@@ -133,14 +143,15 @@ describeOnEachDatabase('every route against every role and tenant', (handle) => 
   const fingerprint = async () => {
     const { db } = handle();
     const count = async (table: string) => Number((await sql<{ n: string }>`SELECT count(*) AS n FROM ${sql.table(table)}`.execute(db)).rows[0]!.n);
-    const tables = ['client', 'obligation', 'obligation_version', 'ontzorg_period', 'machtiging', 'machtiging_payee', 'gemeente_policy', 'payment_batch', 'ledger_transaction', 'caseworker_assignment', 'maatwerk_decision', 'noodvoorziening_grant', 'noodvoorziening_policy', 'noodvoorziening_repayment'] as const;
+    const tables = ['client', 'obligation', 'obligation_version', 'ontzorg_period', 'machtiging', 'machtiging_payee', 'gemeente_policy', 'payment_batch', 'ledger_transaction', 'caseworker_assignment', 'maatwerk_decision', 'noodvoorziening_grant', 'noodvoorziening_policy', 'noodvoorziening_repayment', 'payment_instruction', 'suspense_refund'] as const;
     const statuses = [
       ...(await db.selectFrom('payment_batch').select(['id', 'status']).orderBy('id').execute()),
       ...(await db.selectFrom('noodvoorziening_grant').select(['id', 'status']).orderBy('id').execute()),
     ];
     const policies = await db.selectFrom('noodvoorziening_policy').selectAll().execute();
+    const webhooks = await db.selectFrom('organisation_webhook').selectAll().orderBy('id').execute();
     const names = await db.selectFrom('client').select(['id', 'name', 'ontzorgen_ended_on']).orderBy('id').execute();
-    return JSON.stringify({ counts: await Promise.all(tables.map(count)), statuses, names, policies }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    return JSON.stringify({ counts: await Promise.all(tables.map(count)), statuses, names, policies, webhooks }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
   };
 
   beforeAll(async () => {
@@ -166,6 +177,8 @@ describeOnEachDatabase('every route against every role and tenant', (handle) => 
         return grant.id.toString();
       }),
     };
+    const webhookUrl = await checkedWebhookUrl('https://93.184.215.14/ontzorg', STRICT_WEBHOOKS);
+    await inTransaction(db, (trx) => setWebhook(trx, 'VWN', { url: webhookUrl, secret: 'role-test-secret-0123456789abcdef-xyz', gemeenten: ['GM0505'] }, { by: 'setup', scope: ['GM0505'], settings: STRICT_WEBHOOKS }));
     for (const role of ROLES) {
       inside.set(role, await mintLocalToken(settings, insider(role, amira)));
       outside.set(role, await mintLocalToken(settings, outsider(role, s.sara)));

@@ -40,24 +40,22 @@ describeOnEachDatabase('the database guards the journal', (handle) => {
 
   it('refuses an unbalanced transaction before it can commit', async () => {
     const { db, chart, client } = await oneBooking();
-    const attempt = inTransaction(db, async (trx) => {
-      const { rows } = await sql<{ id: bigint }>`
-        INSERT INTO ledger_transaction (idempotency_key, type, outcome, booking_date, description, request, content_hash)
-        VALUES (${uniqueKey('forged')}, 'transfer', 'booked', '2026-11-02', 'forged', '{}', ${'0'.repeat(64)}) RETURNING id`.execute(trx);
-      const id = rows[0]!.id;
-      await sql`
+    const attempt = inTransaction(db, (trx) =>
+      sql`
+        WITH t AS (
+          INSERT INTO ledger_transaction (idempotency_key, type, outcome, booking_date, description, request, content_hash)
+          VALUES (${uniqueKey('forged')}, 'transfer', 'booked', '2026-11-02', 'forged', '{}', ${'0'.repeat(64)}) RETURNING id)
         INSERT INTO ledger_posting (transaction_id, account_id, gemeente_id, side, phase, amount_cents, account_seq, booking_date,
                                     debits_posted_after, credits_posted_after, debits_pending_after, credits_pending_after)
-        VALUES (${id}, ${chart.bank}, NULL, 'D', 'posted', 1000, 1000, '2026-11-02', 0, 0, 0, 0),
-               (${id}, ${client.available}, ${client.gemeenteId}, 'C', 'posted', 999, 1000, '2026-11-02', 0, 0, 0, 0)`.execute(trx);
-      return id;
-    });
+        SELECT t.id, v.account, v.gemeente, v.side, 'posted', v.amount, 1000, '2026-11-02', 0, 0, 0, 0
+          FROM t, (VALUES (${chart.bank}::bigint, NULL::text, 'D', 1000), (${client.available}::bigint, ${client.gemeenteId}::text, 'C', 999)) AS v (account, gemeente, side, amount)`.execute(trx),
+    );
     const error = await attempt.catch((e: unknown) => e);
     expect(String(error)).toMatch(/does not balance: debits must equal credits/);
     expect(sqlState(error)).toBe('23514');
   });
 
-  it('refuses a booked transaction without postings at commit', async () => {
+  it('refuses a booked transaction without postings', async () => {
     const { db } = await oneBooking();
     const attempt = inTransaction(db, (trx) =>
       sql`INSERT INTO ledger_transaction (idempotency_key, type, outcome, booking_date, description, request, content_hash)
@@ -66,19 +64,34 @@ describeOnEachDatabase('the database guards the journal', (handle) => {
     await expect(attempt).rejects.toThrow(/has no postings; a booking must move money/);
   });
 
+  it('refuses postings written after the statement that created their transaction, even in the same database transaction', async () => {
+    const { db, chart, client } = await oneBooking();
+    const attempt = inTransaction(db, async (trx) => {
+      const { rows } = await sql<{ id: bigint }>`
+        INSERT INTO ledger_transaction (idempotency_key, type, outcome, booking_date, description, request, content_hash)
+        VALUES (${uniqueKey('split')}, 'transfer', 'booked', '2026-11-02', 'split', '{}', ${'0'.repeat(64)}) RETURNING id`.execute(trx);
+      await sql`
+        INSERT INTO ledger_posting (transaction_id, account_id, gemeente_id, side, phase, amount_cents, account_seq, booking_date,
+                                    debits_posted_after, credits_posted_after, debits_pending_after, credits_pending_after)
+        VALUES (${rows[0]!.id}, ${chart.bank}, NULL, 'D', 'posted', 5, 1000, '2026-11-02', 0, 0, 0, 0),
+               (${rows[0]!.id}, ${client.available}, ${client.gemeenteId}, 'C', 'posted', 5, 1000, '2026-11-02', 0, 0, 0, 0)`.execute(trx);
+    });
+    await expect(attempt).rejects.toThrow(/has no postings; a booking must move money, and its postings are written in the statement that creates it/);
+  });
+
   it('refuses a posting to an account that does not exist, or under another gemeente than its account', async () => {
     const { db, chart, client } = await oneBooking();
     const forge = (account: bigint, gemeente: string | null) =>
-      inTransaction(db, async (trx) => {
-        const { rows } = await sql<{ id: bigint }>`
-          INSERT INTO ledger_transaction (idempotency_key, type, outcome, booking_date, description, request, content_hash)
-          VALUES (${uniqueKey('forged')}, 'transfer', 'booked', '2026-11-02', 'forged', '{}', ${'0'.repeat(64)}) RETURNING id`.execute(trx);
-        await sql`
+      inTransaction(db, (trx) =>
+        sql`
+          WITH t AS (
+            INSERT INTO ledger_transaction (idempotency_key, type, outcome, booking_date, description, request, content_hash)
+            VALUES (${uniqueKey('forged')}, 'transfer', 'booked', '2026-11-02', 'forged', '{}', ${'0'.repeat(64)}) RETURNING id)
           INSERT INTO ledger_posting (transaction_id, account_id, gemeente_id, side, phase, amount_cents, account_seq, booking_date,
                                       debits_posted_after, credits_posted_after, debits_pending_after, credits_pending_after)
-          VALUES (${rows[0]!.id}, ${chart.bank}, NULL, 'D', 'posted', 5, 1000, '2026-11-02', 0, 0, 0, 0),
-                 (${rows[0]!.id}, ${account}, ${gemeente}, 'C', 'posted', 5, 1000, '2026-11-02', 0, 0, 0, 0)`.execute(trx);
-      });
+          SELECT t.id, v.account, v.gemeente, v.side, 'posted', 5, 1000, '2026-11-02', 0, 0, 0, 0
+            FROM t, (VALUES (${chart.bank}::bigint, NULL::text, 'D'), (${account}::bigint, ${gemeente}::text, 'C')) AS v (account, gemeente, side)`.execute(trx),
+      );
     await expect(forge(987654321n, null)).rejects.toThrow(/refers to account 987654321, which does not exist/);
     await expect(forge(client.available, 'GM0642')).rejects.toThrow(/carries gemeente GM0642, but the account belongs to GM0505/);
   });

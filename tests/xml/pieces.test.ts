@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Money } from '../../src/money/money.js';
 import { buildPain001, type CreditTransfer, type Pain001Version } from '../../src/sepa/index.js';
-import { PAIN_001_LAYOUT, validateXml, validateXmlInPieces, type SchemaName } from '../../src/xml/xsd.js';
+import { piecesValidatedByHelper } from '../../src/xml/xsd-helper.js';
+import { PAIN_001_LAYOUT, PiecewiseValidation, validateXml, validateXmlInPieces, type SchemaName } from '../../src/xml/xsd.js';
 import { aBatch, aPayment } from '../sepa/builders.js';
 
 /** A file with several blocks (two dates, two debtor accounts, an instant block) and `n` payments. */
@@ -121,8 +122,59 @@ describe('pieces and the whole document always agree', () => {
         const pieces = validateXmlInPieces(bytes(damaged), 'pain.001.001.09', PAIN_001_LAYOUT, { pieceBytes, forceUtf8: true });
         expect(pieces.valid).toBe(whole.valid);
         if (!whole.valid) expect(pieces.errors.length).toBeGreaterThan(0);
+        // The helper thread changes who validates a piece, never the answer.
+        expect(validateXmlInPieces(bytes(damaged), 'pain.001.001.09', PAIN_001_LAYOUT, { pieceBytes, forceUtf8: true, threads: 1 })).toEqual(pieces);
       }),
       { numRuns: 400 },
     );
+  });
+
+  it('the same when the document is handed over as it is written, in parts of any size', () => {
+    fc.assert(
+      fc.property(fc.array(mutation, { maxLength: 2 }), fc.integer({ min: 300, max: 3000 }), fc.array(fc.integer({ min: 1, max: 4000 }), { minLength: 1, maxLength: 30 }), (mutations, pieceBytes, steps) => {
+        const document = bytes(mutations.reduce((text, mutate) => mutate(text), xml));
+        const options = { pieceBytes, forceUtf8: true };
+        const check = new PiecewiseValidation('pain.001.001.09', PAIN_001_LAYOUT, options);
+        // A writer's buffer: what is not written yet is rubbish, never to be read.
+        const buffer = Buffer.alloc(document.length + 64, '<PmtInf><CdtTrfTxInf><!-- <?x');
+        let written = 0;
+        for (const step of steps) {
+          const next = Math.min(document.length, written + step);
+          document.copy(buffer, written, written, next);
+          written = next;
+          check.progress(buffer, written);
+        }
+        expect(check.finish(document)).toEqual(validateXmlInPieces(document, 'pain.001.001.09', PAIN_001_LAYOUT, { ...options, threads: 1 }));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('pieces validated on two threads', () => {
+  it('give the same result as on one: validity, errors with their lines, and where 200 errors stop it', () => {
+    const before = piecesValidatedByHelper();
+    for (const version of ['03', '09'] as const) {
+      const big = aFile(version, 600).replace(/<IBAN>NL(\d\d)INGB/g, '<IBAN>nl$1INGB');
+      const options = { pieceBytes: 4000, forceUtf8: true };
+      const two = validateXmlInPieces(bytes(big), schemaOf(version), PAIN_001_LAYOUT, options);
+      const one = validateXmlInPieces(bytes(big), schemaOf(version), PAIN_001_LAYOUT, { ...options, threads: 1 });
+      expect(two).toEqual(one);
+      expect(two.errors).toHaveLength(200);
+      const valid = aFile(version, 600);
+      expect(validateXmlInPieces(bytes(valid), schemaOf(version), PAIN_001_LAYOUT, options)).toEqual(
+        validateXmlInPieces(bytes(valid), schemaOf(version), PAIN_001_LAYOUT, { ...options, threads: 1 }),
+      );
+    }
+    expect(piecesValidatedByHelper()).toBeGreaterThan(before);
+  });
+
+  it('leave no answer behind for the next document after stopping early', () => {
+    const broken = aFile('09', 600).replace(/<IBAN>NL(\d\d)INGB/g, '<IBAN>nl$1INGB');
+    const valid = aFile('09', 600);
+    for (let round = 0; round < 3; round += 1) {
+      expect(validateXmlInPieces(bytes(broken), 'pain.001.001.09', PAIN_001_LAYOUT, { pieceBytes: 2000, forceUtf8: true }).errors).toHaveLength(200);
+      expect(validateXmlInPieces(bytes(valid), 'pain.001.001.09', PAIN_001_LAYOUT, { pieceBytes: 2000, forceUtf8: true })).toMatchObject({ valid: true, errors: [] });
+    }
   });
 });

@@ -1,0 +1,31 @@
+/**
+ * PostgreSQL array literals for the bulk writes (`unnest($1::bigint[], …)`), built by us in one pass per
+ * column. The driver would escape every element through a generic path; at thousands of rows per batch that
+ * and the intermediate arrays were a tenth of the booking's CPU.
+ */
+
+/** `{1,2,NULL}`: ids, cents and counters need no quoting. */
+export function numberArray(values: readonly (bigint | number | null)[]): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) out += ',';
+    const value = values[i];
+    out += value === null || value === undefined ? 'NULL' : value.toString();
+  }
+  return `${out}}`;
+}
+
+const NEEDS_ESCAPE = /["\\]/;
+
+/** `{"a","b \"c\"",NULL}`: every element quoted, so commas, braces, spaces and the word NULL stay text. */
+export function textArray(values: readonly (string | null)[]): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) out += ',';
+    const value = values[i];
+    if (value === null || value === undefined) out += 'NULL';
+    else if (NEEDS_ESCAPE.test(value)) out += `"${value.replace(/[\\"]/g, '\\$&')}"`;
+    else out += `"${value}"`;
+  }
+  return `${out}}`;
+}

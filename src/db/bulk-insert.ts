@@ -1,0 +1,58 @@
+import { sql } from 'kysely';
+import { numberArray, textArray } from './array-literals.js';
+import type { Trx } from './transaction.js';
+
+/** One column of a bulk insert: its SQL type and one value per row. */
+export type BulkColumn =
+  | { readonly type: 'bigint' | 'integer'; readonly values: readonly (bigint | number | null)[] }
+  | { readonly type: 'text' | 'date' | 'jsonb' | 'timestamptz'; readonly values: readonly (string | null)[] }
+  | { readonly type: 'boolean'; readonly values: readonly (boolean | null)[] };
+
+/**
+ * Inserts many rows in one statement with one array parameter per column
+ * (`INSERT … SELECT * FROM unnest($1::bigint[], $2::text[], …)`): the statement's size and its
+ * parameters do not grow with the rows, unlike a multi-row VALUES with a parameter per cell, which
+ * the query builder, the driver and the server each handle cell by cell.
+ * Table and column names come from our code, never from input.
+ */
+export async function insertColumns(trx: Trx, table: string, columns: Readonly<Record<string, BulkColumn>>, options: { overridingIdentity?: boolean } = {}): Promise<void> {
+  const names = Object.keys(columns);
+  const rows = columns[names[0]!]?.values.length ?? 0;
+  if (rows === 0) return;
+  for (const name of names) {
+    if (columns[name]!.values.length !== rows) throw new Error(`bulk insert into ${table}: column ${name} has ${columns[name]!.values.length} values, expected ${rows}`);
+  }
+  const arrays = names.map((name) => {
+    const column = columns[name]!;
+    const literal = arrayLiteral(column);
+    return sql`${literal}::${sql.raw(column.type)}[]`;
+  });
+  await sql`
+    INSERT INTO ${sql.table(table)} (${sql.join(names.map((n) => sql.ref(n)))})
+    ${options.overridingIdentity ? sql`OVERRIDING SYSTEM VALUE` : sql``}
+    SELECT * FROM unnest(${sql.join(arrays)})
+  `.execute(trx);
+}
+
+function arrayLiteral(column: BulkColumn): string {
+  switch (column.type) {
+    case 'bigint':
+    case 'integer':
+      return numberArray(column.values);
+    case 'boolean':
+      return textArray(column.values.map((v) => (v === null ? null : v ? 't' : 'f')));
+    default:
+      return textArray(column.values);
+  }
+}
+
+/**
+ * Ids for `count` new rows of `table`, taken from its identity sequence in one round trip, so that
+ * rows written in bulk can be referred to (by their children) without reading them back.
+ */
+export async function allocateIds(trx: Trx, table: string, count: number): Promise<bigint[]> {
+  if (count === 0) return [];
+  const { rows } = await sql<{ id: bigint }>`
+    SELECT nextval(pg_get_serial_sequence(${table}, 'id')) AS id FROM generate_series(1, ${count}::int)`.execute(trx);
+  return rows.map((r) => BigInt(r.id));
+}

@@ -1,0 +1,45 @@
+import fc from 'fast-check';
+import { sql } from 'kysely';
+import { expect, it } from 'vitest';
+import { numberArray, textArray } from '../../src/db/array-literals.js';
+import { describeOnEachDatabase } from '../support/db.js';
+import { aChart, bookOne, transfer, uniqueKey } from '../support/ledger-fixture.js';
+
+// Texts PostgreSQL can hold (no NUL), with the characters an array literal treats specially over-represented.
+const pgText = fc.string({ unit: fc.oneof(fc.constantFrom('"', '\\', ',', '{', '}', ' ', 'N', 'U', 'L', "'", '\n', 'é', '؟', 'ሰ'), fc.string({ minLength: 1, maxLength: 1, unit: 'grapheme' }).filter((c) => !c.includes('\u0000'))), maxLength: 40 });
+
+describeOnEachDatabase('array literals for the bulk writes', (handle) => {
+  it('PostgreSQL reads back every text exactly as written, NULL, empty and "NULL" included', async () => {
+    const { db } = handle();
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.option(pgText, { nil: null }), { maxLength: 30 }), async (values) => {
+        const { rows } = await sql<{ v: string | null }>`SELECT v FROM unnest(${textArray(values)}::text[]) WITH ORDINALITY AS u (v, n) ORDER BY n`.execute(db);
+        expect(rows.map((r) => r.v)).toEqual(values);
+      }),
+      { numRuns: 60 },
+    );
+    const { rows } = await sql<{ v: string | null }>`SELECT v FROM unnest(${textArray(['NULL', '', null, 'a,b', '{x}', 'say "hi"', 'back\\slash'])}::text[]) WITH ORDINALITY AS u (v, n) ORDER BY n`.execute(db);
+    expect(rows.map((r) => r.v)).toEqual(['NULL', '', null, 'a,b', '{x}', 'say "hi"', 'back\\slash']);
+  });
+
+  it('numbers and ids keep every digit, NULL stays NULL', async () => {
+    const { db } = handle();
+    const values = [0n, 1n, 9_223_372_036_854_775_807n, null, 42n];
+    const { rows } = await sql<{ v: string | null }>`SELECT v::text AS v FROM unnest(${numberArray(values)}::bigint[]) WITH ORDINALITY AS u (v, n) ORDER BY n`.execute(db);
+    expect(rows.map((r) => r.v)).toEqual(['0', '1', '9223372036854775807', null, '42']);
+  });
+
+  it('a booking whose description holds quotes, backslashes and braces is stored as given', async () => {
+    const { db } = handle();
+    const chart = await aChart(db);
+    const client = await chart.client();
+    const description = 'Huur "november" {Woonbron}, C:\\betaling\\ NULL';
+    const key = uniqueKey('odd "key" \\ {x}');
+    const booked = await bookOne(db, { ...transfer(key, chart.bank, client.available, '12.34'), description });
+    expect(booked.outcome).toBe('booked');
+    const stored = await db.selectFrom('ledger_transaction').select(['idempotency_key', 'description']).where('idempotency_key', '=', key).executeTakeFirstOrThrow();
+    expect(stored).toEqual({ idempotency_key: key, description });
+    const again = await bookOne(db, { ...transfer(key, chart.bank, client.available, '12.34'), description });
+    expect(again).toMatchObject({ outcome: 'booked', replayed: true });
+  });
+});
