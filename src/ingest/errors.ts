@@ -18,7 +18,7 @@ export const INGEST_ERRORS: ErrorCatalogue<IngestErrorCode> = {
   foreign_currency_account: { status: 422, description: 'The file reports an account held in a currency other than euros; nothing of it was booked.' },
   file_not_found: { status: 404, description: 'There is no uploaded bank file with this id.' },
   undo_not_allowed: { status: 409, description: 'Only a file that was ingested (and not yet undone) can be undone.' },
-  undo_refused: { status: 409, description: 'Undoing the file would take back money a client has already had reserved or paid; release or reverse that first.' },
+  undo_refused: { status: 409, description: 'Undoing the file would take back money that has already moved on: reserved or paid for a client, or sent back to its payer from suspense; release or reverse that first.' },
   suspense_item_not_found: { status: 404, description: 'There is no receipt in suspense with this id.' },
   already_assigned: { status: 409, description: 'The receipt in suspense was already assigned, to another client or for another reason.' },
   not_assignable: { status: 409, description: 'A debit in suspense cannot be assigned to a client; it is reconciled with our own payments.' },

@@ -23,7 +23,7 @@ import { describePurpose, formatDate, formatMoney, returnReason } from './words.
  * their age; events (a payment, a decision) for `sinceDays`.
  */
 
-export const SIGNAL_KINDS = ['arrears', 'shortfall', 'payment_returned', 'period_ending', 'period_ended', 'review_due', 'advance_open', 'noodvoorziening_paid', 'noodvoorziening_granted', 'maatwerk_decision'] as const;
+export const SIGNAL_KINDS = ['arrears', 'shortfall', 'payment_returned', 'period_ending', 'period_ended', 'review_due', 'advance_open', 'noodvoorziening_paid', 'noodvoorziening_granted', 'maatwerk_decision', 'maatwerk_review_due'] as const;
 export type SignalKind = (typeof SIGNAL_KINDS)[number];
 
 export interface Signal {
@@ -60,6 +60,7 @@ interface Words {
   maatwerk: (reference: string, floor: string, from: string) => string;
   maatwerkDecided: (scope: 'full_opt_out' | 'partial' | 'hand_over_plan', from: string, review: string) => string;
   maatwerkRevoked: (from: string) => string;
+  maatwerkReviewDue: (from: string, date: string, days: number) => string;
 }
 
 const WORDS: Record<'nl' | 'en', Words> = {
@@ -79,6 +80,8 @@ const WORDS: Record<'nl' | 'en', Words> = {
     maatwerkDecided: (scope, from, review) =>
       `Maatwerkbesluit vanaf ${from}: ${scope === 'full_opt_out' ? 'volledige opt-out, er wordt niets meer ingehouden' : scope === 'partial' ? 'een deel van de vaste lasten gaat naar de cliënt' : 'afbouwplan, de vaste lasten gaan een voor een naar de cliënt'}; herbeoordeling uiterlijk ${review}`,
     maatwerkRevoked: (from) => `Maatwerkbesluit ingetrokken vanaf ${from}: alle vaste lasten worden weer ingehouden`,
+    maatwerkReviewDue: (from, date, days) =>
+      days < 0 ? `Herbeoordeling van het maatwerkbesluit van ${from} had uiterlijk ${date} moeten gebeuren` : `Herbeoordeling van het maatwerkbesluit van ${from} uiterlijk ${date}`,
   },
   en: {
     basis: { art56a: 'art. 56a', art57: 'art. 57 decision', voluntary: 'voluntary', budgetbeheer: 'budgetbeheer' },
@@ -96,6 +99,7 @@ const WORDS: Record<'nl' | 'en', Words> = {
     maatwerkDecided: (scope, from, review) =>
       `Maatwerk decision from ${from}: ${scope === 'full_opt_out' ? 'full opt-out, nothing is withheld any more' : scope === 'partial' ? 'part of the fixed costs is handed to the client' : 'hand-over plan, the fixed costs go to the client one by one'}; review by ${review}`,
     maatwerkRevoked: (from) => `Maatwerk decision revoked from ${from}: all fixed costs are withheld again`,
+    maatwerkReviewDue: (from, date, days) => (days < 0 ? `Review of the maatwerk decision of ${from} was due by ${date}` : `Review of the maatwerk decision of ${from} due by ${date}`),
   },
 };
 
@@ -287,6 +291,30 @@ async function maatwerkDecisionSignals(ctx: Context): Promise<Signal[]> {
   }));
 }
 
+/**
+ * A maatwerk decision still standing (not revoked, not replaced) whose review date lies within 30 days
+ * or has passed: the decision is reviewed by that date (domain rule 10), and nothing else reminds anyone.
+ */
+async function maatwerkReviewSignals(ctx: Context): Promise<Signal[]> {
+  const horizon = addDays(ctx.query.asOf, 30);
+  const { rows } = await sql<ClientColumns & { id: bigint; effective_date: string; review_date: string; days: number }>`
+    SELECT d.id, d.client_id, c.reference, c.gemeente_id, d.effective_date, d.review_date, (d.review_date - ${ctx.query.asOf}::date) AS days
+      FROM maatwerk_decision d
+      JOIN client c ON c.id = d.client_id
+     WHERE d.action = 'decide' AND d.review_date <= ${horizon}::date AND c.ontzorgen_ended_on IS NULL
+       AND NOT EXISTS (SELECT 1 FROM maatwerk_decision later WHERE later.replaces_id = d.id)
+       AND ${ctx.scope} AND ${ctx.gemeente}
+  `.execute(ctx.db);
+  return rows.map((r) => ({
+    id: `maatwerk-review/${r.id.toString()}`,
+    kind: 'maatwerk_review_due' as const,
+    date: r.review_date,
+    client: clientOf(r),
+    message: ctx.w.maatwerkReviewDue(formatDate(r.effective_date, ctx.m), formatDate(r.review_date, ctx.m), r.days),
+    details: { decisionId: r.id.toString(), effectiveDate: r.effective_date, reviewDate: r.review_date },
+  }));
+}
+
 const SOURCES: readonly { kinds: readonly SignalKind[]; read: (ctx: Context) => Promise<Signal[]> }[] = [
   { kinds: ['arrears', 'shortfall'], read: dueSignals },
   { kinds: ['payment_returned'], read: returnedSignals },
@@ -294,6 +322,7 @@ const SOURCES: readonly { kinds: readonly SignalKind[]; read: (ctx: Context) => 
   { kinds: ['advance_open'], read: advanceSignals },
   { kinds: ['noodvoorziening_paid', 'noodvoorziening_granted', 'maatwerk_decision'], read: eventSignals },
   { kinds: ['maatwerk_decision'], read: maatwerkDecisionSignals },
+  { kinds: ['maatwerk_review_due'], read: maatwerkReviewSignals },
 ];
 
 /** Newest first, then by id: the order the cursor walks. */

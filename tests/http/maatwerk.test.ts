@@ -1,6 +1,6 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { PERMISSIONS, type Role } from '../../src/auth/principal.js';
+import { PERMISSIONS, type Principal, type Role } from '../../src/auth/principal.js';
 import { assignCaseworker } from '../../src/auth/scope.js';
 import { mintLocalToken, tokenVerifier, type AuthSettings, type LocalTokenClaims } from '../../src/auth/tokens.js';
 import { ensureGemeente } from '../../src/clients/clients.js';
@@ -9,6 +9,7 @@ import { registerClient } from '../../src/clients/registry.js';
 import { inTransaction } from '../../src/db/transaction.js';
 import { buildApp, routeTable } from '../../src/http/app.js';
 import { createLogger } from '../../src/logging/logger.js';
+import { listSignals } from '../../src/statements/index.js';
 import { aClient, aServiceRegion, singleAdultObligations, type TestClient } from '../batch/support.js';
 import { describeOnEachDatabase } from '../support/db.js';
 
@@ -16,6 +17,8 @@ const settings: AuthSettings = { jwksUrl: undefined, secret: Buffer.alloc(32, 12
 /** "Today" for the app: Monday 4 May 2026. */
 const NOW = new Date('2026-05-04T10:00:00Z');
 const BACK_OFFICE: readonly Role[] = ['administrator', 'operator', 'approver', 'auditor'];
+/** Amira's caseworker, as a verified token makes them. */
+const caseworkerOne: Principal = { userId: 'caseworker-1', role: 'caseworker', gemeenten: [], organisation: 'VWN', team: null, clientId: null };
 
 describeOnEachDatabase('maatwerk over HTTP: who may decide, revoke and read, per role and tenant', (handle) => {
   let app: FastifyInstance;
@@ -159,6 +162,18 @@ describeOnEachDatabase('maatwerk over HTTP: who may decide, revoke and read, per
     expect(await count('maatwerk.replace', 'administrator-d')).toBe(1);
   });
 
+  it('reminds of the review of the decision still standing, not of the one it replaced (rule 10: a decision is reviewed by its date)', async () => {
+    const { db } = handle();
+    const reviews = async (asOf: string, language: 'nl' | 'en' = 'en') =>
+      (await listSignals(db, caseworkerOne, { asOf, language, kind: 'maatwerk_review_due' })).map((s) => ({ client: s.client.id, date: s.date, message: s.message }));
+    // The replaced partial decision was to be reviewed by 1 August; the hand-over plan by 15 August.
+    expect(await reviews('2026-07-01')).toEqual([]);
+    expect(await reviews('2026-07-20')).toEqual([{ client: amira.id.toString(), date: '2026-08-15', message: 'Review of the maatwerk decision of 1 June 2026 due by 15 August 2026' }]);
+    expect(await reviews('2026-08-20', 'nl')).toEqual([{ client: amira.id.toString(), date: '2026-08-15', message: 'Herbeoordeling van het maatwerkbesluit van 1 juni 2026 had uiterlijk 15 augustus 2026 moeten gebeuren' }]);
+    // Another caseworker's view has nothing of Amira.
+    expect(await listSignals(db, { ...caseworkerOne, userId: 'caseworker-2', gemeenten: ['GM0505'] }, { asOf: '2026-07-20', language: 'en', kind: 'maatwerk_review_due' })).toEqual([]);
+  });
+
   it('reads: the back office of the client\'s gemeente, the client\'s own caseworker and the client; everyone else 404; caseworker and client reads audited', async () => {
     const expected: Record<string, number> = {
       'administrator of Dordrecht': 200, 'operator of Dordrecht': 200, 'approver of Dordrecht': 200, 'auditor of Dordrecht': 200,
@@ -192,6 +207,10 @@ describeOnEachDatabase('maatwerk over HTTP: who may decide, revoke and read, per
     expect(unknown.json()).toMatchObject({ status: 404, code: 'maatwerk_not_found' });
     const after = (await get('operator of Dordrecht', `/api/clients/${amira.id}/maatwerk`)).json() as { decisions: { action: string; endedBy: { how: string } | null }[] };
     expect(after.decisions.map((d) => `${d.action} ${d.endedBy?.how ?? '-'}`)).toEqual(['revoke -', 'decide revoked', 'decide replaced']);
+  });
+
+  it('a revoked decision needs no review', async () => {
+    expect(await listSignals(handle().db, caseworkerOne, { asOf: '2026-08-20', language: 'en', kind: 'maatwerk_review_due' })).toEqual([]);
   });
 
   it('never edits history: the database refuses UPDATE and DELETE of a decision', async () => {

@@ -238,7 +238,7 @@ export function statementRoutes({ app, db, verify, now }: StatementRoutes): void
       onRequest: authorize(verify, 'signals:read'),
       schema: {
         tags: ['signals'],
-        summary: 'What needs attention for your clients: arrears, returned payments, the end of the ontzorg period, emergency advances, maatwerk decisions',
+        summary: 'What needs attention for your clients: arrears, returned payments, the end of the ontzorg period, emergency advances, maatwerk decisions and their reviews',
         description: 'Caseworkers see their own (and their team\'s) clients; the back office its gemeenten. Open problems are listed whatever their age; events for `sinceDays`. Newest first. Reads by caseworkers are audited per client listed.',
         security: bearer,
         querystring: {
