@@ -3,7 +3,7 @@ import { availableAccounts } from '../clients/accounts.js';
 import { allocateIds, insertColumns } from '../db/bulk-insert.js';
 import type { Trx } from '../db/transaction.js';
 import { balanceOnDate, bookBatch, transferBetween, type LedgerRequest } from '../ledger/index.js';
-import { recordBankOutcomes, type ReturnedItem, type SettledItem } from '../payments/reconcile.js';
+import { lockPlannedOutcomes, recordBankOutcomes, type ReturnedItem, type SettledItem } from '../payments/reconcile.js';
 import type { IngestPlan, PlannedAlert, PlannedEntry } from './plan.js';
 
 /** Rows per multi-row insert and requests per ledger batch: large enough to keep round trips few. */
@@ -159,6 +159,17 @@ export async function applyPlan(trx: Trx, fileId: bigint, plan: IngestPlan): Pro
         return suspense;
     }
   };
+  const settled: SettledItem[] = [];
+  const returned: ReturnedItem[] = [];
+  items.forEach(({ entry, planned }, n) => {
+    const d = planned.decision;
+    if (d.destination === 'settlement') settled.push({ itemId: itemIds[n]!, ledgerKey: planned.ledgerKey, match: d.match });
+    if (d.destination === 'return') returned.push({ itemId: itemIds[n]!, ledgerKey: planned.ledgerKey, bookingDate: entry.entry.bookingDate!, match: d.match });
+    if (d.destination === 'suspense' && d.returned) returned.push({ itemId: itemIds[n]!, ledgerKey: planned.ledgerKey, bookingDate: entry.entry.bookingDate!, match: d.returned });
+  });
+  // Before booking: a payment rejected by the bank since planning makes the plan stale (retried as a whole).
+  await lockPlannedOutcomes(trx, settled, returned);
+
   const requests: LedgerRequest[] = items.map(({ entry, planned }) => {
     const statement = statementsByIndex.get(entry.statementIndex)!;
     const { item, decision } = planned;
@@ -181,14 +192,6 @@ export async function applyPlan(trx: Trx, fileId: bigint, plan: IngestPlan): Pro
     if (failed) throw new Error(`booking ${failed.idempotencyKey} was not accepted: ${failed.outcome === 'rejected' ? failed.error.message : failed.message}`);
   }
 
-  const settled: SettledItem[] = [];
-  const returned: ReturnedItem[] = [];
-  items.forEach(({ entry, planned }, n) => {
-    const d = planned.decision;
-    if (d.destination === 'settlement') settled.push({ itemId: itemIds[n]!, ledgerKey: planned.ledgerKey, match: d.match });
-    if (d.destination === 'return') returned.push({ itemId: itemIds[n]!, ledgerKey: planned.ledgerKey, bookingDate: entry.entry.bookingDate!, match: d.match });
-    if (d.destination === 'suspense' && d.returned) returned.push({ itemId: itemIds[n]!, ledgerKey: planned.ledgerKey, bookingDate: entry.entry.bookingDate!, match: d.returned });
-  });
   const paymentAlerts = await recordBankOutcomes(trx, settled, returned);
 
   const alerts = [

@@ -6,6 +6,7 @@ import { bookBatch, type LedgerRequest } from '../ledger/index.js';
 import { Money } from '../money/money.js';
 import { returnReasonText } from './return-reasons.js';
 import type { InstructionKind, InstructionStatus } from './rows.js';
+import { numberArray } from '../db/array-literals.js';
 
 /**
  * Closing the loop: what the bank booked of our own payments. A debit settles released payments
@@ -154,6 +155,33 @@ export interface ReturnedItem {
   readonly ledgerKey: string;
   readonly bookingDate: string;
   readonly match: Extract<OwnPaymentMatch, { kind: 'return' }>;
+}
+
+/** Reported as a serialization failure (SQLSTATE 40001), so that `inTransaction` retries the whole ingestion. */
+export class OwnPaymentChanged extends Error {
+  readonly code = '40001';
+  constructor(ids: readonly bigint[]) {
+    super(`payment(s) ${ids.join(', ')} were rejected by the bank while this file was being planned; the file is planned again`);
+    this.name = 'OwnPaymentChanged';
+  }
+}
+
+/**
+ * Locks, before anything is booked, the payments a file settles or returns, and checks that none was rejected
+ * by the bank (a status report, or a person) after the file was planned: the plan then rests on a status that
+ * no longer holds, and booking it would take a debit from money the rejection already gave back. The whole
+ * ingestion is retried and plans again, seeing the rejection (a debit for a rejected payment is a mismatch for
+ * a person). Once locked here, a status report waits for this file and finds the payment settled: a conflict
+ * alert, never an un-settle. Planning excluded every rejected payment, so any rejection found now is new.
+ */
+export async function lockPlannedOutcomes(trx: Trx, settled: readonly SettledItem[], returned: readonly ReturnedItem[]): Promise<void> {
+  const ids = [...new Set([...settled.flatMap((s) => s.match.instructionIds), ...returned.map((r) => r.match.instruction.id)])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (ids.length === 0) return;
+  const { rows } = await sql<{ id: bigint; status: InstructionStatus }>`
+    SELECT id, status FROM payment_instruction WHERE id = ANY(${numberArray(ids)}::bigint[]) ORDER BY id FOR UPDATE
+  `.execute(trx);
+  const rejected = rows.filter((r) => r.status === 'bank_rejected').map((r) => r.id);
+  if (rejected.length > 0) throw new OwnPaymentChanged(rejected);
 }
 
 /**

@@ -56,9 +56,17 @@ export async function rejectBatchByBank(trx: Trx, batchId: bigint, by: { actor: 
   const batch = await lockBatch(trx, batchId);
   if (batch.status === 'bank_rejected') return;
   if (batch.status !== 'released') throw new PaymentError('batch_not_approved', `payment batch ${batchId} is ${batch.status.replace('_', ' ')}; only a released batch can be rejected by the bank`);
-  const settled = await trx.selectFrom('payment_instruction').select('id').where('batch_id', '=', batchId).where('status', 'not in', ['released']).executeTakeFirst();
-  if (settled) throw new PaymentError('not_retryable', `payment batch ${batchId} has payments the bank already booked or returned; they cannot be rejected as a whole`);
-  const instructions = await trx.selectFrom('payment_instruction as i').innerJoin('payment_account as a', 'a.iban', 'i.debtor_iban').select(['i.id', 'i.client_id', 'i.amount_cents', 'i.kind', 'i.period', 'a.in_transit_account_id']).where('i.batch_id', '=', batchId).execute();
+  // Locked, then checked: a bank statement settling one of them at this moment (ingestion locks them too) is
+  // either seen here as settled, or waits and then finds them rejected; never both booked.
+  const instructions = await trx
+    .selectFrom('payment_instruction as i')
+    .innerJoin('payment_account as a', 'a.iban', 'i.debtor_iban')
+    .select(['i.id', 'i.client_id', 'i.amount_cents', 'i.kind', 'i.period', 'i.status', 'a.in_transit_account_id'])
+    .where('i.batch_id', '=', batchId)
+    .orderBy('i.id')
+    .forUpdate(['i'])
+    .execute();
+  if (instructions.some((i) => i.status !== 'released')) throw new PaymentError('not_retryable', `payment batch ${batchId} has payments the bank already booked or returned; they cannot be rejected as a whole`);
   await reverseReleasesRejectedByBank(trx, instructions, { reason: by.reason, bookingDate: by.bookingDate, what: `batch ${batchId}` });
   await trx.updateTable('payment_instruction').set({ status: 'bank_rejected' }).where('batch_id', '=', batchId).execute();
   await trx.updateTable('payment_batch').set({ status: 'bank_rejected' }).where('id', '=', batchId).execute();

@@ -11,13 +11,16 @@ import { registerPaymentAccount } from '../../src/payments/accounts.js';
 import { approveBatch, groupIntoBatches } from '../../src/payments/batches.js';
 import { createPaymentInstructions, type InstructionDraft } from '../../src/payments/instructions.js';
 import { releaseBatch } from '../../src/payments/release.js';
-import { retryPayment } from '../../src/payments/retry.js';
+import { markBatchRejectedByBank, retryPayment } from '../../src/payments/retry.js';
 import { applyStatusReport, type StatusReportResult } from '../../src/payments/status-reports.js';
 import type { DatabaseHandle } from '../../src/db/connect.js';
-import { describeOnEachDatabase, freshPGlite } from '../support/db.js';
+import { describeOnEachDatabase, freshPGlite, freshPostgres, postgresSkipReason } from '../support/db.js';
+import { writeCamt } from '../../src/demo/bank-statement.js';
+import { ingestBankFile, receiveBankFile } from '../../src/ingest/files.js';
 import { MANAGED, aRegion, bijstand, ingest, journalSize, posted, statementFile, type Region } from '../ingest/region.js';
 import { availableAccounts } from '../../src/clients/accounts.js';
-import { getBalance } from '../../src/ledger/index.js';
+import { getBalance, verifyLedger } from '../../src/ledger/index.js';
+import pg from 'pg';
 
 const NOW = new Date('2027-01-04T08:00:00Z');
 const TODAY = '2027-01-04';
@@ -307,4 +310,109 @@ describe('a status report moves exactly the money of the payments it rejects [pg
       { numRuns: 15 },
     );
   }, 120_000);
+});
+
+/**
+ * A bank that contradicts itself: its statement debits a payment while its status report rejects it. Whatever
+ * the order, the books must stay right and a person must be told. Both dangerous orders are forced here, for
+ * real, by another transaction holding a lock that ingestion needs at a chosen point:
+ * - before it locks the payments (the file's row): the rejection commits after ingestion planned the debit;
+ * - after it locked them (the bank account's ledger row): the report comes while ingestion books the debit.
+ */
+describe.skipIf(postgresSkipReason() !== '')('a status report racing the bank statement on the same payment [postgres]', () => {
+  let handle: DatabaseHandle & { url: string };
+  let holder: pg.Client;
+  let region: Region;
+  let round = 0;
+
+  beforeAll(async () => {
+    handle = await freshPostgres(6);
+    holder = new pg.Client({ connectionString: handle.url, application_name: 'lock-holder' });
+    await holder.connect();
+    const { db } = handle;
+    region = await aRegion(db, '0.00');
+    await inTransaction(db, (trx) => registerPaymentAccount(trx, { iban: MANAGED, debtorName: 'Sociale Dienst Drechtsteden', initiatingPartyName: 'SDD', painVersion: '03' }));
+    await ingest(db, statementFile('RACE-0', [bijstand('3000.00', 'BIJ-77002', 'RACE-REF-0', TODAY)]));
+  });
+  afterAll(async () => {
+    await holder?.end();
+    await handle?.close();
+  });
+
+  const waiting = async (): Promise<number> =>
+    Number((await holder.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`)).rows[0]!.n);
+
+  async function until(condition: () => Promise<boolean>): Promise<void> {
+    for (let i = 0; !(await condition()); i++) {
+      if (i > 600) throw new Error('the race never reached its lock');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  /** Releases one payment of 25.00, then lets the debit and the rejection meet with `hold` locked by another transaction. */
+  type Rejector = (released: Released, e2e: string) => Promise<StatusReportResult | Error>;
+  const byReport: Rejector = (released, e2e) =>
+    apply(handle.db, statusReport({ messageId: `RACE-PSR-${round}`, original: released.messageId, blocks: [{ id: released.paymentInfoId, txs: [{ e2e, status: 'RJCT', reason: 'AC04' }] }] }));
+  /** A person marks the batch rejected (the bank's portal refused the upload); a refusal comes back as the error. */
+  const byPerson: Rejector = (released) =>
+    markBatchRejectedByBank(handle.db, released.batchId, { actor: 'operator-2', reason: 'portal refused the upload', bookingDate: TODAY }).then(
+      () => new Error('no refusal'),
+      (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+    );
+
+  async function race(hold: (fileId: bigint) => { text: string; values: unknown[] }, reject: Rejector = byReport) {
+    const { db } = handle;
+    const released = await releaseLeefgeld(db, region, TODAY, ['25.00']);
+    const e2e = released.endToEndIds[0]!;
+    round += 1;
+    const bytes = new TextEncoder().encode(writeCamt(statementFile(`RACE-D${round}`, [{ amount: '25.00', creditDebit: 'DBIT', bookingDate: '2027-01-05', accountServicerReference: `RACE-DEBIT-${round}`, details: [{ endToEndId: e2e, counterpartyIban: CLIENT_IBAN }] }])));
+    const received = await inTransaction(db, (trx) => receiveBankFile(trx, { bytes, fileName: `race-${round}.xml`, receivedBy: 'test-operator' }));
+    const lock = hold(received.fileId);
+    await holder.query('BEGIN');
+    await holder.query(lock.text, lock.values);
+    const debit = ingestBankFile(db, received.fileId);
+    await until(async () => (await waiting()) >= 1);
+    let reportDone = false;
+    const report = reject(released, e2e).finally(() => {
+      reportDone = true;
+    });
+    // The report either finishes (it needs nothing ingestion holds) or queues behind ingestion.
+    await until(async () => reportDone || (await waiting()) >= 2);
+    await holder.query('COMMIT');
+    const [ingested, reported] = await Promise.all([debit, report]);
+    return { e2e, ingested, reported: reported as StatusReportResult, outcome: reported };
+  }
+
+  it('a rejection committed after ingestion planned the debit: the file is planned again, the debit waits in suspense for a person, nothing is taken twice', async () => {
+    const { db } = handle;
+    const { e2e, ingested, reported } = await race((fileId) => ({ text: 'SELECT id FROM bank_file WHERE id = $1 FOR UPDATE', values: [fileId.toString()] }));
+    expect(reported.counts.rejected).toBe(1);
+    expect(await statusOf(db, e2e)).toBe('bank_rejected');
+    expect(ingested.status).toBe('ingested');
+    // In the suspense queue for a person, with why.
+    const item = await db.selectFrom('bank_entry_item').select(['destination', 'match_detail']).where('end_to_end_id', '=', e2e).where('credit_debit', '=', 'DBIT').executeTakeFirstOrThrow();
+    expect(item).toEqual({ destination: 'suspense', match_detail: { reason: 'own_payment_mismatch', why: `a debit for payment ${e2e}, which is bank_rejected` } });
+    // The rejection gave the money back; the debit was not also taken from it: nothing left in transit, nothing below zero.
+    expect(await posted(db, `in-transit/${MANAGED}`)).toBe('0.00');
+    expect(await verifyLedger(db)).toMatchObject({ ok: true, problems: [] });
+  });
+
+  it('a person marking the batch rejected while ingestion books its debit: it waits, finds the payment settled and is refused, undoing nothing', async () => {
+    const { db } = handle;
+    const { e2e, outcome } = await race(() => ({ text: 'SELECT id FROM account WHERE code = $1 FOR UPDATE', values: [`bank/${MANAGED}`] }), byPerson);
+    expect(outcome).toMatchObject({ code: 'not_retryable' });
+    expect(await statusOf(db, e2e)).toBe('settled');
+    expect(await posted(db, `in-transit/${MANAGED}`)).toBe('0.00');
+    expect(await verifyLedger(db)).toMatchObject({ ok: true, problems: [] });
+  });
+
+  it('a report arriving while ingestion books the debit: it waits, finds the payment settled and raises a conflict, undoing nothing', async () => {
+    const { db } = handle;
+    const { e2e, reported } = await race(() => ({ text: 'SELECT id FROM account WHERE code = $1 FOR UPDATE', values: [`bank/${MANAGED}`] }));
+    expect(await statusOf(db, e2e)).toBe('settled');
+    expect(reported).toMatchObject({ counts: { conflicts: 1, rejected: 0 } });
+    expect(reported.alerts.map((a) => a.code)).toEqual(['status_after_settlement']);
+    expect(await posted(db, `in-transit/${MANAGED}`)).toBe('0.00');
+    expect(await verifyLedger(db)).toMatchObject({ ok: true, problems: [] });
+  });
 });
