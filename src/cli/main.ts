@@ -47,7 +47,8 @@ Commands:
                    is refused or raises an error alert. A bank's status report (pain.002) on
                    one of our payment files is recognised by its namespace and applied.
   verify [--seal]  Recompute every balance from the journal and every seal (the hash chain over
-                   the journal); exit 1 on a difference. --seal first seals what is new.
+                   the journal); exit 1 on a difference. --seal first seals what is new. Says what
+                   is not sealed yet, and which open database transaction holds sealing back.
   serve [--with-workers]
                    Run the HTTP API (health: /healthz, /readyz); with --with-workers and
                    REDIS_URL also the job workers in the same process.
