@@ -477,30 +477,35 @@ export function planClient(state: ClientState, ctx: RunContext): ClientPlan {
     ...state.owedPassOns,
     ...passOn.map((p) => ({ receiptKey: p.receiptId, passOnKey: passOnKey(clientId, p.receiptId), classification: p.classification, amount: p.amount })),
   ];
+  // Money paid to the client today, outside the leefgeld schedule: a pass-on, an opt-out's balance, rule 12's closing.
+  const toClientToday = (key: string, kind: 'pass_on' | 'closing', amount: Money, remittance: string): PlannedPayment => ({
+    ...base,
+    key,
+    kind,
+    obligationId: null,
+    obligationType: null,
+    periodKey: D,
+    payDate: today,
+    executionDate: today,
+    amount,
+    reservationKey: null,
+    holdReason: null,
+    late: false,
+    leefgeld: null,
+    creditor: toClient(record.name),
+    remittance,
+    reference: null,
+  });
+  /** Whether this run instructs the payment of a due item, so nothing of it is left waiting. */
+  const instructedNow = (item: { obligationId: string; periodKey: string }): boolean =>
+    payments.some((p) => p.kind === 'obligation' && p.obligationId === BigInt(item.obligationId) && p.periodKey === item.periodKey);
   if (ctx.withPayments && toPay.length > 0 && record.ownIban === null) {
     signal(cycle.bijstandMonth, 'no_own_iban', 'the client has no own account recorded: leefgeld and passed-on money wait, free on the managed account', {});
   }
   if (ctx.withPayments && record.ownIban !== null) {
     for (const p of toPay) {
       if (state.scheduledKeys.has(p.passOnKey)) continue;
-      payments.push({
-        ...base,
-        key: p.passOnKey,
-        kind: 'pass_on',
-        obligationId: null,
-        obligationType: null,
-        periodKey: D,
-        payDate: today,
-        executionDate: today,
-        amount: p.amount,
-        reservationKey: null,
-        holdReason: null,
-        late: false,
-        leefgeld: null,
-        creditor: toClient(record.name),
-        remittance: `Doorbetaling ${INCOME_LABELS[p.classification]} ${D}`,
-        reference: null,
-      });
+      payments.push(toClientToday(p.passOnKey, 'pass_on', p.amount, `Doorbetaling ${INCOME_LABELS[p.classification]} ${D}`));
     }
   }
 
@@ -508,26 +513,9 @@ export function planClient(state: ClientState, ctx: RunContext): ClientPlan {
   // is paid to the client like rule 12's closing, while the ontzorg period itself stays.
   const optOutKey = `pass-on/${clientId.toString()}/maatwerk-${D}`;
   if (optedOut && !ended && ctx.withPayments && record.ownIban !== null && last.leftFree.isPositive() && !state.scheduledKeys.has(optOutKey)) {
-    const waiting = items.some((item) => !payments.some((p) => p.kind === 'obligation' && p.obligationId === BigInt(item.obligationId) && p.periodKey === item.periodKey));
+    const waiting = items.some((item) => !instructedNow(item));
     if (!waiting) {
-      payments.push({
-        ...base,
-        key: optOutKey,
-        kind: 'pass_on',
-        obligationId: null,
-        obligationType: null,
-        periodKey: D,
-        payDate: today,
-        executionDate: today,
-        amount: last.leftFree,
-        reservationKey: null,
-        holdReason: null,
-        late: false,
-        leefgeld: null,
-        creditor: toClient(record.name),
-        remittance: `Doorbetaling saldo ${D}`,
-        reference: null,
-      });
+      payments.push(toClientToday(optOutKey, 'pass_on', last.leftFree, `Doorbetaling saldo ${D}`));
     }
   }
 
@@ -538,30 +526,13 @@ export function planClient(state: ClientState, ctx: RunContext): ClientPlan {
     for (const obligation of state.obligations) {
       if (obligation.validUntil === null || obligation.validUntil > endedOn) handedBack.push({ obligationId: obligation.id, type: obligation.type, payee: obligation.payee.name });
     }
-    const unsettled = cycleDue.concat(items.filter((item) => !cycleDue.includes(item))).filter((item) => !payments.some((p) => p.kind === 'obligation' && p.obligationId === BigInt(item.obligationId) && p.periodKey === item.periodKey));
+    const unsettled = cycleDue.concat(items.filter((item) => !cycleDue.includes(item))).filter((item) => !instructedNow(item));
     const closingKey = `closing/${clientId.toString()}/${D}`;
     const closes = ctx.withPayments && unsettled.length === 0 && last.leftFree.isPositive() && record.ownIban !== null && !state.scheduledKeys.has(closingKey);
     // Rule 12 with an open advance: the gemeente's policy settles it from what is left, or hands the claim over.
     const closingAmount = recovery.atEnd(closes ? last.leftFree : null, (kind, message, details) => signal(endedOn, kind, message, details));
     if (closes && closingAmount !== null && closingAmount.isPositive()) {
-      payments.push({
-        ...base,
-        key: closingKey,
-        kind: 'closing',
-        obligationId: null,
-        obligationType: null,
-        periodKey: D,
-        payDate: today,
-        executionDate: today,
-        amount: closingAmount,
-        reservationKey: null,
-        holdReason: null,
-        late: false,
-        leefgeld: null,
-        creditor: toClient(record.name),
-        remittance: `Einde ontzorgen: saldo ${D}`,
-        reference: null,
-      });
+      payments.push(toClientToday(closingKey, 'closing', closingAmount, `Einde ontzorgen: saldo ${D}`));
     }
   }
   for (const r of last.signals) {

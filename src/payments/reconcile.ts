@@ -6,7 +6,7 @@ import { bookBatch, type LedgerRequest } from '../ledger/index.js';
 import { Money } from '../money/money.js';
 import { returnReasonText } from './return-reasons.js';
 import type { InstructionKind, InstructionStatus } from './rows.js';
-import { numberArray } from '../db/array-literals.js';
+import { numberArray, textArray } from '../db/array-literals.js';
 
 /**
  * Closing the loop: what the bank booked of our own payments. A debit settles released payments
@@ -190,12 +190,23 @@ export async function lockPlannedOutcomes(trx: Trx, settled: readonly SettledIte
  */
 export async function recordBankOutcomes(trx: Trx, settled: readonly SettledItem[], returned: readonly ReturnedItem[]): Promise<{ code: string; message: string }[]> {
   const alerts: { code: string; message: string }[] = [];
-  for (const s of settled) {
-    const ids = s.match.instructionIds.map(String);
-    await sql`UPDATE payment_instruction SET status = 'settled' WHERE id = ANY(${ids}::bigint[]) AND status = 'released'`.execute(trx);
-    if (s.match.paymentInfoId) await trx.updateTable('payment_block').set({ settled_by_item: s.itemId }).where('payment_info_id', '=', s.match.paymentInfoId).execute();
-    await sql`INSERT INTO payment_event (instruction_id, kind, actor, details, ledger_key)
-              SELECT unnest(${ids}::bigint[]), 'settled', 'bank', ${JSON.stringify({ by: s.match.by, paymentInfoId: s.match.paymentInfoId })}::jsonb, ${s.ledgerKey}`.execute(trx);
+  // Set-based: a statement of the day can settle tens of thousands of our payments one by one.
+  if (settled.length > 0) {
+    const rows = settled.flatMap((s) => s.match.instructionIds.map((id) => ({ id, s })));
+    const ids = rows.map((r) => r.id);
+    await sql`UPDATE payment_instruction SET status = 'settled' WHERE id = ANY(${numberArray(ids)}::bigint[]) AND status = 'released'`.execute(trx);
+    const blocks = settled.filter((s) => s.match.paymentInfoId !== null);
+    if (blocks.length > 0) {
+      await sql`
+        UPDATE payment_block AS b SET settled_by_item = v.item
+          FROM unnest(${textArray(blocks.map((s) => s.match.paymentInfoId))}::text[], ${numberArray(blocks.map((s) => s.itemId))}::bigint[]) AS v (block, item)
+         WHERE b.payment_info_id = v.block`.execute(trx);
+    }
+    await sql`
+      INSERT INTO payment_event (instruction_id, kind, actor, details, ledger_key)
+      SELECT id, 'settled', 'bank', details, ledger_key
+        FROM unnest(${numberArray(ids)}::bigint[], ${textArray(rows.map((r) => JSON.stringify({ by: r.s.match.by, paymentInfoId: r.s.match.paymentInfoId })))}::jsonb[],
+                    ${textArray(rows.map((r) => r.s.ledgerKey))}::text[]) AS v (id, details, ledger_key)`.execute(trx);
   }
   if (returned.length === 0) return alerts;
   const accounts = await availableAccounts(trx, returned.flatMap((r) => (r.match.instruction.clientId === null ? [] : [r.match.instruction.clientId])));

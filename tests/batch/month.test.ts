@@ -1,15 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/connect.js';
 import { freshPGlite } from '../support/db.js';
-import { aClient, aServiceRegion, bankCredits, batch, bijstandFor, eur, freeOf, paymentsOf, reservedOf, singleAdultObligations, toeslagFor, type TestClient } from './support.js';
-import { addDays, isBusinessDay } from '../../src/schedule/index.js';
-
-/** Every business day from `from` to `to`, as the daily job would run. */
-function businessDays(from: string, to: string): string[] {
-  const days: string[] = [];
-  for (let d = from; d <= to; d = addDays(d, 1)) if (isBusinessDay(d)) days.push(d);
-  return days;
-}
+import { aServiceRegion, bankCredits, batch, bijstandFor, freeOf, paymentsOf, reservedOf, toeslagFor, type TestClient, aSingleAdultWithToeslagen, businessDays } from './support.js';
 
 /**
  * A single adult in Dordrecht (payday the 24th, leefgeld every Monday), March–April 2026, with the
@@ -22,15 +14,7 @@ describe('a month in the life of a single adult, through the daily batch [pglite
   beforeAll(async () => {
     handle = await freshPGlite();
     await aServiceRegion(handle.db);
-    amira = await aClient(handle.db, {
-      obligations: singleAdultObligations('2026-04-01'),
-      toeslagenConsentReference: 'TS-consent-2026-02',
-      expectedIncome: [
-        { classification: 'bijstand', monthly: eur('1334.23') },
-        { classification: 'huurtoeslag', monthly: eur('380.00') },
-        { classification: 'zorgtoeslag', monthly: eur('129.00') },
-      ],
-    });
+    amira = await aSingleAdultWithToeslagen(handle.db);
   });
   afterAll(async () => handle.close());
 

@@ -14,6 +14,7 @@ import type { SimulatedEntry } from '../../src/demo/bank-statement.js';
 import { registerKnownPayer, registerBankAccount } from '../../src/ingest/setup.js';
 import { findAccountByCode, getBalance } from '../../src/ledger/index.js';
 import { Money } from '../../src/money/money.js';
+import { addDays, isBusinessDay } from '../../src/schedule/index.js';
 import { registerPaymentAccount } from '../../src/payments/accounts.js';
 import { runDailyBatch, type DailyBatchResult } from '../../src/batch/run.js';
 import { DORDRECHT_BENEFITS, MANAGED, TOESLAGEN, ingest, statementFile } from '../ingest/region.js';
@@ -178,4 +179,37 @@ export async function paymentsOf(db: Kysely<Database>, clientId: bigint): Promis
 export async function reservedOf(db: Kysely<Database>, clientId: bigint): Promise<string> {
   const account = await findAccountByCode(db, availableAccountCode(clientId));
   return account ? (await getBalance(db, account.id)).debitsPending.toString() : '0.00';
+}
+
+/** Every business day from `from` to `to`, as the daily job would run. */
+export function businessDays(from: string, to: string): string[] {
+  const days: string[] = [];
+  for (let d = from; d <= to; d = addDays(d, 1)) if (isBusinessDay(d)) days.push(d);
+  return days;
+}
+
+/**
+ * Amira of the month in the life (tests/batch/month.test.ts): a single adult in Dordrecht, payday the 24th,
+ * leefgeld every Monday, the fixed costs of domain.md from 1 April 2026, huurtoeslag 380 and zorgtoeslag 129
+ * with consent.
+ */
+export function aSingleAdultWithToeslagen(db: Kysely<Database>): Promise<TestClient> {
+  return aClient(db, {
+    obligations: singleAdultObligations('2026-04-01'),
+    toeslagenConsentReference: 'TS-consent-2026-02',
+    expectedIncome: [
+      { classification: 'bijstand', monthly: eur('1334.23') },
+      { classification: 'huurtoeslag', monthly: eur('380.00') },
+      { classification: 'zorgtoeslag', monthly: eur('129.00') },
+    ],
+  });
+}
+
+/** Her first payday: the toeslagen on 20 March, the bijstand on the 24th, and the daily batch up to the 25th. */
+export async function throughFirstPayday(db: Kysely<Database>, client: TestClient): Promise<void> {
+  await bankCredits(db, '2026-03-20', [toeslagFor(client, 'HUURTOESLAG', '380.00', '2026-04'), toeslagFor(client, 'ZORGTOESLAG', '129.00', '2026-04')]);
+  await batch(db, '2026-03-23');
+  await bankCredits(db, '2026-03-24', [bijstandFor(client, '1334.23', '2026-03')]);
+  await batch(db, '2026-03-24');
+  await batch(db, '2026-03-25');
 }

@@ -3,17 +3,13 @@ import type { Database } from '../../src/db/schema.js';
 import { inTransaction } from '../../src/db/transaction.js';
 import { Money } from '../../src/money/money.js';
 import { recordDecision, revokeDecision, type DecisionInput, type StoredDecision } from '../../src/maatwerk/index.js';
-import { addDays, isBusinessDay } from '../../src/schedule/index.js';
+import { addDays } from '../../src/schedule/index.js';
 import { batch } from '../batch/support.js';
+import { businessDays } from '../batch/support.js';
+
+export { businessDays };
 
 export const BACK_OFFICE = { userId: 'bo-fatima', role: 'operator' } as const;
-
-/** Every business day from `from` to `to`, as the daily job runs them. */
-export function businessDays(from: string, to: string): string[] {
-  const days: string[] = [];
-  for (let d = from; d <= to; d = addDays(d, 1)) if (isBusinessDay(d)) days.push(d);
-  return days;
-}
 
 export async function runDays(db: Kysely<Database>, from: string, to: string): Promise<void> {
   for (const day of businessDays(from, to)) await batch(db, day);

@@ -3,18 +3,11 @@ import { endOntzorgen } from '../../src/clients/ontzorg-periods.js';
 import type { DatabaseHandle } from '../../src/db/connect.js';
 import { inTransaction } from '../../src/db/transaction.js';
 import { grantsOfClient, type OpenAdvanceAtEnd } from '../../src/noodvoorziening/index.js';
-import { addDays, isBusinessDay } from '../../src/schedule/index.js';
 import { clientStatement, statementView } from '../../src/statements/index.js';
 import { LANGUAGES } from '../../src/statements/languages.js';
 import { freshPGlite } from '../support/db.js';
-import { aClient, aServiceRegion, bankCredits, batch, bijstandFor, freeOf, paymentsOf, singleAdultObligations, toeslagFor, type TestClient } from '../batch/support.js';
+import { aServiceRegion, batch, freeOf, paymentsOf, type TestClient, aSingleAdultWithToeslagen, throughFirstPayday, businessDays } from '../batch/support.js';
 import { aNoodvoorzieningPolicy, eur, grant, owedBy } from './support.js';
-
-function businessDays(from: string, to: string): string[] {
-  const days: string[] = [];
-  for (let d = from; d <= to; d = addDays(d, 1)) if (isBusinessDay(d)) days.push(d);
-  return days;
-}
 
 /**
  * Rule 12 with an advance still open. Amira (as in recovery-scenario.test.ts) gets 400.00 on 25 March, repaid
@@ -26,20 +19,8 @@ async function amiraUntilTheEnd(atEnd: OpenAdvanceAtEnd): Promise<{ handle: Data
   const handle = await freshPGlite();
   await aServiceRegion(handle.db);
   await aNoodvoorzieningPolicy(handle.db, { openAdvanceAtEnd: atEnd });
-  const amira = await aClient(handle.db, {
-    obligations: singleAdultObligations('2026-04-01'),
-    toeslagenConsentReference: 'TS-consent-2026-02',
-    expectedIncome: [
-      { classification: 'bijstand', monthly: eur('1334.23') },
-      { classification: 'huurtoeslag', monthly: eur('380.00') },
-      { classification: 'zorgtoeslag', monthly: eur('129.00') },
-    ],
-  });
-  await bankCredits(handle.db, '2026-03-20', [toeslagFor(amira, 'HUURTOESLAG', '380.00', '2026-04'), toeslagFor(amira, 'ZORGTOESLAG', '129.00', '2026-04')]);
-  await batch(handle.db, '2026-03-23');
-  await bankCredits(handle.db, '2026-03-24', [bijstandFor(amira, '1334.23', '2026-03')]);
-  await batch(handle.db, '2026-03-24');
-  await batch(handle.db, '2026-03-25');
+  const amira = await aSingleAdultWithToeslagen(handle.db);
+  await throughFirstPayday(handle.db, amira);
   await grant(handle.db, { clientId: amira.id, amount: eur('400.00'), today: '2026-03-25' });
   for (const day of businessDays('2026-03-26', '2026-04-14')) await batch(handle.db, day);
   await inTransaction(handle.db, (trx) => endOntzorgen(trx, amira.id, '2026-04-15', 'client moved to another gemeente'));

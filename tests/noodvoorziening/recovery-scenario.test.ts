@@ -1,18 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/connect.js';
 import { grantsOfClient } from '../../src/noodvoorziening/index.js';
-import { addDays, isBusinessDay } from '../../src/schedule/index.js';
 import { clientStatement, statementView } from '../../src/statements/index.js';
 import { LANGUAGES } from '../../src/statements/languages.js';
 import { freshPGlite } from '../support/db.js';
-import { aClient, aServiceRegion, bankCredits, batch, bijstandFor, freeOf, paymentsOf, singleAdultObligations, toeslagFor, type TestClient } from '../batch/support.js';
+import { aServiceRegion, bankCredits, batch, bijstandFor, freeOf, paymentsOf, toeslagFor, type TestClient, aSingleAdultWithToeslagen, throughFirstPayday, businessDays } from '../batch/support.js';
 import { aNoodvoorzieningPolicy, eur, grant, owedBy } from './support.js';
-
-function businessDays(from: string, to: string): string[] {
-  const days: string[] = [];
-  for (let d = from; d <= to; d = addDays(d, 1)) if (isBusinessDay(d)) days.push(d);
-  return days;
-}
 
 /**
  * Amira of the batch's month-in-the-life (Dordrecht, payday the 24th, leefgeld every Monday, fixed costs 1,024.00,
@@ -28,20 +21,8 @@ describe('rule 11: an emergency advance recovered in instalments over three mont
     handle = await freshPGlite();
     await aServiceRegion(handle.db);
     await aNoodvoorzieningPolicy(handle.db);
-    amira = await aClient(handle.db, {
-      obligations: singleAdultObligations('2026-04-01'),
-      toeslagenConsentReference: 'TS-consent-2026-02',
-      expectedIncome: [
-        { classification: 'bijstand', monthly: eur('1334.23') },
-        { classification: 'huurtoeslag', monthly: eur('380.00') },
-        { classification: 'zorgtoeslag', monthly: eur('129.00') },
-      ],
-    });
-    await bankCredits(handle.db, '2026-03-20', [toeslagFor(amira, 'HUURTOESLAG', '380.00', '2026-04'), toeslagFor(amira, 'ZORGTOESLAG', '129.00', '2026-04')]);
-    await batch(handle.db, '2026-03-23');
-    await bankCredits(handle.db, '2026-03-24', [bijstandFor(amira, '1334.23', '2026-03')]);
-    await batch(handle.db, '2026-03-24');
-    await batch(handle.db, '2026-03-25');
+    amira = await aSingleAdultWithToeslagen(handle.db);
+    await throughFirstPayday(handle.db, amira);
   }, 120_000);
   afterAll(async () => handle.close());
 

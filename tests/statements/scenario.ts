@@ -10,8 +10,7 @@ import { book, openAccount, transferBetween } from '../../src/ledger/index.js';
 import { Money } from '../../src/money/money.js';
 import { approveBatch } from '../../src/payments/batches.js';
 import { releaseBatch } from '../../src/payments/release.js';
-import { addDays, isBusinessDay } from '../../src/schedule/index.js';
-import { aClient, aServiceRegion, bankCredits, batch, bijstandFor, eur, singleAdultObligations, toeslagFor, type TestClient } from '../batch/support.js';
+import { aClient, aServiceRegion, bankCredits, batch, bijstandFor, businessDays, eur, singleAdultObligations, toeslagFor, type TestClient } from '../batch/support.js';
 import { MANAGED, ingest, statementFile } from '../ingest/region.js';
 import { assignCaseworker } from '../../src/auth/scope.js';
 
@@ -32,12 +31,6 @@ export interface Scenario {
   /** Zwijndrecht. */
   readonly sara: bigint;
   readonly advances: bigint;
-}
-
-function businessDays(from: string, to: string): string[] {
-  const days: string[] = [];
-  for (let d = from; d <= to; d = addDays(d, 1)) if (isBusinessDay(d)) days.push(d);
-  return days;
 }
 
 /** The daily batch of one day, then its payment batches approved by a second person and released. */
