@@ -9,9 +9,10 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { ADMIN_URL } from './db.js';
 
-const TICK_MS = 10; // USER_HZ is 100 on Linux
+export const TICK_MS = 10; // USER_HZ is 100 on Linux
 
-function backendTicks(pid: number): number | undefined {
+/** CPU ticks (user + system) of a process on this machine, or undefined when it is gone. */
+export function backendTicks(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

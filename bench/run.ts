@@ -23,6 +23,7 @@ import { copyFloorPGlite, copyFloorPostgres, type CopyResult } from './copy.js';
 import { mixed, postingsOf, setUpChart, transfers, type BenchChart } from './data.js';
 import { cpuMark, cpuSince, databaseName, type CpuSpent } from './cpu.js';
 import { freshDatabase, postgresVersion, type BenchDatabase } from './db.js';
+import { describeMachineSpeed } from './machine.js';
 import { PHASES, PhaseProfile } from './profile.js';
 import { canonicalRequest, contentHash, validateRequest } from '../src/ledger/requests.js';
 import { bankFileTable, runBankFileBench } from './bank-files.js';
@@ -321,6 +322,7 @@ async function machine(): Promise<string[]> {
   const lines = [
     `machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown cpu'}), ${int.format(os.totalmem() / 2 ** 30)} GiB RAM, ${os.platform()} ${os.release()}`,
     `node ${process.version}`,
+    describeMachineSpeed(),
   ];
   if (drivers.includes('postgres')) lines.push(await postgresVersion());
   if (drivers.includes('pglite')) {

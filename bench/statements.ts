@@ -11,6 +11,11 @@
  *   npm run build && node dist/bench/statements.js
  *   BENCH_DATABASE_URL=postgres://root@127.0.0.1:5432/postgres   (admin connection; the default)
  *   BENCH_RATE=500 BENCH_SECONDS=20 BENCH_CLIENTS=20 BENCH_BACKGROUND=3000000 BENCH_MONTHS=24
+ *   BENCH_ROUNDS=2 (both scenarios again on the same data), BENCH_SERVER_FLAGS / BENCH_LOAD_FLAGS (node flags)
+ *
+ * The server runs in a process of its own, as in production; for each load the bench also reports its
+ * event-loop delay and garbage collection, the blocks PostgreSQL read from outside its buffers, and
+ * where in the run the slowest 1 % of requests were due (a queue, or a few stalls).
  *
  * Never fails on timing; exits 1 only when a statement does not reconcile with the ledger.
  */
@@ -20,6 +25,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { Session } from 'node:inspector/promises';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
@@ -35,6 +41,7 @@ import { registerClient } from '../src/clients/registry.js';
 import type { Database } from '../src/db/schema.js';
 import { inTransaction } from '../src/db/transaction.js';
 import { writeCamt, type SimulatedEntry } from '../src/demo/bank-statement.js';
+import { connectPostgres } from '../src/db/connect.js';
 import { buildApp } from '../src/http/app.js';
 import { ingestBankFile, receiveBankFile } from '../src/ingest/files.js';
 import { registerBankAccount, registerKnownPayer } from '../src/ingest/setup.js';
@@ -46,8 +53,9 @@ import { approveBatch } from '../src/payments/batches.js';
 import { releaseBatch } from '../src/payments/release.js';
 import { addDays, addMonths, firstDayOf, isBusinessDay, yearMonthOf } from '../src/schedule/index.js';
 import { amsterdamToday, clientStatement, EXPECTED_DAYS_AHEAD, monthsOf } from '../src/statements/index.js';
-import { cpuMark, cpuSince, databaseName } from './cpu.js';
+import { backendTicks, cpuMark, cpuSince, databaseName, TICK_MS } from './cpu.js';
 import { freshDatabase, postgresVersion } from './db.js';
+import { describeMachineSpeed } from './machine.js';
 
 const GEMEENTE = 'GM0505';
 const MANAGED = 'NL91ABNA0417164300';
@@ -93,6 +101,8 @@ export interface LoadResult {
   readonly statuses: Record<string, number>;
   readonly bytes: number;
   readonly cpuMs: number;
+  /** Where in the run the slowest 1 % were due: 100 ms windows, the worst first (offset s, how many, slowest ms). */
+  readonly slowWindows: readonly { at: number; count: number; worst: number }[];
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -104,6 +114,7 @@ async function generateLoad(plan: LoadPlan, seconds: number): Promise<LoadResult
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const total = Math.round(plan.rate * seconds);
   const latencies: number[] = [];
+  const dueAt: number[] = [];
   const statuses: Record<string, number> = {};
   let errors = 0;
   let bytes = 0;
@@ -123,6 +134,7 @@ async function generateLoad(plan: LoadPlan, seconds: number): Promise<LoadResult
         response.on('data', (chunk: Buffer) => (bytes += chunk.length));
         response.on('end', () => {
           latencies.push(performance.now() - due);
+          dueAt.push(due - start);
           statuses[String(response.statusCode)] = (statuses[String(response.statusCode)] ?? 0) + 1;
           if (response.statusCode !== 200) errors += 1;
           finish();
@@ -144,6 +156,15 @@ async function generateLoad(plan: LoadPlan, seconds: number): Promise<LoadResult
   const elapsed = (performance.now() - start) / 1000;
   agent.destroy();
   const used = process.cpuUsage(cpu);
+  const byLatency = latencies.map((ms, i) => ({ ms, at: dueAt[i]! })).sort((a, b) => b.ms - a.ms);
+  const windows = new Map<number, { at: number; count: number; worst: number }>();
+  for (const slow of byLatency.slice(0, Math.ceil(latencies.length / 100))) {
+    const key = Math.floor(slow.at / 100);
+    const window = windows.get(key) ?? { at: key / 10, count: 0, worst: 0 };
+    window.count += 1;
+    window.worst = Math.max(window.worst, slow.ms);
+    windows.set(key, window);
+  }
   latencies.sort((a, b) => a - b);
   return {
     requests: total,
@@ -157,17 +178,128 @@ async function generateLoad(plan: LoadPlan, seconds: number): Promise<LoadResult
     statuses,
     bytes,
     cpuMs: (used.user + used.system) / 1000,
+    slowWindows: [...windows.values()].sort((a, b) => b.count - a.count),
   };
 }
+
+/**
+ * The generator's node flags: it is the measuring instrument, and a scavenge in it delays the requests
+ * due meanwhile, which then count as slow answers. BENCH_LOAD_FLAGS='' for V8's defaults.
+ */
+const LOAD_FLAGS = (process.env.BENCH_LOAD_FLAGS ?? '--max-semi-space-size=32').split(/\s+/).filter(Boolean);
 
 /** Runs the load from a child process, so the generator's CPU is not the server's. */
 function loadFromSecondProcess(plan: LoadPlan): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), ['--load'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(fileURLToPath(import.meta.url), ['--load'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: LOAD_FLAGS });
     child.once('message', (message) => resolve(message as LoadResult));
     child.once('error', reject);
     child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`the load generator exited with ${code}`))));
     child.send(plan);
+  });
+}
+
+// ---------------------------------------------------------------- the server, in a process of its own
+
+/**
+ * The server's node flags: none by default, as the service runs (Dockerfile, `npm start`).
+ * BENCH_SERVER_FLAGS='--max-semi-space-size=32' tries a larger young generation.
+ */
+const SERVER_FLAGS = (process.env.BENCH_SERVER_FLAGS ?? '').split(/\s+/).filter(Boolean);
+
+type ServerCommand = { kind: 'start'; url: string; secret: string } | { kind: 'profile-start' } | { kind: 'profile-stop' } | { kind: 'pauses-start' } | { kind: 'pauses-stop' } | { kind: 'stop' };
+type ServerReply = { kind: 'listening'; port: number } | { kind: 'profiling' } | { kind: 'profile'; summary: string } | { kind: 'watching' } | { kind: 'pauses'; pauses: ServerPauses } | { kind: 'stopped' };
+
+/** What stopped the server's event loop during one load: its delay, and garbage collection. */
+interface ServerPauses {
+  readonly loopDelayP99Ms: number;
+  readonly loopDelayMaxMs: number;
+  readonly gcCount: number;
+  readonly gcTotalMs: number;
+  readonly gcMaxMs: number;
+  readonly gcOver10Ms: number;
+}
+
+interface ServerProcess {
+  readonly port: number;
+  readonly pid: number;
+  /** Sends a command and waits for the server's answer. */
+  ask(command: ServerCommand): Promise<ServerReply>;
+}
+
+/**
+ * The HTTP app as production runs it: its own process, its own connection pool, the service's node
+ * flags, and none of the garbage of building the history (which ran in this process).
+ */
+function startServerProcess(url: string, secret: Buffer): Promise<ServerProcess> {
+  const child = fork(fileURLToPath(import.meta.url), ['--serve'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: SERVER_FLAGS });
+  const ask = (command: ServerCommand) =>
+    new Promise<ServerReply>((resolve, reject) => {
+      child.once('message', (message) => resolve(message as ServerReply));
+      child.send(command, (error) => error && reject(error));
+    });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    void ask({ kind: 'start', url, secret: secret.toString('base64') }).then((reply) => {
+      if (reply.kind !== 'listening') reject(new Error(`the server answered ${reply.kind}`));
+      else resolve({ port: reply.port, pid: child.pid!, ask });
+    }, reject);
+  });
+}
+
+function watchPauses(): () => ServerPauses {
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  const gc: number[] = [];
+  const observer = new PerformanceObserver((list) => gc.push(...list.getEntries().map((e) => e.duration)));
+  observer.observe({ entryTypes: ['gc'] });
+  return () => {
+    loop.disable();
+    observer.disconnect();
+    return {
+      loopDelayP99Ms: loop.percentile(99) / 1e6,
+      loopDelayMaxMs: loop.max / 1e6,
+      gcCount: gc.length,
+      gcTotalMs: gc.reduce((a, b) => a + b, 0),
+      gcMaxMs: Math.max(0, ...gc),
+      gcOver10Ms: gc.filter((ms) => ms > 10).length,
+    };
+  };
+}
+
+async function serve(): Promise<void> {
+  let app: Awaited<ReturnType<typeof buildApp>> | undefined;
+  let handle: ReturnType<typeof connectPostgres> | undefined;
+  let profiler: (() => Promise<string>) | undefined;
+  let watch: (() => ServerPauses) | undefined;
+  const reply = (message: ServerReply) => new Promise<void>((resolve) => process.send!(message, () => resolve()));
+  process.on('message', (command: ServerCommand) => {
+    void (async () => {
+      switch (command.kind) {
+        case 'start': {
+          handle = connectPostgres({ url: command.url, poolSize: 10, applicationName: 'ontzorg-bench-server' });
+          const settings: AuthSettings = { jwksUrl: undefined, secret: Buffer.from(command.secret, 'base64'), issuer: 'ontzorg', audience: 'ontzorg-api' };
+          app = await buildApp({ db: handle.db, logger: createLogger({ level: 'silent' }), verify: tokenVerifier(settings) });
+          await app.listen({ host: '127.0.0.1', port: 0 });
+          return reply({ kind: 'listening', port: (app.server.address() as AddressInfo).port });
+        }
+        case 'profile-start':
+          profiler = await startProfile();
+          return reply({ kind: 'profiling' });
+        case 'profile-stop':
+          return reply({ kind: 'profile', summary: profiler ? await profiler() : '' });
+        case 'pauses-start':
+          watch = watchPauses();
+          return reply({ kind: 'watching' });
+        case 'pauses-stop':
+          return reply({ kind: 'pauses', pauses: watch!() });
+        case 'stop':
+          await app?.close();
+          await handle?.close();
+          await reply({ kind: 'stopped' });
+          process.exit(0);
+      }
+    })();
   });
 }
 
@@ -464,9 +596,24 @@ export async function runStatementBench(): Promise<StatementBenchResult> {
 
     const secret = Buffer.alloc(32, 3);
     const settings: AuthSettings = { jwksUrl: undefined, secret, issuer: 'ontzorg', audience: 'ontzorg-api' };
-    const app = await buildApp({ db, logger: createLogger({ level: 'silent' }), verify: tokenVerifier(settings) });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const port = (app.server.address() as AddressInfo).port;
+    const speedBefore = describeMachineSpeed();
+    const server = await startServerProcess(bench.url!, secret);
+    const port = server.port;
+    // The server's own CPU (its process) and PostgreSQL's backends, over one load.
+    // Pages PostgreSQL had to fetch from outside its buffers during a load (the OS cache or the disk):
+    // a stall of every request at once is more often that than anything in the statement.
+    const blocksRead = async () =>
+      Number((await sql<{ n: string }>`SELECT blks_read::text AS n FROM pg_stat_database WHERE datname = current_database()`.execute(db)).rows[0]?.n ?? 0);
+    const cpuOver = async <T>(run: () => Promise<T>) => {
+      const before = backendTicks(server.pid) ?? 0;
+      const mark = await cpuMark(databaseName(bench.url));
+      const read = await blocksRead();
+      const result = await run();
+      const spent = await cpuSince(mark, databaseName(bench.url));
+      // The statistics reach pg_stat_database when a backend goes idle; give them a moment.
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      return { result, serverMs: ((backendTicks(server.pid) ?? Number.NaN) - before) * TICK_MS, pgMs: spent.serverMs, blocksRead: (await blocksRead()) - read };
+    };
     const operator = await mintLocalToken(settings, { userId: 'bench-operator', role: 'operator', gemeenten: [GEMEENTE] });
     const scenarios = [
       { name: 'back office: GET /api/clients/{id}/statement (JSON, this month)', targets: history.clients.map((c) => ({ path: `/api/clients/${c.id}/statement`, token: operator })) },
@@ -477,33 +624,44 @@ export async function runStatementBench(): Promise<StatementBenchResult> {
     ];
     const results: { name: string; rate: number; load: LoadResult; serverCpuMs: number; pgCpuMs: number; loadAvg: number }[] = [];
     try {
-      for (const scenario of scenarios) {
+      // BENCH_ROUNDS=3: both scenarios again, on the same data, to see how far one run is from the next.
+      for (const scenario of Array.from({ length: env('BENCH_ROUNDS', 1) }, () => scenarios).flat()) {
         log(`load: ${scenario.name}, warm-up 5 s, then ${seconds} s at ${rate}/s`);
         await loadFromSecondProcess({ port, rate, seconds: 5, warmupSeconds: 0, targets: scenario.targets });
-        const profiler = process.env.BENCH_PROFILE === '1' ? await startProfile() : null;
-        const mark = await cpuMark(databaseName(bench.url));
-        const load = await loadFromSecondProcess({ port, rate, seconds, warmupSeconds: 0, targets: scenario.targets });
-        const cpu = await cpuSince(mark, databaseName(bench.url));
-        if (profiler) log(`  where the server's CPU went:\n${await profiler()}`);
-        results.push({ name: scenario.name, rate, load, serverCpuMs: cpu.nodeMs, pgCpuMs: cpu.serverMs, loadAvg: os.loadavg()[0] ?? 0 });
+        const profiling = process.env.BENCH_PROFILE === '1';
+        if (profiling) await server.ask({ kind: 'profile-start' });
+        await server.ask({ kind: 'pauses-start' });
+        const { result: load, serverMs, pgMs, blocksRead: read } = await cpuOver(() => loadFromSecondProcess({ port, rate, seconds, warmupSeconds: 0, targets: scenario.targets }));
+        log(`  PostgreSQL read ${int.format(read)} blocks from outside its shared buffers during the load`);
+        const watched = await server.ask({ kind: 'pauses-stop' });
+        if (watched.kind === 'pauses') {
+          const p = watched.pauses;
+          log(`  server: event-loop delay p99 ${two.format(p.loopDelayP99Ms)} ms, max ${two.format(p.loopDelayMaxMs)} ms; GC ${p.gcCount}× (${int.format(p.gcTotalMs)} ms in all, longest ${two.format(p.gcMaxMs)} ms, ${p.gcOver10Ms} over 10 ms)`);
+        }
+        log(`  the slowest 1 % were due in ${load.slowWindows.length} windows of 100 ms; the worst: ${load.slowWindows.slice(0, 4).map((w) => `${one.format(w.at)} s (${w.count}, up to ${int.format(w.worst)} ms)`).join(', ')}`);
+        if (profiling) {
+          const reply = await server.ask({ kind: 'profile-stop' });
+          if (reply.kind === 'profile') log(`  where the server's CPU went:\n${reply.summary}`);
+        }
+        results.push({ name: scenario.name, rate, load, serverCpuMs: serverMs, pgCpuMs: pgMs, loadAvg: os.loadavg()[0] ?? 0 });
         log(`  p50 ${two.format(load.p50)} ms, p99 ${two.format(load.p99)} ms, max ${two.format(load.max)} ms, ${int.format(load.achievedRate)}/s, errors ${load.errors}`);
       }
       // BENCH_LADDER=100,200,300: the back-office scenario at lower rates too, to show where this machine's knee is today.
       for (const step of (process.env.BENCH_LADDER ?? '').split(',').map(Number).filter((n) => Number.isFinite(n) && n > 0)) {
         const scenario = scenarios[0]!;
         log(`load: ${scenario.name} at ${step}/s for ${seconds} s`);
-        const mark = await cpuMark(databaseName(bench.url));
-        const load = await loadFromSecondProcess({ port, rate: step, seconds, warmupSeconds: 0, targets: scenario.targets });
-        const cpu = await cpuSince(mark, databaseName(bench.url));
-        results.push({ name: scenario.name, rate: step, load, serverCpuMs: cpu.nodeMs, pgCpuMs: cpu.serverMs, loadAvg: os.loadavg()[0] ?? 0 });
+        const { result: load, serverMs, pgMs } = await cpuOver(() => loadFromSecondProcess({ port, rate: step, seconds, warmupSeconds: 0, targets: scenario.targets }));
+        results.push({ name: scenario.name, rate: step, load, serverCpuMs: serverMs, pgCpuMs: pgMs, loadAvg: os.loadavg()[0] ?? 0 });
         log(`  p50 ${two.format(load.p50)} ms, p99 ${two.format(load.p99)} ms, ${int.format(load.achievedRate)}/s`);
       }
     } finally {
-      await app.close();
+      await server.ask({ kind: 'stop' });
     }
 
     const cpus = os.cpus();
     lines.push(`machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? '?'}), ${int.format(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${await postgresVersion()}`);
+    lines.push(speedBefore);
+    lines.push(`server: the HTTP app in a process of its own with a pool of 10, node flags: ${SERVER_FLAGS.join(' ') || '(V8 defaults)'}`);
     lines.push(`data: ${clientCount} clients with ${months} months of history through the real flow (${two.format(history.seconds)} s to build; ${int.format(own)} postings), ` +
       `${int.format(backgroundPostings)} background postings; ledger_posting ${int.format(size.postings)} rows, ledger_transaction ${int.format(size.transactions)}, payment_instruction ${int.format(size.instructions)}; ` +
       `one client's free-money account: ${int.format(size.mine)} postings; this month's statement: ${sample!.months[0]!.lines.length} lines, ${sample!.reserved.items.length} reservations, ${sample!.nextPayments.length} next payments`);
@@ -549,6 +707,7 @@ export async function runStatementBench(): Promise<StatementBenchResult> {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--serve')) return serve();
   if (process.argv.includes('--load')) {
     process.once('message', (plan: LoadPlan) => {
       void generateLoad(plan, plan.seconds).then((result) => {
