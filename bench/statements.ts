@@ -101,6 +101,8 @@ export interface LoadResult {
   readonly statuses: Record<string, number>;
   readonly bytes: number;
   readonly cpuMs: number;
+  /** The generator's own event-loop delay, max ms: a stall here makes answers look late that were not. */
+  readonly generatorLoopMaxMs: number;
   /** Where in the run the slowest 1 % were due: 100 ms windows, the worst first (offset s, how many, slowest ms). */
   readonly slowWindows: readonly { at: number; count: number; worst: number }[];
 }
@@ -121,6 +123,8 @@ async function generateLoad(plan: LoadPlan, seconds: number): Promise<LoadResult
   let sent = 0;
   let done = 0;
   const cpu = process.cpuUsage();
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
   const start = performance.now() + 20;
   await new Promise<void>((resolve) => {
     const finish = () => {
@@ -156,6 +160,7 @@ async function generateLoad(plan: LoadPlan, seconds: number): Promise<LoadResult
   const elapsed = (performance.now() - start) / 1000;
   agent.destroy();
   const used = process.cpuUsage(cpu);
+  loop.disable();
   const byLatency = latencies.map((ms, i) => ({ ms, at: dueAt[i]! })).sort((a, b) => b.ms - a.ms);
   const windows = new Map<number, { at: number; count: number; worst: number }>();
   for (const slow of byLatency.slice(0, Math.ceil(latencies.length / 100))) {
@@ -178,6 +183,7 @@ async function generateLoad(plan: LoadPlan, seconds: number): Promise<LoadResult
     statuses,
     bytes,
     cpuMs: (used.user + used.system) / 1000,
+    generatorLoopMaxMs: loop.max / 1e6,
     slowWindows: [...windows.values()].sort((a, b) => b.count - a.count),
   };
 }
@@ -638,6 +644,7 @@ export async function runStatementBench(): Promise<StatementBenchResult> {
           const p = watched.pauses;
           log(`  server: event-loop delay p99 ${two.format(p.loopDelayP99Ms)} ms, max ${two.format(p.loopDelayMaxMs)} ms; GC ${p.gcCount}× (${int.format(p.gcTotalMs)} ms in all, longest ${two.format(p.gcMaxMs)} ms, ${p.gcOver10Ms} over 10 ms)`);
         }
+        log(`  the load generator's event loop: longest delay ${two.format(load.generatorLoopMaxMs)} ms`);
         log(`  the slowest 1 % were due in ${load.slowWindows.length} windows of 100 ms; the worst: ${load.slowWindows.slice(0, 4).map((w) => `${one.format(w.at)} s (${w.count}, up to ${int.format(w.worst)} ms)`).join(', ')}`);
         if (profiling) {
           const reply = await server.ask({ kind: 'profile-stop' });

@@ -13,6 +13,7 @@ import * as m0011 from './0011_monitor_indexes.js';
 import * as m0012 from './0012_suspense_refunds.js';
 import * as m0013 from './0013_webhooks.js';
 import * as m0014 from './0014_ledger_postings_in_one_statement.js';
+import * as m0015 from './0015_webhook_secret_sealed.js';
 
 /**
  * Every migration, in order. Listed here rather than read from the file system so
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '0012_suspense_refunds': m0012,
   '0013_webhooks': m0013,
   '0014_ledger_postings_in_one_statement': m0014,
+  '0015_webhook_secret_sealed': m0015,
 };

@@ -3,10 +3,12 @@ import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { connect, type DatabaseHandle } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
 import type { PlanSummary } from '../ingest/plan.js';
+import type { WebhookSettings } from '../webhooks/index.js';
 import { createLogger } from '../logging/logger.js';
 
 /** Exit codes scripts can trust. */
@@ -288,10 +290,27 @@ function waitForStopSignal(): Promise<void> {
   });
 }
 
+/**
+ * Where organisation webhooks may point, and the key their signing secrets are sealed with (derived
+ * from the data key, ONTZORG_BSN_KEY). With the key at hand, a secret still stored in clear (set
+ * before migration 0015) is sealed now.
+ */
+async function webhookSettings(config: Config, handle: DatabaseHandle, logger: Logger): Promise<WebhookSettings> {
+  const { resolveBsnKeys } = await import('../clients/bsn-keys.js');
+  const { sealStoredWebhookSecrets, webhookSecretKeyFrom } = await import('../webhooks/index.js');
+  const keys = resolveBsnKeys(config);
+  if (!keys) return { allowLocal: config.webhookAllowLocal };
+  const secretKey = webhookSecretKeyFrom(keys.encryption);
+  const sealed = await sealStoredWebhookSecrets(handle.db, secretKey);
+  if (sealed > 0) logger.info({ sealed }, 'webhook signing secrets stored in clear were sealed');
+  return { allowLocal: config.webhookAllowLocal, secretKey };
+}
+
 async function serve(config: Config, withWorkers: boolean): Promise<number> {
   const logger = createLogger({ level: config.logLevel });
   const handle = await connect(config);
   if (config.migrateOnStart) await migrateToLatest(handle.db);
+  const webhooks = await webhookSettings(config, handle, logger);
   const { buildApp } = await import('../http/app.js');
   let redis: Redis | undefined;
   let workers: { close(): Promise<void> } | undefined;
@@ -300,11 +319,11 @@ async function serve(config: Config, withWorkers: boolean): Promise<number> {
     redis = connectRedis(config.redisUrl);
     if (withWorkers) {
       const { startWorkers } = await import('../../jobs/worker.js');
-      workers = await startWorkers({ db: handle.db, redisUrl: config.redisUrl, logger, ingest: (await import('../clients/bsn-keys.js')).ingestOptionsFor(config), webhooks: { allowLocal: config.webhookAllowLocal }, ...jobFolders() });
+      workers = await startWorkers({ db: handle.db, redisUrl: config.redisUrl, logger, ingest: (await import('../clients/bsn-keys.js')).ingestOptionsFor(config), webhooks, ...jobFolders() });
     }
   } else if (withWorkers) {
     const { startInlineJobs } = await import('../../jobs/inline.js');
-    const inline = startInlineJobs({ db: handle.db, logger, statementsDir: jobFolders().statementsDir, webhooks: { allowLocal: config.webhookAllowLocal } });
+    const inline = startInlineJobs({ db: handle.db, logger, statementsDir: jobFolders().statementsDir, webhooks });
     workers = { close: async () => inline.close() };
     logger.info('REDIS_URL is not set: the daily jobs run inline in this process');
   }
@@ -328,7 +347,7 @@ async function serve(config: Config, withWorkers: boolean): Promise<number> {
     submitRelease = async (batchId, releasedBy) => void (await enqueueRelease(release, batchId, releasedBy));
     dashboardQueues.push(ingestQueue, dailyBatchQueue({ connection: redis }), release, statementsQueue({ connection: redis }), verifyLedgerQueue({ connection: redis }), webhooksQueue({ connection: redis }));
   }
-  const app = await buildApp({ db: handle.db, logger, ...(redis ? { redis } : {}), verify: tokenVerifier(auth), submitIngest: (fileId) => runner.submit(fileId), planOptions, bsnKeys, webhooks: { allowLocal: config.webhookAllowLocal }, outboxDir: jobFolders().outboxDir, ...(submitRelease ? { submitRelease } : {}), queues: dashboardQueues });
+  const app = await buildApp({ db: handle.db, logger, ...(redis ? { redis } : {}), verify: tokenVerifier(auth), submitIngest: (fileId) => runner.submit(fileId), planOptions, bsnKeys, webhooks, outboxDir: jobFolders().outboxDir, ...(submitRelease ? { submitRelease } : {}), queues: dashboardQueues });
   await app.listen({ host: config.host, port: config.port });
   await waitForStopSignal();
   await app.close();
@@ -348,8 +367,9 @@ async function worker(config: Config): Promise<number> {
   const logger = createLogger({ level: config.logLevel });
   const handle = await connect(config);
   if (config.migrateOnStart) await migrateToLatest(handle.db);
+  const webhooks = await webhookSettings(config, handle, logger);
   const { startWorkers } = await import('../../jobs/worker.js');
-  const workers = await startWorkers({ db: handle.db, redisUrl: config.redisUrl, logger, ingest: (await import('../clients/bsn-keys.js')).ingestOptionsFor(config), webhooks: { allowLocal: config.webhookAllowLocal }, ...jobFolders() });
+  const workers = await startWorkers({ db: handle.db, redisUrl: config.redisUrl, logger, ingest: (await import('../clients/bsn-keys.js')).ingestOptionsFor(config), webhooks, ...jobFolders() });
   logger.info('workers started');
   await waitForStopSignal();
   await workers.close();

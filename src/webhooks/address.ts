@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import { WebhookError } from './errors.js';
+import type { WebhookSecretKey } from './secret-seal.js';
 
 /**
  * Where a webhook may point (SSRF): an organisation's endpoint on the internet, never something
@@ -14,6 +15,11 @@ export interface WebhookSettings {
    * private or loopback addresses. Off in production.
    */
   readonly allowLocal: boolean;
+  /**
+   * The key signing secrets are sealed with (derived from the data key, ONTZORG_BSN_KEY). Without it a
+   * secret can be neither stored nor read; a webhook set before secrets were sealed still signs.
+   */
+  readonly secretKey?: WebhookSecretKey;
 }
 
 export const STRICT_WEBHOOKS: WebhookSettings = Object.freeze({ allowLocal: false });

@@ -8,6 +8,7 @@ import { noticeBody } from './payload.js';
 import { PostFailed, postNotice, type PostAnswer } from './post.js';
 import type { AttemptOutcome, OrganisationWebhookTable, WebhookNoticeTable } from './rows.js';
 import { signNotice, WEBHOOK_HEADERS } from './signature.js';
+import { signingSecret } from './webhooks.js';
 
 /**
  * Delivering one notice: one POST, logged, and the notice moved on. 2xx: delivered. 408, 429, 5xx,
@@ -68,7 +69,7 @@ type WebhookRow = Selectable<OrganisationWebhookTable>;
 
 /** Why a notice may no longer go out (the webhook changed, the client moved on), or null. */
 async function reasonToCancel(db: Kysely<Database>, notice: NoticeRow, webhook: WebhookRow): Promise<string | null> {
-  if (webhook.deleted_at !== null || webhook.secret === null) return 'the webhook was removed';
+  if (webhook.deleted_at !== null || (webhook.secret === null && webhook.secret_sealed === null)) return 'the webhook was removed';
   if (!webhook.gemeenten.includes(notice.gemeente_id)) return `the webhook no longer carries signals of ${notice.gemeente_id}`;
   if (!webhook.kinds.includes(notice.signal_kind)) return `the webhook no longer carries ${notice.signal_kind} signals`;
   const assigned = await db
@@ -170,16 +171,24 @@ async function send(notice: NoticeRow, webhook: WebhookRow, started: Date, attem
     recordedAt: notice.recorded_at,
   });
   const timestamp = Math.floor(started.getTime() / 1000);
+  const clock = performance.now();
+  const elapsed = () => Math.round(performance.now() - clock);
+  let secret: string;
+  try {
+    secret = signingSecret(webhook, options.settings);
+  } catch (error) {
+    // The data key is missing or another one: a setting to fix, so tried again later, as an answer that may change.
+    if (error instanceof WebhookError) return { verdict: 'retry', statusCode: null, excerpt: null, error: error.message, durationMs: elapsed() };
+    throw error;
+  }
   const headers = {
     'content-type': 'application/json; charset=utf-8',
     'user-agent': 'ontzorg-webhooks/1',
     [WEBHOOK_HEADERS.eventId]: notice.event_id,
     [WEBHOOK_HEADERS.timestamp]: String(timestamp),
-    [WEBHOOK_HEADERS.signature]: signNotice(webhook.secret!, timestamp, body),
+    [WEBHOOK_HEADERS.signature]: signNotice(secret, timestamp, body),
     [WEBHOOK_HEADERS.attempt]: String(attempt),
   };
-  const clock = performance.now();
-  const elapsed = () => Math.round(performance.now() - clock);
   let answer: PostAnswer;
   try {
     // The URL is checked again here: a webhook set with ONTZORG_WEBHOOK_ALLOW_LOCAL on does not reach a local address once it is off.

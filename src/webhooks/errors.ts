@@ -1,6 +1,6 @@
 import { CatalogueError, type ErrorCatalogue } from '../errors.js';
 /** The webhooks capability's error catalogue: codes, the HTTP status a door gives them, and what they mean. */
-export type WebhookErrorCode = 'invalid_webhook_url' | 'invalid_webhook' | 'webhook_not_found' | 'webhook_notice_not_found';
+export type WebhookErrorCode = 'invalid_webhook_url' | 'invalid_webhook' | 'webhook_not_found' | 'webhook_notice_not_found' | 'webhook_key_missing' | 'webhook_secret_unreadable';
 
 export const WEBHOOK_ERRORS: ErrorCatalogue<WebhookErrorCode> = {
   invalid_webhook_url: {
@@ -17,6 +17,14 @@ export const WEBHOOK_ERRORS: ErrorCatalogue<WebhookErrorCode> = {
     description: 'The organisation has no webhook that you may manage: none is set, or it carries signals of a gemeente that is not one of yours.',
   },
   webhook_notice_not_found: { status: 404, description: 'The organisation\'s webhook has no delivery (signal notice) with this id.' },
+  webhook_key_missing: {
+    status: 503,
+    description: 'A webhook\'s signing secret is kept encrypted with a key derived from the service\'s data key (ONTZORG_BSN_KEY), and this service has none: an administrator of the service sets ONTZORG_BSN_KEY and ONTZORG_BSN_HASH_KEY. Nothing was changed.',
+  },
+  webhook_secret_unreadable: {
+    status: 500,
+    description: 'The stored webhook secret cannot be opened with this service\'s data key (another key, or altered data). Set the secret again (PUT the webhook with a new secret). Nothing was changed.',
+  },
 };
 
 /**

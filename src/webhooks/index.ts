@@ -19,4 +19,5 @@ export { recordSignalNotices, recordSignalNoticesEverywhere, type RecordedNotice
 export { noticeBody, noticePayload, type NoticeFacts, type NoticePayload } from './payload.js';
 export type { NoticeStatus } from './rows.js';
 export { REPLAY_WINDOW_SECONDS, signNotice, verifyNoticeSignature, WEBHOOK_HEADERS, type SignatureCheck } from './signature.js';
-export { checkedWebhookUrl, coveredBy, removeWebhook, setWebhook, webhookOf, type CheckedWebhookUrl, type WebhookChange, type WebhookConfig, type WebhookInput } from './webhooks.js';
+export { openWebhookSecret, sealWebhookSecret, webhookSecretKeyFrom, type WebhookSecretKey } from './secret-seal.js';
+export { checkedWebhookUrl, coveredBy, removeWebhook, sealStoredWebhookSecrets, setWebhook, signingSecret, webhookOf, type CheckedWebhookUrl, type WebhookChange, type WebhookConfig, type WebhookInput } from './webhooks.js';

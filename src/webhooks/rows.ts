@@ -9,8 +9,13 @@ export interface OrganisationWebhookTable {
   id: Generated<bigint>;
   organisation: string;
   url: string;
-  /** The signing secret, as given: it must be at hand to sign. Never answered, logged or audited. Null once removed. */
+  /**
+   * The signing secret as given, only on a webhook set before migration 0015 and not yet sealed.
+   * Never answered, logged or audited. Null once removed.
+   */
   secret: string | null;
+  /** The signing secret, sealed (src/webhooks/secret-seal.ts); null once removed. */
+  secret_sealed: string | null;
   active: boolean;
   kinds: string[];
   gemeenten: string[];

@@ -1,10 +1,11 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database } from '../db/schema.js';
-import type { Trx } from '../db/transaction.js';
+import { inTransaction, type Trx } from '../db/transaction.js';
 import { SIGNAL_KINDS, type SignalKind } from '../statements/index.js';
 import { checkWebhookUrl, parseWebhookUrl, type WebhookSettings } from './address.js';
 import { WebhookError } from './errors.js';
 import type { OrganisationWebhookTable } from './rows.js';
+import { openWebhookSecret, sealWebhookSecret, type WebhookSecretKey } from './secret-seal.js';
 
 /**
  * An organisation's webhook: where its signal notices go, the secret they are signed with, which
@@ -64,7 +65,7 @@ export function rowToWebhook(row: WebhookRow): WebhookConfig {
     active: row.active,
     kinds: SIGNAL_KINDS.filter((k) => row.kinds.includes(k)),
     gemeenten: [...row.gemeenten].sort(),
-    secretSet: row.secret !== null,
+    secretSet: row.secret !== null || row.secret_sealed !== null,
     secretChangedAt: row.secret_changed_at,
     createdAt: row.created_at,
     createdBy: row.created_by,
@@ -118,11 +119,12 @@ export async function setWebhook(trx: Trx, organisation: string, input: WebhookI
   const live = () => trx.selectFrom('organisation_webhook').selectAll().where('organisation', '=', organisation).where('deleted_at', 'is', null).forUpdate().executeTakeFirst();
   let existing = await live();
   const stored = SIGNAL_KINDS.filter((k) => kinds.includes(k));
+  const sealed = input.secret === undefined ? undefined : sealWith(options.settings, organisation, input.secret);
   if (!existing) {
-    if (input.secret === undefined) invalid('a new webhook needs its signing secret');
+    if (sealed === undefined) invalid('a new webhook needs its signing secret');
     const row = await trx
       .insertInto('organisation_webhook')
-      .values({ organisation, url: input.url, secret: input.secret!, active: input.active ?? true, kinds: stored, gemeenten, created_by: options.by, updated_by: options.by })
+      .values({ organisation, url: input.url, secret: null, secret_sealed: sealed!, active: input.active ?? true, kinds: stored, gemeenten, created_by: options.by, updated_by: options.by })
       .onConflict((oc) => oc.column('organisation').where('deleted_at', 'is', null).doNothing())
       .returningAll()
       .executeTakeFirst();
@@ -132,6 +134,9 @@ export async function setWebhook(trx: Trx, organisation: string, input: WebhookI
     if (!existing) throw new Error(`the webhook of "${organisation}" was neither inserted nor found`);
   }
   if (!coveredBy(existing, options.scope)) throw notFound(organisation);
+  const secretChanged = input.secret !== undefined && input.secret !== readableSecret(existing, options.settings);
+  // A secret still in clear (set before 0015) is sealed by any change made with the key at hand.
+  const sealLegacy = input.secret === undefined && existing.secret !== null && options.settings.secretKey !== undefined;
   const row = await trx
     .updateTable('organisation_webhook')
     .set({
@@ -141,12 +146,51 @@ export async function setWebhook(trx: Trx, organisation: string, input: WebhookI
       gemeenten,
       updated_at: sql<Date>`now()`,
       updated_by: options.by,
-      ...(input.secret !== undefined && input.secret !== existing.secret ? { secret: input.secret, secret_changed_at: sql<Date>`now()` } : {}),
+      ...(secretChanged ? { secret: null, secret_sealed: sealed!, secret_changed_at: sql<Date>`now()` } : {}),
+      ...(sealLegacy ? { secret: null, secret_sealed: sealWith(options.settings, organisation, existing.secret!) } : {}),
     })
     .where('id', '=', existing.id)
     .returningAll()
     .executeTakeFirstOrThrow();
-  return { webhook: rowToWebhook(row), before: rowToWebhook(existing), secretChanged: input.secret !== undefined && input.secret !== existing.secret };
+  return { webhook: rowToWebhook(row), before: rowToWebhook(existing), secretChanged };
+}
+
+function sealWith(settings: WebhookSettings, organisation: string, secret: string): string {
+  if (!settings.secretKey) {
+    throw new WebhookError('webhook_key_missing', 'webhook signing secrets are stored encrypted, and this service has no data key: set ONTZORG_BSN_KEY and ONTZORG_BSN_HASH_KEY');
+  }
+  return sealWebhookSecret(settings.secretKey, organisation, secret);
+}
+
+/** The secret a webhook signs with now, or null when it cannot be read (then any new secret is a change). */
+function readableSecret(row: Pick<WebhookRow, 'organisation' | 'secret' | 'secret_sealed'>, settings: WebhookSettings): string | null {
+  try {
+    return signingSecret(row, settings);
+  } catch (error) {
+    if (error instanceof WebhookError) return null;
+    throw error;
+  }
+}
+
+/** The secret to sign a webhook's notices with: opened from its seal, or as stored before 0015. */
+export function signingSecret(row: Pick<WebhookRow, 'organisation' | 'secret' | 'secret_sealed'>, settings: WebhookSettings): string {
+  if (row.secret_sealed !== null) return openWebhookSecret(settings.secretKey, row.organisation, row.secret_sealed);
+  if (row.secret !== null) return row.secret;
+  throw new WebhookError('webhook_not_found', `the webhook of "${row.organisation}" was removed`);
+}
+
+/**
+ * Seals every secret still stored in clear (webhooks set before migration 0015). Run at start-up by
+ * the service and the worker when they have the key; returns how many were sealed.
+ */
+export async function sealStoredWebhookSecrets(db: Kysely<Database>, key: WebhookSecretKey): Promise<number> {
+  return inTransaction(db, async (trx) => {
+    const plain = await trx.selectFrom('organisation_webhook').select(['id', 'organisation', 'secret']).where('secret', 'is not', null).forUpdate().execute();
+    for (const row of plain) {
+      await trx.updateTable('organisation_webhook').set({ secret: null, secret_sealed: sealWebhookSecret(key, row.organisation, row.secret!) }).where('id', '=', row.id).execute();
+    }
+    return plain.length;
+  });
 }
 
 /**
@@ -157,7 +201,7 @@ export async function setWebhook(trx: Trx, organisation: string, input: WebhookI
 export async function removeWebhook(trx: Trx, organisation: string, options: { by: string; scope: readonly string[] }): Promise<{ webhook: WebhookConfig; cancelled: number }> {
   const existing = await trx.selectFrom('organisation_webhook').selectAll().where('organisation', '=', organisation).where('deleted_at', 'is', null).forUpdate().executeTakeFirst();
   if (!existing || !coveredBy(existing, options.scope)) throw notFound(organisation);
-  await trx.updateTable('organisation_webhook').set({ secret: null, active: false, deleted_at: sql<Date>`now()`, deleted_by: options.by }).where('id', '=', existing.id).execute();
+  await trx.updateTable('organisation_webhook').set({ secret: null, secret_sealed: null, active: false, deleted_at: sql<Date>`now()`, deleted_by: options.by }).where('id', '=', existing.id).execute();
   const cancelled = await trx
     .updateTable('webhook_notice')
     .set({ status: 'cancelled', finished_at: sql<Date>`now()`, last_error: 'the webhook was removed', lease_until: null })

@@ -9,7 +9,10 @@ import { inTransaction } from '../../src/db/transaction.js';
 import { Money } from '../../src/money/money.js';
 import { requestGrant } from '../../src/noodvoorziening/grants.js';
 import { setNoodvoorzieningPolicy } from '../../src/noodvoorziening/policy.js';
-import { checkedWebhookUrl, setWebhook, STRICT_WEBHOOKS } from '../../src/webhooks/index.js';
+import { checkedWebhookUrl, setWebhook, STRICT_WEBHOOKS, webhookSecretKeyFrom } from '../../src/webhooks/index.js';
+
+/** Strict addresses, and a key to seal signing secrets with. */
+const WEBHOOKS = { ...STRICT_WEBHOOKS, secretKey: webhookSecretKeyFrom({ id: 'k1', key: Buffer.alloc(32, 9) }) };
 import { describeOnEachDatabase } from '../support/db.js';
 import { TODAY, twoMonthsOfAmira } from '../statements/scenario.js';
 
@@ -178,12 +181,12 @@ describeOnEachDatabase('every route against every role and tenant', (handle) => 
       }),
     };
     const webhookUrl = await checkedWebhookUrl('https://93.184.215.14/ontzorg', STRICT_WEBHOOKS);
-    await inTransaction(db, (trx) => setWebhook(trx, 'VWN', { url: webhookUrl, secret: 'role-test-secret-0123456789abcdef-xyz', gemeenten: ['GM0505'] }, { by: 'setup', scope: ['GM0505'], settings: STRICT_WEBHOOKS }));
+    await inTransaction(db, (trx) => setWebhook(trx, 'VWN', { url: webhookUrl, secret: 'role-test-secret-0123456789abcdef-xyz', gemeenten: ['GM0505'] }, { by: 'setup', scope: ['GM0505'], settings: WEBHOOKS }));
     for (const role of ROLES) {
       inside.set(role, await mintLocalToken(settings, insider(role, amira)));
       outside.set(role, await mintLocalToken(settings, outsider(role, s.sara)));
     }
-    app = await buildApp({ db, logger: createLogger({ level: 'silent' }), verify: tokenVerifier(settings), now: () => TODAY });
+    app = await buildApp({ db, logger: createLogger({ level: 'silent' }), verify: tokenVerifier(settings), now: () => TODAY, webhooks: WEBHOOKS });
     await app.ready();
   }, 300_000);
   afterAll(async () => app?.close());

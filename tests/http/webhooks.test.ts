@@ -4,7 +4,7 @@ import { PERMISSIONS, ROLES } from '../../src/auth/principal.js';
 import { mintLocalToken, tokenVerifier, type AuthSettings, type LocalTokenClaims } from '../../src/auth/tokens.js';
 import { buildApp, routeTable } from '../../src/http/app.js';
 import { createLogger } from '../../src/logging/logger.js';
-import { deliverNotice, recordSignalNotices } from '../../src/webhooks/index.js';
+import { deliverNotice, openWebhookSecret, recordSignalNotices, STRICT_WEBHOOKS } from '../../src/webhooks/index.js';
 import { describeOnEachDatabase } from '../support/db.js';
 import { AS_OF, LOCAL, SECRET, aSignalScene, startReceiver, type Receiver, type Scene } from '../webhooks/support.js';
 import { SIGNAL_KINDS } from '../../src/statements/index.js';
@@ -35,7 +35,8 @@ describeOnEachDatabase('an organisation\'s webhook over HTTP: set, read, remove,
     };
     for (const role of ROLES) if (role !== 'administrator') askers[role] = role === 'client' ? { userId: 'amira', role, clientId: scene.amira } : role === 'caseworker' ? askers['caseworker-1']! : { userId: `${role}-d`, role, gemeenten: ['GM0505'] };
     for (const [label, claims] of Object.entries(askers)) tokens.set(label, await mintLocalToken(settings, claims));
-    app = await buildApp({ db, logger: createLogger({ level: 'silent' }), verify: tokenVerifier(settings) });
+    // Strict addresses, as in production, with the key secrets are sealed with.
+    app = await buildApp({ db, logger: createLogger({ level: 'silent' }), verify: tokenVerifier(settings), webhooks: { ...STRICT_WEBHOOKS, secretKey: LOCAL.secretKey! } });
     // The same API with ONTZORG_WEBHOOK_ALLOW_LOCAL on, as for local testing.
     local = await buildApp({ db, logger: createLogger({ level: 'silent' }), verify: tokenVerifier(settings), webhooks: LOCAL });
   }, 120_000);
@@ -101,8 +102,10 @@ describeOnEachDatabase('an organisation\'s webhook over HTTP: set, read, remove,
     expect(changed.json()).toMatchObject({ active: false, secretSet: true, secretChangedAt: (created.json() as { secretChangedAt: string }).secretChangedAt });
     // Every kind of signal, when none were chosen.
     expect((changed.json() as { kinds: string[] }).kinds).toEqual([...SIGNAL_KINDS]);
-    const stored = await handle().db.selectFrom('organisation_webhook').select('secret').where('organisation', '=', 'VWN').where('deleted_at', 'is', null).executeTakeFirstOrThrow();
-    expect(stored.secret).toBe(SECRET);
+    // Kept sealed, never in clear (src/webhooks/secret-seal.ts).
+    const stored = await handle().db.selectFrom('organisation_webhook').select(['secret', 'secret_sealed']).where('organisation', '=', 'VWN').where('deleted_at', 'is', null).executeTakeFirstOrThrow();
+    expect(stored.secret).toBeNull();
+    expect(openWebhookSecret(LOCAL.secretKey, 'VWN', stored.secret_sealed!)).toBe(SECRET);
     const rotated = await call('administrator of Dordrecht', 'PUT', base, { url: PUBLIC_URL, secret: `${SECRET}-2026`, gemeenten: ['GM0505'] });
     expect(rotated.json()).toMatchObject({ active: true });
     expect((rotated.json() as { secretChangedAt: string }).secretChangedAt).not.toBe((created.json() as { secretChangedAt: string }).secretChangedAt);
@@ -188,14 +191,28 @@ describeOnEachDatabase('an organisation\'s webhook over HTTP: set, read, remove,
     expect(BigInt(page2.items[0]!.id)).toBeLessThan(BigInt(page1.items[0]!.id));
   });
 
+  it('refuses a secret, as problem+json naming what to set, where the service has no data key; nothing is stored', async () => {
+    const keyless = await buildApp({ db: handle().db, logger: createLogger({ level: 'silent' }), verify: tokenVerifier(settings) });
+    try {
+      const token = tokens.get('administrator of Dordrecht')!;
+      const answer = await keyless.inject({ method: 'PUT', url: '/api/organisations/Keyless/webhook', headers: { authorization: `Bearer ${token}` }, payload: { url: PUBLIC_URL, secret: SECRET, gemeenten: ['GM0505'] } });
+      expect(answer.statusCode).toBe(503);
+      expect(answer.headers['content-type']).toContain('application/problem+json');
+      expect(answer.json()).toMatchObject({ code: 'webhook_key_missing', detail: expect.stringContaining('ONTZORG_BSN_KEY') });
+      expect(await handle().db.selectFrom('organisation_webhook').select('id').where('organisation', '=', 'Keyless').execute()).toEqual([]);
+    } finally {
+      await keyless.close();
+    }
+  });
+
   it('removes the webhook: the secret is forgotten, waiting deliveries cancelled, audited; then it answers 404', async () => {
     const removed = await call('administrator of Dordrecht', 'DELETE', base);
     expect(removed.statusCode).toBe(200);
     expect(removed.json()).toEqual({ organisation: 'VWN', removed: true, cancelled: 1 });
     expect((await call('administrator of Dordrecht', 'GET', base)).statusCode).toBe(404);
     expect((await call('administrator of Dordrecht', 'DELETE', base)).json()).toMatchObject({ status: 404, code: 'webhook_not_found' });
-    const rows = await handle().db.selectFrom('organisation_webhook').select(['secret', 'deleted_by']).where('organisation', '=', 'VWN').execute();
-    expect(rows.every((r) => r.secret === null)).toBe(true);
+    const rows = await handle().db.selectFrom('organisation_webhook').select(['secret', 'secret_sealed', 'deleted_by']).where('organisation', '=', 'VWN').execute();
+    expect(rows.every((r) => r.secret === null && r.secret_sealed === null)).toBe(true);
     expect((await audits('webhook.remove')).map((e) => e.actor)).toContain('admin-d');
   });
 });

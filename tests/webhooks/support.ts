@@ -11,13 +11,14 @@ import { loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/schema.js';
 import { inTransaction } from '../../src/db/transaction.js';
 import { Money } from '../../src/money/money.js';
-import { checkedWebhookUrl, setWebhook, verifyNoticeSignature, WEBHOOK_HEADERS, type SignatureCheck, type WebhookSettings } from '../../src/webhooks/index.js';
+import { checkedWebhookUrl, setWebhook, verifyNoticeSignature, WEBHOOK_HEADERS, webhookSecretKeyFrom, type SignatureCheck, type WebhookSettings } from '../../src/webhooks/index.js';
 
 /** "Today" of these tests: Amira's six months of art. 56a end on 30 November, five days later. */
 export const AS_OF = '2026-11-25';
-export const LOCAL: WebhookSettings = { allowLocal: true };
 export const SECRET = 'whsec-7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e';
 const KEYS = requireBsnKeys(resolveBsnKeys({ bsnKeys: loadConfig({ ONTZORG_BSN_KEY: Buffer.alloc(32, 21).toString('base64'), ONTZORG_BSN_HASH_KEY: Buffer.alloc(32, 22).toString('base64') }).bsnKeys, databaseUrl: 'postgres://x', dataDir: '.' }));
+/** ONTZORG_WEBHOOK_ALLOW_LOCAL on, and the key secrets are sealed with (from the tests' data key). */
+export const LOCAL: WebhookSettings = { allowLocal: true, secretKey: webhookSecretKeyFrom(KEYS.encryption) };
 
 /** What the tests look for in every body sent: none of it may be there (rule 13). */
 export const PERSONAL = { name: 'Amira Haddad', latinName: 'Amira Haddad', bsn: '123456782', iban: 'NL22SNSB0912345678', reference: 'WH-AMIRA-1' } as const;
