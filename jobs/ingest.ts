@@ -35,7 +35,12 @@ export function ingestQueue({ connection, prefix }: QueueConnection): Queue<Inge
 export function queuedIngestRunner(queue: Queue<IngestJobData>): IngestRunner {
   return {
     submit: async (fileId) => {
-      await queue.add('ingest-bank-file', { fileId: fileId.toString() }, { jobId: `ingest-${fileId.toString()}` });
+      const jobId = `ingest-${fileId.toString()}`;
+      // A job that failed for good is kept (removeOnFail: false), and adding its id again would do nothing:
+      // a file handed over again (a re-upload, the sweep below) is retried instead.
+      const kept = await queue.getJob(jobId);
+      if (kept && (await kept.isFailed())) await kept.retry();
+      else await queue.add('ingest-bank-file', { fileId: fileId.toString() }, { jobId });
     },
     close: async () => queue.close(),
   };
@@ -57,6 +62,33 @@ export function inlineIngestRunner(db: Kysely<Database>, logger: Logger, options
       await Promise.allSettled([...running]);
     },
   };
+}
+
+/**
+ * Bank files received but never booked: their hand-over to ingestion was lost (the queue unreachable at
+ * upload, the process stopped in between). Handed over again, ingestion books them once; without this a
+ * file could wait for ever and the bijstand in it pay no rent and no leefgeld.
+ */
+export async function resubmitWaitingFiles(db: Kysely<Database>, runner: IngestRunner, options: { olderThanMs: number; now?: Date }): Promise<number> {
+  const before = new Date((options.now ?? new Date()).getTime() - options.olderThanMs);
+  const waiting = await db.selectFrom('bank_file').select('id').where('status', '=', 'received').where('received_at', '<', before).orderBy('id').limit(1_000).execute();
+  for (const file of waiting) await runner.submit(file.id);
+  return waiting.length;
+}
+
+/** The sweep, at start and every few minutes; `stop` ends it. Files younger than two minutes are still on their way. */
+export function startWaitingFileSweep(db: Kysely<Database>, runner: IngestRunner, logger: Logger, everyMs = 5 * 60_000): { stop(): void } {
+  const sweep = () =>
+    void resubmitWaitingFiles(db, runner, { olderThanMs: 2 * 60_000 }).then(
+      (n) => {
+        if (n > 0) logger.warn({ job: INGEST_QUEUE, files: n }, 'bank files that waited unbooked were handed to ingestion again');
+      },
+      (error: unknown) => logger.error({ job: INGEST_QUEUE, err: error }, 'the sweep of waiting bank files failed'),
+    );
+  sweep();
+  const timer = setInterval(sweep, everyMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }
 
 /** Logs the result, then records the signal notices the file may have made (a returned payment) for the organisations' webhooks. */

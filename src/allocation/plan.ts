@@ -72,6 +72,11 @@ export interface ClientState {
   readonly receipts: readonly UnallocatedReceipt[];
   /** The open (latest, not voided) reservation per obligation and period. */
   readonly reservations: readonly OpenReservation[];
+  /**
+   * The highest sequence number ever booked per `obligationId|periodKey` in scope, voided and scheduled rows
+   * included: a released period reserved again must take a fresh ledger key, the released one is taken for good.
+   */
+  readonly lastSeqs: ReadonlyMap<string, number>;
   /** `obligationId|periodKey` of every obligation period already scheduled for payment. */
   readonly scheduledObligations: ReadonlySet<string>;
   /** Leefgeld dates already scheduled. */
@@ -373,7 +378,8 @@ export function planClient(state: ClientState, ctx: RunContext): ClientPlan {
   for (const r of open.values()) currentKey.set(itemKey(r), r.key);
   for (const { item, amount } of reservedNow.values()) {
     const prior = open.get(itemKey(item));
-    const seq = prior ? prior.seq + 1 : 1;
+    // One more than any seq ever used for the period: a released (voided) reservation keeps its key in the ledger.
+    const seq = Math.max(prior?.seq ?? 0, state.lastSeqs.get(itemKey(item)) ?? 0) + 1;
     const total = Money.fromCents(amount + (prior?.amount.cents ?? 0n));
     const key = reservationKey(clientId, item.obligationId, item.periodKey, seq);
     if (prior) {

@@ -96,8 +96,16 @@ export async function allocateChunk(trx: Trx, ctx: RunContext, clientIds: readon
 
 async function loadStates(trx: Trx, ctx: RunContext, clientIds: readonly bigint[], locked: Map<bigint, { accountId: bigint; freeCents: bigint }>): Promise<ClientState[]> {
   const list = ids(clientIds);
-  const since = firstDayOf(addMonths(yearMonthOf(ctx.asOf), -3));
-  const [clients, incomes, periods, obligations, machtigingen, floors, receipts, reservations, scheduled, owed, maatwerk, advances] = [
+  const reservations = await trx
+    .selectFrom('allocation_reservation')
+    .select(['ledger_key', 'client_id', 'obligation_id', 'period_key', 'seq', 'amount_cents', 'due_date'])
+    .where('client_id', '=', sql<bigint>`ANY(${list}::bigint[])`)
+    .where('status', '=', 'open')
+    .execute();
+  // An old open reservation (arrears) pulls the plan's `from` back before month − 3: what was scheduled or
+  // reserved for its period must be read too, or the period looks unpaid (and its seq unused).
+  const since = reservations.reduce<IsoDate>((min, r) => (r.due_date < min ? r.due_date : min), firstDayOf(addMonths(yearMonthOf(ctx.asOf), -3)));
+  const [clients, incomes, periods, obligations, machtigingen, floors, receipts, seqs, scheduled, owed, maatwerk, advances] = [
     await trx.selectFrom('client').selectAll().where('id', '=', sql<bigint>`ANY(${list}::bigint[])`).orderBy('id').execute(),
     await trx.selectFrom('client_income').selectAll().where('client_id', '=', sql<bigint>`ANY(${list}::bigint[])`).execute(),
     await periodsOf(trx, clientIds),
@@ -105,11 +113,13 @@ async function loadStates(trx: Trx, ctx: RunContext, clientIds: readonly bigint[
     await machtigingenOf(trx, clientIds),
     await floorDecisionsOf(trx, clientIds),
     await unallocatedReceipts(trx, list),
+    // Every seq used per period in scope (the period key is the due month), voided and scheduled included.
     await trx
       .selectFrom('allocation_reservation')
-      .select(['ledger_key', 'client_id', 'obligation_id', 'period_key', 'seq', 'amount_cents', 'due_date'])
+      .select((eb) => ['client_id', 'obligation_id', 'period_key', eb.fn.max('seq').as('last_seq')])
       .where('client_id', '=', sql<bigint>`ANY(${list}::bigint[])`)
-      .where('status', '=', 'open')
+      .where('period_key', '>=', yearMonthOf(since))
+      .groupBy(['client_id', 'obligation_id', 'period_key'])
       .execute(),
     await trx
       .selectFrom('scheduled_payment')
@@ -138,6 +148,7 @@ async function loadStates(trx: Trx, ctx: RunContext, clientIds: readonly bigint[
   const incomesBy = group(incomes);
   const receiptsBy = group(receipts);
   const reservationsBy = group(reservations);
+  const seqsBy = group(seqs);
   const scheduledBy = group(scheduled);
   const owedBy = group(owed.rows);
   const states: ClientState[] = [];
@@ -159,6 +170,7 @@ async function loadStates(trx: Trx, ctx: RunContext, clientIds: readonly bigint[
       reservations: (reservationsBy.get(row.id) ?? []).map(
         (r): OpenReservation => ({ key: r.ledger_key, obligationId: r.obligation_id.toString(), periodKey: r.period_key, seq: r.seq, amount: Money.fromCents(r.amount_cents), dueDate: r.due_date }),
       ),
+      lastSeqs: new Map((seqsBy.get(row.id) ?? []).map((r) => [`${r.obligation_id.toString()}|${r.period_key}`, Number(r.last_seq)])),
       scheduledObligations: new Set(mine.filter((s) => s.kind === 'obligation').map((s) => `${s.obligation_id!.toString()}|${s.period_key}`)),
       scheduledLeefgeld: new Set(mine.filter((s) => s.kind === 'leefgeld').map((s) => s.pay_date)),
       scheduledKeys: new Set(mine.map((s) => s.idempotency_key)),

@@ -30,6 +30,9 @@ export type Action =
   | 'batches:approve'
   | 'batches:reject'
   | 'batches:release'
+  | 'batches:mark-bank-rejected'
+  | 'payments:read'
+  | 'payments:retry'
   | 'clients:read'
   | 'clients:write'
   | 'audit:read'
@@ -65,6 +68,9 @@ export const PERMISSIONS: Readonly<Record<Action, readonly Role[]>> = {
   'batches:approve': ['approver'],
   'batches:reject': ['approver'],
   'batches:release': ['operator'],
+  'batches:mark-bank-rejected': ['operator'],
+  'payments:read': ['operator', 'approver', 'auditor', 'administrator'],
+  'payments:retry': ['operator'],
   'clients:read': ['operator', 'approver', 'administrator', 'auditor', 'caseworker', 'client'],
   'clients:write': ['operator', 'administrator'],
   'audit:read': ['auditor'],

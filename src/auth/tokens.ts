@@ -25,7 +25,10 @@ type Env = Readonly<Record<string, string | undefined>>;
 export function loadAuthSettings(env: Env, mode: { databaseUrl: string | undefined; dataDir: string }): AuthSettings {
   const problems: string[] = [];
   const jwksUrl = env['AUTH_JWKS_URL']?.trim() || undefined;
-  if (jwksUrl && !/^https?:\/\//.test(jwksUrl)) problems.push('AUTH_JWKS_URL must be an http(s) URL of the identity provider\'s JWKS');
+  // Keys fetched without TLS could be swapped on the way for someone else's: https, except to this machine.
+  if (jwksUrl && !/^https:\/\//.test(jwksUrl) && !/^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:[0-9]+)?\//.test(jwksUrl)) {
+    problems.push('AUTH_JWKS_URL must be an https URL of the identity provider\'s JWKS (http only to localhost)');
+  }
   let secret: Uint8Array | undefined;
   const given = env['AUTH_JWT_SECRET']?.trim();
   if (given) {
@@ -64,7 +67,8 @@ export function tokenVerifier(settings: AuthSettings): TokenVerifier {
     if (!jwks && !settings.secret) throw new AuthError('auth_not_configured', 'sign-in is not configured on this server (AUTH_JWKS_URL or AUTH_JWT_SECRET)');
     let payload: JWTPayload;
     try {
-      const options = { issuer: settings.issuer, audience: settings.audience, clockTolerance: 30 };
+      // A token without an expiry would be valid for ever: refused, whoever signed it.
+      const options = { issuer: settings.issuer, audience: settings.audience, clockTolerance: 30, requiredClaims: ['exp'] };
       payload = jwks ? (await jwtVerify(token, jwks, options)).payload : (await jwtVerify(token, settings.secret!, { ...options, algorithms: ['HS256'] })).payload;
     } catch {
       // The reason (expired, wrong signature) is not for the caller: it would help an attacker more than a user.

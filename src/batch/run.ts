@@ -9,6 +9,7 @@ import { Money } from '../money/money.js';
 import { groupIntoBatches, type PaymentBatch } from '../payments/batches.js';
 import { addBusinessDays, checkRentAgainstPayday, isIsoDate, yearMonthOf, type IsoDate } from '../schedule/index.js';
 import { BatchError } from './errors.js';
+import { reviewHolds } from './holds.js';
 import { instructPayments } from './instructions.js';
 import { batchLines, ReportCollector, type BatchReport } from './report.js';
 
@@ -44,7 +45,8 @@ const BATCH_LOCK = 7270512;
  * 2. in the same transaction, create the payment instructions whose execution date falls between D
  *    and the look-ahead (obligations from their reservation, held when no machtiging covers the
  *    payee (rule 4); leefgeld; pass-ons; closing payments (rule 12)), each once by its key;
- * 3. group the ready instructions into payment batches awaiting approval;
+ * 3. judge rule 4 again for the payments not yet in a batch (a hold lifted or made since), then group the
+ *    ready instructions into payment batches awaiting approval;
  * 4. store and answer the report.
  * Runs of the same gemeente are serialised by an advisory lock held on one connection; every step is
  * idempotent, so a rerun, a crash half-way or two workers at once end in one result.
@@ -103,7 +105,11 @@ async function runLocked(conn: Kysely<Database>, options: DailyBatchOptions): Pr
   }
 
   const allocated = Date.now();
-  const batches = await inTransaction(conn, (trx) => groupIntoBatches(trx, { gemeenteId, createdBy: `batch:${runDate}`, executionUntil: window.to, now: options.now ?? momentOf(runDate) }));
+  const batches = await inTransaction(conn, async (trx) => {
+    // Rule 4 again for what is not batched yet: a machtiging recorded or revoked since the payment was made.
+    await reviewHolds(trx, gemeenteId, runDate);
+    return groupIntoBatches(trx, { gemeenteId, createdBy: `batch:${runDate}`, executionUntil: window.to, now: options.now ?? momentOf(runDate) });
+  });
   const grouped = Date.now();
   const report = await buildReport(conn, policy, runDate, window, collector, batches, previous?.report as BatchReport | null | undefined);
   await conn

@@ -335,6 +335,7 @@ async function serve(config: Config, withWorkers: boolean): Promise<number> {
   const ingestJobs = await import('../../jobs/ingest.js');
   const ingestQueue = redis ? ingestJobs.ingestQueue({ connection: redis }) : undefined;
   const runner = ingestQueue ? ingestJobs.queuedIngestRunner(ingestQueue) : ingestJobs.inlineIngestRunner(handle.db, logger, planOptions);
+  const waitingFiles = ingestJobs.startWaitingFileSweep(handle.db, runner, logger);
   const dashboardQueues = [];
   let submitRelease: ((batchId: bigint, releasedBy: string) => Promise<void>) | undefined;
   if (redis && ingestQueue) {
@@ -351,6 +352,7 @@ async function serve(config: Config, withWorkers: boolean): Promise<number> {
   await app.listen({ host: config.host, port: config.port });
   await waitForStopSignal();
   await app.close();
+  waitingFiles.stop();
   await runner.close();
   for (const q of dashboardQueues.slice(1)) await q.close();
   await workers?.close();

@@ -17,7 +17,8 @@ export type ClientErrorCode =
   | 'obligation_not_found'
   | 'invalid_policy'
   | 'gemeente_policy_missing'
-  | 'invalid_floor_decision';
+  | 'invalid_floor_decision'
+  | 'art56a_period_recorded';
 
 export const CLIENT_ERRORS: ErrorCatalogue<ClientErrorCode> = {
   client_not_found: { status: 404, description: 'There is no client with this id or reference in your gemeenten.' },
@@ -33,6 +34,10 @@ export const CLIENT_ERRORS: ErrorCatalogue<ClientErrorCode> = {
   invalid_policy: { status: 422, description: 'The gemeente policy cannot be stored as given (an incomplete priority order, a lead time out of range, an unknown payday rule, a debtor account not set up for payments, …).' },
   gemeente_policy_missing: { status: 409, description: 'The gemeente has no policy yet (priority order, leefgeld rule and floor, paydays, debtor account); the daily batch cannot run for it.' },
   invalid_floor_decision: { status: 422, description: 'A floor decision needs its reference, reason, a floor of 0.00 or more and an effective date.' },
+  art56a_period_recorded: {
+    status: 409,
+    description: 'The client has an art. 56a period that this change of bijstand dates would move: its first day is the first day of bijstand, and a period ended with bijstand is not reopened by a later or removed end. Record a follow-up period instead.',
+  },
 };
 
 /** The pure rules' codes (periods, obligations, BSN), with the status a door gives them. */

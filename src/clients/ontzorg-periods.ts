@@ -84,6 +84,39 @@ export async function endPeriodEarly(trx: Trx, periodId: bigint, lastDay: IsoDat
   return rowToPeriod(updated);
 }
 
+const BIJSTAND_ENDED = 'bijstand ended (art. 56a lid 2)';
+
+/**
+ * Refuses a change of the client's bijstand dates that the recorded art. 56a period cannot follow: its first
+ * day is the first day of bijstand (moving it would move a period already withheld under, reservations and
+ * payments included), and a period already ended with bijstand is not reopened by a later or removed end (a
+ * new decision, a follow-up period, is needed). An earlier end is fine: `recordBijstandEnd` ends the period.
+ */
+export async function assertBijstandChangeFitsPeriod(
+  trx: Trx,
+  clientId: bigint,
+  before: { bijstandStart: IsoDate | null; bijstandEnd: IsoDate | null },
+  after: { bijstandStart: IsoDate; bijstandEnd: IsoDate | null },
+): Promise<void> {
+  if (before.bijstandStart === after.bijstandStart && before.bijstandEnd === after.bijstandEnd) return;
+  const row = await trx.selectFrom('ontzorg_period').selectAll().where('client_id', '=', clientId).where('basis', '=', 'art56a').executeTakeFirst();
+  if (!row) return;
+  const period = rowToPeriod(row);
+  if (after.bijstandStart !== before.bijstandStart) {
+    throw new ClientError(
+      'art56a_period_recorded',
+      `bijstandStart: the art. 56a period already runs from ${period.firstDay}, the first day of bijstand recorded then; it is not moved (end it and record a follow-up period instead)`,
+    );
+  }
+  const endedWithBijstand = before.bijstandEnd !== null && period.lastDay === before.bijstandEnd;
+  if (endedWithBijstand && (after.bijstandEnd === null || after.bijstandEnd > before.bijstandEnd!)) {
+    throw new ClientError(
+      'art56a_period_recorded',
+      `bijstandEnd: the art. 56a period ended with bijstand on ${before.bijstandEnd!}; a later or removed end of bijstand does not reopen it (record a follow-up period instead)`,
+    );
+  }
+}
+
 /**
  * Bijstand ends (rule 2): the 56a period ends with it when that is sooner. Other periods rest on
  * their own decisions and are left to the back office, which the daily list reminds.
@@ -94,7 +127,7 @@ export async function recordBijstandEnd(trx: Trx, clientId: bigint, lastDay: Iso
   if (lastDay < client.bijstandStart) throw new ClientError('invalid_client', 'bijstandEnd: cannot lie before the first day of bijstand');
   await trx.updateTable('client').set({ bijstand_end: lastDay }).where('id', '=', clientId).execute();
   const statutory = await trx.selectFrom('ontzorg_period').select(['id']).where('client_id', '=', clientId).where('basis', '=', 'art56a').executeTakeFirst();
-  if (statutory) await endPeriodEarly(trx, statutory.id, lastDay, 'bijstand ended (art. 56a lid 2)');
+  if (statutory) await endPeriodEarly(trx, statutory.id, lastDay, BIJSTAND_ENDED);
 }
 
 /**

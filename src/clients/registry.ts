@@ -10,6 +10,7 @@ import { bsnLookupHash, decryptBsn, encryptBsn, parseBsn, type Bsn } from './bsn
 import { requireBsnKeys, type BsnKeys } from './bsn-keys.js';
 import { ensureClient } from './clients.js';
 import { ClientError } from './errors.js';
+import { assertBijstandChangeFitsPeriod, recordBijstandEnd } from './ontzorg-periods.js';
 import type { ClientTable, HouseholdType, IncomeClassText } from './rows.js';
 
 /**
@@ -178,13 +179,17 @@ export async function updateClient(trx: Trx, clientId: bigint, changes: Partial<
 
 async function applyDetails(trx: Trx, row: ClientRow, details: ClientDetails, keys: BsnKeys | null | undefined): Promise<ClientRecord> {
   const { name, latinName, ownIban, consent, rhythm } = checkedDetails(details);
+  // Rule 2 (art. 56a lid 2): the statutory period follows the bijstand dates recorded here (a re-registration too).
+  const before = row.registered_at ? { bijstandStart: row.bijstand_start, bijstandEnd: row.bijstand_end } : null;
+  const after = { bijstandStart: details.bijstandStart, bijstandEnd: details.bijstandEnd ?? null };
+  if (before) await assertBijstandChangeFitsPeriod(trx, row.id, before, after);
   let bsnColumns: { bsn_encrypted: string; bsn_hash: string } | null = null;
   if (details.bsn) {
     const bsn = parseBsn(details.bsn);
     const usable = requireBsnKeys(keys);
     const hash = bsnLookupHash(bsn, usable.lookup);
     const owner = await trx.selectFrom('client').select(['id']).where('bsn_hash', '=', hash).executeTakeFirst();
-    if (owner && owner.id !== row.id) throw new ClientError('client_conflict', `this BSN is already registered for another client (${owner.id.toString()})`);
+    if (owner && owner.id !== row.id) throw new ClientError('client_conflict', 'this BSN is already registered for another client');
     // The same BSN again keeps its ciphertext: a replay does not rewrite the row.
     bsnColumns = row.bsn_hash === hash && row.bsn_encrypted ? { bsn_encrypted: row.bsn_encrypted, bsn_hash: hash } : { bsn_encrypted: encryptBsn(bsn, usable.encryption, row.id.toString()), bsn_hash: hash };
   }
@@ -217,6 +222,10 @@ async function applyDetails(trx: Trx, row: ClientRow, details: ClientDetails, ke
     }
   }
   await recordIdentifiers(trx, updated, details);
+  if (before && after.bijstandEnd !== null && after.bijstandEnd !== before.bijstandEnd) {
+    // Ends the 56a period with bijstand when that is sooner, in this transaction (nothing withheld past it).
+    await recordBijstandEnd(trx, row.id, after.bijstandEnd);
+  }
   return rowToClientRecord(updated);
 }
 

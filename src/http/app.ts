@@ -18,6 +18,7 @@ import { clientRoutes } from './routes/clients.js';
 import { gemeenteRoutes } from './routes/gemeenten.js';
 import { monitorRoutes } from './routes/monitor.js';
 import { noodvoorzieningRoutes } from './routes/noodvoorziening.js';
+import { paymentRoutes } from './routes/payments.js';
 import { statementRoutes } from './routes/statements.js';
 import { maatwerkRoutes } from './routes/maatwerk.js';
 import { statusReportRoutes } from './routes/status-reports.js';
@@ -102,6 +103,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   suspenseRoutes({ ...context, now: deps.now ?? (() => new Date()) });
   batchRoutes({ ...context, outboxDir: deps.outboxDir ?? './out/outbox', ...(deps.submitRelease ? { submitRelease: deps.submitRelease } : {}) });
   statusReportRoutes(context);
+  paymentRoutes(context);
   auditRoutes(context);
   const now = deps.now ?? (() => new Date());
   clientRoutes({ ...context, now });

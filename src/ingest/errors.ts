@@ -7,6 +7,7 @@ export type IngestErrorCode =
   | 'file_not_found'
   | 'undo_not_allowed'
   | 'undo_refused'
+  | 'undo_has_returns'
   | 'suspense_item_not_found'
   | 'already_assigned'
   | 'not_assignable'
@@ -19,6 +20,7 @@ export const INGEST_ERRORS: ErrorCatalogue<IngestErrorCode> = {
   file_not_found: { status: 404, description: 'There is no uploaded bank file with this id.' },
   undo_not_allowed: { status: 409, description: 'Only a file that was ingested (and not yet undone) can be undone.' },
   undo_refused: { status: 409, description: 'Undoing the file would take back money that has already moved on: reserved or paid for a client, or sent back to its payer from suspense; release or reverse that first.' },
+  undo_has_returns: { status: 409, description: 'The bank file returned one of our payments; undoing it could pay the same bill twice, so it is not undone. Leave it in place and report it to the application administrator, who corrects the payments and bookings by hand.' },
   suspense_item_not_found: { status: 404, description: 'There is no receipt in suspense with this id.' },
   already_assigned: { status: 409, description: 'The receipt in suspense was already assigned, to another client or for another reason.' },
   not_assignable: { status: 409, description: 'A debit in suspense cannot be assigned to a client; it is reconciled with our own payments.' },

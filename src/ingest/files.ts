@@ -4,6 +4,7 @@ import { CamtError, readCamt, type CamtReadOptions } from '../camt/index.js';
 import type { Database } from '../db/schema.js';
 import { inTransaction, type Trx } from '../db/transaction.js';
 import { bookBatch, type LedgerRequest } from '../ledger/index.js';
+import { paymentsReturnedBy, undoSettlements } from '../payments/reconcile.js';
 import { applyPlan, lockIngestion } from './apply.js';
 import { IngestError } from './errors.js';
 import { planIngest, type PlanOptions, type PlanSummary, type PlannedAlert } from './plan.js';
@@ -128,8 +129,9 @@ export async function bankFileResult(db: Kysely<Database> | Trx, fileId: bigint)
 /**
  * Undoes an ingested file by reversal: every booking it made (and any assignment out of
  * suspense made since) is reversed, its entries are released, and the same file can be
- * ingested again. Refused as a whole when a client's money from it is already reserved or paid, or a
- * receipt of it was sent back to its payer.
+ * ingested again. The payments its debits settled are released again (in transit until a debit settles them).
+ * Refused as a whole when a client's money from it is already reserved or paid, a receipt of it was sent back to
+ * its payer, or it returned one of our payments.
  */
 export async function undoBankFile(db: Kysely<Database>, fileId: bigint, by: { user: string; reason: string }): Promise<IngestResult> {
   await inTransaction(db, async (trx) => {
@@ -147,6 +149,7 @@ export async function undoBankFile(db: Kysely<Database>, fileId: bigint, by: { u
       .where('e.undone_at', 'is', null)
       .orderBy('i.id', 'desc')
       .execute();
+    await refuseUndoOfReturns(trx, fileId, items.map((i) => i.ledger_key));
     const today = new Date().toISOString().slice(0, 10);
     const reversal = (key: string): LedgerRequest => ({ type: 'reversal', idempotencyKey: `undo/${key}`, reversesKey: key, bookingDate: today, description: `undo of bank file ${fileId}: ${by.reason}`.slice(0, 500) });
     const requests = [...items.flatMap((i) => (i.assignment_key ? [reversal(i.assignment_key)] : [])), ...items.map((i) => reversal(i.ledger_key))];
@@ -158,10 +161,29 @@ export async function undoBankFile(db: Kysely<Database>, fileId: bigint, by: { u
         throw new IngestError('undo_refused', `bank file ${fileId} cannot be undone: reversing ${failed.idempotencyKey} is not possible (${why})`);
       }
     }
+    // What its debits settled is in transit again, so that the same debit ingested again settles it again.
+    await undoSettlements(trx, items.map((i) => ({ id: i.id, ledgerKey: i.ledger_key })), { user: by.user, why: `undo of bank file ${fileId}: ${by.reason}` });
     const undoneAt = new Date();
     await trx.updateTable('suspense_assignment').set({ undone_at: undoneAt }).where('undone_at', 'is', null).where('item_id', 'in', (q) => q.selectFrom('bank_entry_item as i').innerJoin('bank_entry as e', 'e.id', 'i.entry_id').select('i.id').where('e.file_id', '=', fileId)).execute();
     await trx.updateTable('bank_entry').set({ undone_at: undoneAt }).where('file_id', '=', fileId).where('undone_at', 'is', null).execute();
     await trx.updateTable('bank_file').set({ status: 'undone', undone_at: undoneAt, undone_by: by.user, undo_reason: by.reason }).where('id', '=', fileId).execute();
   });
   return bankFileResult(db, fileId);
+}
+
+/**
+ * A return gave the money back to the client (or suspense) and, for an obligation, reserved it again for a retry
+ * that may already be on its way: taking it back by an undo could pay the same bill twice, so it is refused and a
+ * person corrects it by hand (why: a return changes more than bookings, and is not undone blindly).
+ */
+async function refuseUndoOfReturns(trx: Trx, fileId: bigint, itemLedgerKeys: readonly string[]): Promise<void> {
+  const returned = await paymentsReturnedBy(trx, itemLedgerKeys);
+  if (returned.length === 0) return;
+  const named = returned.slice(0, 5).map((p) => p.endToEndId ?? `instruction ${p.id}`).join(', ');
+  throw new IngestError(
+    'undo_has_returns',
+    `bank file ${fileId} cannot be undone: it returned ${returned.length} of our payment(s) (${named}${returned.length > 5 ? ', …' : ''}), and undoing a return could pay the same bill twice. ` +
+      'If the file should not have been ingested, leave it in place and report it to the application administrator, who corrects the payments and bookings by hand.',
+    { payments: returned.map((p) => p.id.toString()) },
+  );
 }

@@ -148,15 +148,21 @@ export async function createPaymentInstructions(trx: Trx, drafts: readonly Instr
   return drafts.map((d) => outcomes.get(d.idempotencyKey)!);
 }
 
-/** Lets a held instruction go (its machtiging is in place now), or holds a created one. */
-export async function setHold(trx: Trx, instructionId: bigint, holdReason: string | null, actor: string): Promise<void> {
-  const row = await trx.selectFrom('payment_instruction').select(['status']).where('id', '=', instructionId).forUpdate().executeTakeFirst();
+/**
+ * Lets a held instruction go (its machtiging is in place now), or holds a created one. A hold lifted after
+ * the execution date passed gives `executionDate` (the first business day it can go): a file may not ask the
+ * bank for a day gone by.
+ */
+export async function setHold(trx: Trx, instructionId: bigint, holdReason: string | null, actor: string, options: { executionDate?: string } = {}): Promise<void> {
+  const row = await trx.selectFrom('payment_instruction').select(['status', 'execution_date']).where('id', '=', instructionId).forUpdate().executeTakeFirst();
   if (!row) throw new PaymentError('instruction_not_found', `there is no payment instruction ${instructionId}`);
   if (row.status !== 'created' && row.status !== 'held') return;
+  const moved = !holdReason && options.executionDate !== undefined && options.executionDate > row.execution_date ? options.executionDate : null;
   await trx
     .updateTable('payment_instruction')
-    .set({ status: holdReason ? 'held' : 'created', hold_reason: holdReason })
+    .set({ status: holdReason ? 'held' : 'created', hold_reason: holdReason, ...(moved ? { execution_date: moved } : {}) })
     .where('id', '=', instructionId)
     .execute();
-  await trx.insertInto('payment_event').values({ instruction_id: instructionId, kind: holdReason ? 'held' : 'hold_lifted', actor, details: JSON.stringify({ reason: holdReason }) }).execute();
+  const details = moved ? { reason: holdReason, executionDate: { from: row.execution_date, to: moved } } : { reason: holdReason };
+  await trx.insertInto('payment_event').values({ instruction_id: instructionId, kind: holdReason ? 'held' : 'hold_lifted', actor, details: JSON.stringify(details) }).execute();
 }

@@ -28,6 +28,11 @@ export interface InstructionRef {
   readonly debtorIban: string;
   readonly inTransitAccountId: bigint;
   readonly batchId: bigint | null;
+  /**
+   * The bank's debit of it is booked (settled, or returned after its debit; a debit in a file since undone does
+   * not count). A payment returned before its debit arrived is not: the money did leave, its debit still settles it.
+   */
+  readonly settledBefore: boolean;
 }
 
 export interface BlockRef {
@@ -38,7 +43,8 @@ export interface BlockRef {
   readonly settled: boolean;
   readonly debtorIban: string;
   readonly inTransitAccountId: bigint;
-  readonly instructionIds: readonly bigint[];
+  /** The payments that went out in it (not rejected by the bank), with what each still needs. */
+  readonly members: readonly InstructionRef[];
 }
 
 export interface OwnPayments {
@@ -54,48 +60,67 @@ export interface OwnPayments {
 }
 
 export async function loadOwnPayments(db: Kysely<Database> | Trx, endToEndIds: readonly string[], paymentInfoIds: readonly string[]): Promise<OwnPayments> {
-  const byEndToEnd = new Map<string, InstructionRef>();
-  const byBlock = new Map<string, BlockRef>();
-  const toRef = (r: { id: bigint; status: InstructionStatus; amount_cents: bigint; client_id: bigint | null; gemeente_id: string; kind: InstructionKind; period: string; debtor_iban: string; in_transit_account_id: bigint; batch_id: bigint | null }): InstructionRef => ({
-    id: r.id, status: r.status, amountCents: r.amount_cents, clientId: r.client_id, gemeenteId: r.gemeente_id, kind: r.kind, period: r.period, debtorIban: r.debtor_iban, inTransitAccountId: r.in_transit_account_id, batchId: r.batch_id,
-  });
   const base = db
     .selectFrom('payment_instruction as i')
     .innerJoin('payment_account as a', 'a.iban', 'i.debtor_iban')
     .select(['i.id', 'i.status', 'i.amount_cents', 'i.client_id', 'i.gemeente_id', 'i.kind', 'i.period', 'i.debtor_iban', 'a.in_transit_account_id', 'i.batch_id', 'i.end_to_end_id']);
-  if (endToEndIds.length > 0) {
-    for (const r of await base.where('i.end_to_end_id', '=', sql<string>`ANY(${[...endToEndIds]}::text[])`).execute()) byEndToEnd.set(r.end_to_end_id!, toRef(r));
+  type Row = Awaited<ReturnType<typeof base.execute>>[number];
+  const singles: Row[] = endToEndIds.length === 0 ? [] : await base.where('i.end_to_end_id', '=', sql<string>`ANY(${[...endToEndIds]}::text[])`).execute();
+  const blocks = paymentInfoIds.length === 0 ? [] : await db
+    .selectFrom('payment_block as b')
+    .innerJoin('payment_batch as t', 't.id', 'b.batch_id')
+    .innerJoin('payment_account as a', 'a.iban', 't.debtor_iban')
+    .select(['b.payment_info_id', 'b.batch_id', 'b.payments', 'b.total_cents', 'b.settled_by_item', 'b.execution_date', 't.debtor_iban', 'a.in_transit_account_id'])
+    .where('b.payment_info_id', '=', sql<string>`ANY(${[...paymentInfoIds]}::text[])`)
+    .execute();
+  // All blocks' payments in one query: those of their batches, grouped by batch and execution date (one block per date and account).
+  const batchIds = [...new Set(blocks.map((b) => b.batch_id.toString()))];
+  const members = batchIds.length === 0 ? [] : await base.select('i.execution_date').where('i.batch_id', '=', sql<bigint>`ANY(${batchIds}::bigint[])`).execute();
+  // A returned payment may or may not have had its debit booked (files can come in any order): ask the bookings.
+  const debited = new Set(await withLiveSettlement(db, [...new Set([...singles, ...members].filter((r) => r.status === 'returned').map((r) => r.id))]));
+  const toRef = (r: Row): InstructionRef => ({
+    id: r.id, status: r.status, amountCents: r.amount_cents, clientId: r.client_id, gemeenteId: r.gemeente_id, kind: r.kind, period: r.period, debtorIban: r.debtor_iban, inTransitAccountId: r.in_transit_account_id, batchId: r.batch_id,
+    settledBefore: r.status === 'settled' || (r.status === 'returned' && debited.has(r.id)),
+  });
+
+  const byEndToEnd = new Map<string, InstructionRef>();
+  const byBlock = new Map<string, BlockRef>();
+  for (const r of singles) byEndToEnd.set(r.end_to_end_id!, toRef(r));
+  const byBatchDate = new Map<string, InstructionRef[]>();
+  for (const m of members) {
+    const ref = toRef(m);
+    const key = `${m.batch_id?.toString() ?? ''}|${m.execution_date}`;
+    const list = byBatchDate.get(key);
+    if (list) list.push(ref);
+    else byBatchDate.set(key, [ref]);
+    if (m.end_to_end_id) byEndToEnd.set(m.end_to_end_id, ref);
   }
-  if (paymentInfoIds.length > 0) {
-    const blocks = await db
-      .selectFrom('payment_block as b')
-      .innerJoin('payment_batch as t', 't.id', 'b.batch_id')
-      .innerJoin('payment_account as a', 'a.iban', 't.debtor_iban')
-      .select(['b.payment_info_id', 'b.batch_id', 'b.payments', 'b.total_cents', 'b.settled_by_item', 'b.execution_date', 't.debtor_iban', 'a.in_transit_account_id'])
-      .where('b.payment_info_id', '=', sql<string>`ANY(${[...paymentInfoIds]}::text[])`)
-      .execute();
-    // All blocks' payments in one query: those of their batches, grouped by batch and execution date (one block per date and account).
-    const batchIds = [...new Set(blocks.map((b) => b.batch_id.toString()))];
-    const members = batchIds.length === 0 ? [] : await base.select('i.execution_date').where('i.batch_id', '=', sql<bigint>`ANY(${batchIds}::bigint[])`).execute();
-    const byBatchDate = new Map<string, typeof members>();
-    for (const m of members) {
-      const key = `${m.batch_id?.toString() ?? ''}|${m.execution_date}`;
-      const list = byBatchDate.get(key);
-      if (list) list.push(m);
-      else byBatchDate.set(key, [m]);
-      if (m.end_to_end_id) byEndToEnd.set(m.end_to_end_id, toRef(m));
-    }
-    for (const b of blocks) {
-      const inBlock = byBatchDate.get(`${b.batch_id.toString()}|${b.execution_date}`) ?? [];
-      // Payments the bank rejected in a status report never left: its debit of the block leaves them out.
-      const rejected = inBlock.filter((m) => m.status === 'bank_rejected');
-      byBlock.set(b.payment_info_id, {
-        paymentInfoId: b.payment_info_id, batchId: b.batch_id, payments: b.payments - rejected.length, totalCents: rejected.reduce((total, m) => total - m.amount_cents, b.total_cents), settled: b.settled_by_item !== null,
-        debtorIban: b.debtor_iban, inTransitAccountId: b.in_transit_account_id, instructionIds: inBlock.filter((m) => m.status !== 'bank_rejected').map((m) => m.id),
-      });
-    }
+  for (const b of blocks) {
+    const inBlock = byBatchDate.get(`${b.batch_id.toString()}|${b.execution_date}`) ?? [];
+    // Payments the bank rejected in a status report never left: its debit of the block leaves them out.
+    const rejected = inBlock.filter((m) => m.status === 'bank_rejected');
+    byBlock.set(b.payment_info_id, {
+      paymentInfoId: b.payment_info_id, batchId: b.batch_id, payments: b.payments - rejected.length, totalCents: rejected.reduce((total, m) => total - m.amountCents, b.total_cents), settled: b.settled_by_item !== null,
+      debtorIban: b.debtor_iban, inTransitAccountId: b.in_transit_account_id, members: inBlock.filter((m) => m.status !== 'bank_rejected'),
+    });
   }
   return { byEndToEnd, byBlock, claimed: new Set(), returned: new Set() };
+}
+
+/**
+ * Of these payments, those whose debit is booked by a bank file that is not undone: a `settled` event carries the
+ * ledger key of the bank item that settled it, and undoing a file marks its entries undone.
+ */
+async function withLiveSettlement(db: Kysely<Database> | Trx, ids: readonly bigint[]): Promise<bigint[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await sql<{ instruction_id: bigint }>`
+    SELECT DISTINCT ev.instruction_id
+      FROM payment_event ev
+      JOIN bank_entry_item i ON i.ledger_key = ev.ledger_key
+      JOIN bank_entry e ON e.id = i.entry_id
+     WHERE ev.kind = 'settled' AND e.undone_at IS NULL AND ev.instruction_id = ANY(${numberArray(ids)}::bigint[])
+  `.execute(db);
+  return rows.map((r) => r.instruction_id);
 }
 
 export interface BankItemFacts {
@@ -127,7 +152,9 @@ export function matchOwnPayment(item: BankItemFacts, own: OwnPayments): OwnPayme
   if (item.creditDebit !== 'DBIT') return null;
   const single = item.endToEndId ? own.byEndToEnd.get(item.endToEndId) : undefined;
   if (single) {
-    if (single.status !== 'released') return { kind: 'mismatch', why: `a debit for payment ${item.endToEndId}, which is ${single.status}` };
+    // A payment returned before its debit arrived (files in another order) did leave: its debit still settles it.
+    const debitable = single.status === 'released' || (single.status === 'returned' && !single.settledBefore);
+    if (!debitable) return { kind: 'mismatch', why: `a debit for payment ${item.endToEndId}, which is ${single.status}${single.status === 'returned' ? ' and was already debited' : ''}` };
     if (single.amountCents !== item.amountCents) return { kind: 'mismatch', why: `a debit of ${Money.fromCents(item.amountCents).toString()} for payment ${item.endToEndId} of ${Money.fromCents(single.amountCents).toString()}` };
     if (own.claimed.has(single.id)) return { kind: 'mismatch', why: `payment ${item.endToEndId} is debited twice in this file` };
     own.claimed.add(single.id);
@@ -136,12 +163,26 @@ export function matchOwnPayment(item: BankItemFacts, own: OwnPayments): OwnPayme
   const block = item.paymentInformationId ? own.byBlock.get(item.paymentInformationId) : undefined;
   if (!block) return null;
   if (block.settled) return { kind: 'mismatch', why: `batch ${block.paymentInfoId} was already settled` };
-  if (block.totalCents !== item.amountCents) return { kind: 'mismatch', why: `batch ${block.paymentInfoId} debited ${Money.fromCents(item.amountCents).toString()}, but it holds ${Money.fromCents(block.totalCents).toString()}` };
-  if (item.batchCount !== null && item.batchCount !== String(block.payments)) return { kind: 'mismatch', why: `batch ${block.paymentInfoId} reported with ${item.batchCount} payments, but it holds ${block.payments}` };
-  const open = block.instructionIds.filter((id) => !own.claimed.has(id));
-  if (open.length !== block.instructionIds.length) return { kind: 'mismatch', why: `batch ${block.paymentInfoId} has payments that were already settled one by one` };
-  for (const id of open) own.claimed.add(id);
-  return { kind: 'settlement', instructionIds: block.instructionIds, paymentInfoId: block.paymentInfoId, inTransitAccountId: block.inTransitAccountId, by: 'payment_info_id' };
+  // Payments already settled one by one (earlier in this file, or by an earlier file) are never settled twice: the
+  // block's debit must then be exactly what is still in transit of it, else a person looks (in transit never < 0).
+  // A block of a batch that never went out (not released, or cancelled) has nothing in transit to settle.
+  const unreleased = block.members.find((m) => m.status !== 'released' && m.status !== 'settled' && m.status !== 'returned');
+  if (unreleased) return { kind: 'mismatch', why: `batch ${block.paymentInfoId} holds a payment that is ${unreleased.status}, not released` };
+  const open = block.members.filter((m) => !m.settledBefore && !own.claimed.has(m.id));
+  const openCents = open.reduce((total, m) => total + m.amountCents, 0n);
+  const partly = open.length !== block.members.length;
+  if (open.length === 0) return { kind: 'mismatch', why: `batch ${block.paymentInfoId} has only payments that were already settled one by one` };
+  if (openCents !== item.amountCents) {
+    return {
+      kind: 'mismatch',
+      why: partly
+        ? `batch ${block.paymentInfoId} debited ${Money.fromCents(item.amountCents).toString()}, but it has payments that were already settled one by one; ${Money.fromCents(openCents).toString()} of it is still in transit`
+        : `batch ${block.paymentInfoId} debited ${Money.fromCents(item.amountCents).toString()}, but it holds ${Money.fromCents(block.totalCents).toString()}`,
+    };
+  }
+  if (item.batchCount !== null && item.batchCount !== String(open.length)) return { kind: 'mismatch', why: `batch ${block.paymentInfoId} reported with ${item.batchCount} payments, but ${open.length} of it ${open.length === 1 ? 'is' : 'are'} still in transit` };
+  for (const m of open) own.claimed.add(m.id);
+  return { kind: 'settlement', instructionIds: open.map((m) => m.id), paymentInfoId: block.paymentInfoId, inTransitAccountId: block.inTransitAccountId, by: 'payment_info_id' };
 }
 
 export interface SettledItem {
@@ -229,4 +270,41 @@ export async function recordBankOutcomes(trx: Trx, settled: readonly SettledItem
     if (result.outcome !== 'booked') alerts.push({ code: 'return_not_reserved', message: `the returned money could not be reserved again (${reReserve[n]!.idempotencyKey}): ${result.outcome === 'refused' ? result.message : result.outcome === 'rejected' ? result.error.message : ''}` });
   });
   return alerts;
+}
+
+/** Our payments a bank file returned, by the ledger keys of its items: its undo is refused while there are any. */
+export async function paymentsReturnedBy(trx: Trx, itemLedgerKeys: readonly string[]): Promise<{ id: bigint; endToEndId: string | null }[]> {
+  if (itemLedgerKeys.length === 0) return [];
+  const { rows } = await sql<{ id: bigint; end_to_end_id: string | null }>`
+    SELECT DISTINCT p.id, p.end_to_end_id
+      FROM payment_event ev JOIN payment_instruction p ON p.id = ev.instruction_id
+     WHERE ev.kind = 'returned' AND ev.ledger_key = ANY(${textArray(itemLedgerKeys)}::text[])
+     ORDER BY p.id
+  `.execute(trx);
+  return rows.map((r) => ({ id: r.id, endToEndId: r.end_to_end_id }));
+}
+
+/**
+ * Undoing a bank file takes back its debits, so what they settled is in transit again and the same debit, ingested
+ * again, settles it again: a settled payment is released again, its block no longer settled by the file's item.
+ * A payment returned since (or before) keeps `returned`: its debit is simply no longer booked (see `settledBefore`).
+ * Recorded as a `settlement_undone` event per payment, with the undo's ledger key.
+ */
+export async function undoSettlements(trx: Trx, items: readonly { id: bigint; ledgerKey: string }[], by: { user: string; why: string }): Promise<number> {
+  if (items.length === 0) return 0;
+  const { rows } = await sql<{ id: bigint; ledger_key: string; status: InstructionStatus }>`
+    SELECT p.id, ev.ledger_key, p.status
+      FROM payment_event ev JOIN payment_instruction p ON p.id = ev.instruction_id
+     WHERE ev.kind = 'settled' AND ev.ledger_key = ANY(${textArray(items.map((i) => i.ledgerKey))}::text[])
+     ORDER BY p.id FOR UPDATE OF p
+  `.execute(trx);
+  if (rows.length === 0) return 0;
+  await sql`UPDATE payment_instruction SET status = 'released' WHERE id = ANY(${numberArray(rows.map((r) => r.id))}::bigint[]) AND status = 'settled'`.execute(trx);
+  await sql`UPDATE payment_block SET settled_by_item = NULL WHERE settled_by_item = ANY(${numberArray(items.map((i) => i.id))}::bigint[])`.execute(trx);
+  await sql`
+    INSERT INTO payment_event (instruction_id, kind, actor, details, ledger_key)
+    SELECT id, 'settlement_undone', ${by.user}, details, ledger_key
+      FROM unnest(${numberArray(rows.map((r) => r.id))}::bigint[], ${textArray(rows.map((r) => JSON.stringify({ why: by.why, status: r.status })))}::jsonb[],
+                  ${textArray(rows.map((r) => `undo/${r.ledger_key}`))}::text[]) AS v (id, details, ledger_key)`.execute(trx);
+  return rows.length;
 }

@@ -1,3 +1,4 @@
+import { holdReasonFor, machtigingenOf } from '../clients/machtigingen.js';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Database } from '../db/schema.js';
@@ -46,6 +47,7 @@ export async function releaseBatch(db: Kysely<Database>, batchId: bigint, option
       throw new PaymentError('file_not_valid', `payment batch ${batchId} cannot be released: ${first.join('; ')}; reject it and issue the payments again`, { errors: problems.length });
     }
     step('validated');
+    await refuseUncoveredPayments(trx, batchId);
     const instructions = await trx.selectFrom('payment_instruction').select(['id', 'kind', 'period', 'reservation_key', 'amount_cents']).where('batch_id', '=', batchId).where('status', '=', 'batched').orderBy('id').execute();
     const posts: LedgerRequest[] = instructions.map((i) => ({
       type: 'post_pending',
@@ -69,6 +71,34 @@ export async function releaseBatch(db: Kysely<Database>, batchId: bigint, option
   if (options.outboxDir) writeOutbox(options.outboxDir, files);
   step('outbox');
   return files;
+}
+
+/**
+ * Rule 4 at the last moment: a payment to a third party goes out only when a valid machtiging covers
+ * the payee on its execution date. The hold was decided when the payment was made; a revocation since
+ * then (the batch made, approved, waiting) must still stop it. Locks the clients' machtigingen, so a
+ * revocation being recorded now is either seen here or waits for the release.
+ */
+async function refuseUncoveredPayments(trx: Trx, batchId: bigint): Promise<void> {
+  const thirdParty = await trx
+    .selectFrom('payment_instruction')
+    .select(['id', 'client_id', 'creditor_iban', 'execution_date', 'end_to_end_id'])
+    .where('batch_id', '=', batchId)
+    .where('status', '=', 'batched')
+    .where('kind', '=', 'obligation')
+    .orderBy('id')
+    .execute();
+  const clientIds = [...new Set(thirdParty.flatMap((i) => (i.client_id === null ? [] : [i.client_id])))];
+  if (clientIds.length === 0) return;
+  await trx.selectFrom('machtiging').select('id').where('client_id', 'in', clientIds).forShare().execute();
+  const machtigingen = await machtigingenOf(trx, clientIds);
+  const uncovered = thirdParty.flatMap((i) => {
+    const reason = i.client_id === null ? null : holdReasonFor(machtigingen.get(i.client_id) ?? [], i.creditor_iban, i.execution_date);
+    return reason === null ? [] : [`payment ${i.end_to_end_id ?? i.id.toString()}: ${reason}`];
+  });
+  if (uncovered.length > 0) {
+    throw new PaymentError('machtiging_not_valid', `payment batch ${batchId} cannot be released: ${uncovered.slice(0, 5).join('; ')}${uncovered.length > 5 ? ` (and ${uncovered.length - 5} more)` : ''}. Reject the batch; issue the payments again once the machtiging is in order`, { payments: uncovered.length });
+  }
 }
 
 async function recordRelease(trx: Trx, batchId: bigint, instructionIds: readonly bigint[], messageIds: readonly string[], releasedBy: string): Promise<void> {

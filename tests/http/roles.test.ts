@@ -42,6 +42,7 @@ interface Ids {
   period: string;
   machtiging: string;
   batch: string;
+  payment: string;
   bankFile: string;
   grant: string;
 }
@@ -63,6 +64,9 @@ function examples(ids: Ids): Record<string, Example> {
     // The refund goes out with the payments of one of the sender's gemeenten: others are answered 404.
     'POST /api/suspense/:id/send-back': { scope: 'gemeente', url: '/api/suspense/999999/send-back', body: { reason: 'role test send back' } },
     'GET /api/batches': { scope: 'list', url: '/api/batches' },
+    'GET /api/payments': { scope: 'list', url: '/api/payments' },
+    'POST /api/payments/:id/retry': { scope: 'gemeente', url: `/api/payments/${ids.payment}/retry`, body: { executionDate: day } },
+    'POST /api/batches/:id/bank-rejected': { scope: 'gemeente', url: `/api/batches/${ids.batch}/bank-rejected`, body: { reason: 'the portal refused the file', bookingDate: day } },
     'GET /api/batches/:id': { scope: 'gemeente', url: `/api/batches/${ids.batch}` },
     'GET /api/batches/:id/files/:sequence': { scope: 'gemeente', url: `/api/batches/${ids.batch}/files/1` },
     'POST /api/batches/:id/approve': { scope: 'gemeente', url: `/api/batches/${ids.batch}/approve`, body: {} },
@@ -172,6 +176,7 @@ describeOnEachDatabase('every route against every role and tenant', (handle) => 
       period: first(await db.selectFrom('ontzorg_period').select('id').where('client_id', '=', amira).executeTakeFirst(), 'period').id.toString(),
       machtiging: first(await db.selectFrom('machtiging').select('id').where('client_id', '=', amira).executeTakeFirst(), 'machtiging').id.toString(),
       batch: first(await db.selectFrom('payment_batch').select('id').where('gemeente_id', '=', 'GM0505').executeTakeFirst(), 'batch').id.toString(),
+      payment: first(await db.selectFrom('payment_instruction').select('id').where('client_id', '=', amira).executeTakeFirst(), 'payment').id.toString(),
       bankFile: first(await db.selectFrom('bank_file').select('id').executeTakeFirst(), 'bank file').id.toString(),
       // A noodvoorziening above the four-eyes threshold, waiting for an approver.
       grant: await inTransaction(db, async (trx) => {

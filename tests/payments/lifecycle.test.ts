@@ -31,6 +31,9 @@ describeOnEachDatabase('a payment from reservation to the bank and back', (handl
     await inTransaction(db, (trx) => registerPaymentAccount(trx, { iban: MANAGED, debtorName: 'Sociale Dienst Drechtsteden', initiatingPartyName: 'SDD', painVersion: '09' }));
     await setDoubleApprovalThreshold(db, 'GM0505', 100_000n);
     await ingest(db, statementFile('P-1', [bijstand('1334.23', 'BIJ-77002', 'P-REF-1', '2026-12-24')]));
+    // Rule 4: Dawit's signed machtiging lets his rent go to his landlord (written directly: the region's clients have no full record).
+    const { id: machtiging } = await db.insertInto('machtiging').values({ client_id: region.dawit, gemeente_id: 'GM0505', document_reference: 'M-DAWIT-1', signed_on: '2026-12-01' }).returning('id').executeTakeFirstOrThrow();
+    await db.insertInto('machtiging_payee').values({ machtiging_id: machtiging, payee_iban: WOONBRON, payee_name: 'Woonbron & Partners' }).execute();
     const accounts = await availableAccounts(db, [region.dawit]);
     const inTransit = (await findAccountByCode(db, `in-transit/${MANAGED}`))!.id;
     await inTransaction(db, (trx) => book(trx, { type: 'pending', idempotencyKey: 'reserve/dawit/rent/2027-01', bookingDate: '2026-12-24', description: 'rent January', debit: accounts.get(region.dawit)!, credit: inTransit, amount: Money.parse('720.00') }));

@@ -62,7 +62,10 @@ export function bankFileRoutes({ app, db, verify, submitIngest, planOptions }: B
           await audit(trx, principal, { action: 'bank_file.upload', subject: `bank_file/${r.fileId}`, requestId: request.id, details: { bytes: bytes.length, alreadyReceived: r.alreadyReceived } });
           return r;
         });
-        if (!received.alreadyReceived) await submitIngest(received.fileId);
+        // Also when the same bytes come again and still wait: a first hand-over that failed (the queue
+        // unreachable, the process stopped) must not leave the file unbooked for ever. Ingestion is
+        // idempotent and the queue's job id is the file's, so a second hand-over books nothing twice.
+        if (received.status === 'received') await submitIngest(received.fileId);
         return { status: 202, body: { fileId: received.fileId.toString(), sha256: received.sha256, status: received.status, alreadyReceived: received.alreadyReceived } };
       }),
   );

@@ -5,6 +5,7 @@ import type { Database } from '../../db/schema.js';
 import { inTransaction } from '../../db/transaction.js';
 import { Money } from '../../money/money.js';
 import { approveBatch, rejectBatch } from '../../payments/batches.js';
+import { rejectBatchByBank } from '../../payments/retry.js';
 import { PaymentError } from '../../payments/errors.js';
 import { releasedFiles } from '../../payments/files.js';
 import { releaseBatch } from '../../payments/release.js';
@@ -106,11 +107,16 @@ export function batchRoutes({ app, db, verify, outboxDir, submitRelease }: Batch
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      await visibleBatch(db, principal, batchId(request));
+      const batch = await visibleBatch(db, principal, batchId(request));
+      // The file is uploadable as it stands: before the release it would let money leave without four
+      // eyes and without the release's booking; a rejected batch's payments may already be issued again.
+      if (batch.status !== 'released' && batch.status !== 'bank_rejected') {
+        throw new PaymentError('batch_not_released', `payment batch ${batch.id} is ${batch.status.replace('_', ' ')}: its file is handed out only once the batch is released; compare the SHA-256 in the batch view instead`);
+      }
       const { sequence } = request.params as { sequence: number };
       const file = (await releasedFiles(db, batchId(request)))[sequence - 1];
       if (!file) throw new PaymentError('batch_not_found', `batch ${batchId(request)} has no file ${sequence}`);
-      await audit(db, principal, { action: 'batch.download', subject: `payment_file/${file.messageId}`, requestId: request.id });
+      await audit(db, principal, { action: 'batch.download', subject: `payment_file/${file.messageId}`, gemeenteId: batch.gemeente_id, requestId: request.id });
       return reply.header('content-type', 'application/xml').header('content-disposition', `attachment; filename="${file.fileName}"`).header('x-content-sha256', file.sha256).send(Buffer.from(file.content));
     },
   );
@@ -129,14 +135,51 @@ export function batchRoutes({ app, db, verify, outboxDir, submitRelease }: Batch
       } else if (action === 'release') {
         await releaseBatch(db, id, { releasedBy: principal.userId, now: new Date(), outboxDir });
       } else {
-        await inTransaction(db, (trx) => (action === 'approve' ? approveBatch(trx, id, principal.userId) : rejectBatch(trx, id, principal.userId, (request.body as { reason: string }).reason)));
+        // The decision and its audit entry commit together: never one without the other.
+        await inTransaction(db, async (trx) => {
+          await (action === 'approve' ? approveBatch(trx, id, principal.userId) : rejectBatch(trx, id, principal.userId, (request.body as { reason: string }).reason));
+          await audit(trx, principal, { action: `batch.${action}`, subject: `payment_batch/${id}`, gemeenteId: batch.gemeente_id, requestId: request.id });
+        });
       }
-      await audit(db, principal, { action: `batch.${action}`, subject: `payment_batch/${id}`, gemeenteId: batch.gemeente_id, requestId: request.id });
+      // A release commits in its own transaction (or in the release job): its audit entry follows it.
+      if (action === 'release') await audit(db, principal, { action: `batch.${action}`, subject: `payment_batch/${id}`, gemeenteId: batch.gemeente_id, requestId: request.id });
       return { status, body: await describeBatch(db, id) };
     });
 
   const reasonBody = { type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 3, maxLength: 500 } } } as const;
   app.post('/api/batches/:id/approve', { onRequest: authorize(verify, 'batches:approve'), schema: { tags: ['batches'], summary: 'Approve a batch (four eyes: not its creator; above the gemeente amount two approvers)', security: bearer, params: idParam, response: { 200: batchSchema, ...errorResponses } } }, decision('approve'));
   app.post('/api/batches/:id/reject', { onRequest: authorize(verify, 'batches:reject'), schema: { tags: ['batches'], summary: 'Reject a batch before release; its money stays reserved', security: bearer, params: idParam, body: reasonBody, response: { 200: batchSchema, ...errorResponses } } }, decision('reject'));
+  app.post(
+    '/api/batches/:id/bank-rejected',
+    {
+      onRequest: authorize(verify, 'batches:mark-bank-rejected'),
+      schema: {
+        tags: ['batches'],
+        summary: 'Record that the bank refused a released batch as a whole (its portal refused the upload): the money goes back to the reservations, the payments wait to be issued again',
+        description: 'A rejection in a pain.002 status report is applied by uploading the report instead. Nothing left the account: the release is reversed, every payment becomes bank_rejected, and each can be issued again under a new id (POST /api/payments/{id}/retry).',
+        security: bearer,
+        params: idParam,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['reason', 'bookingDate'],
+          properties: { reason: { type: 'string', minLength: 3, maxLength: 500, description: 'what the bank said' }, bookingDate: { type: 'string', format: 'date', description: 'the day the reversal is booked' } },
+        },
+        response: { 200: batchSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) =>
+      idempotent(db, request, reply, async () => {
+        const principal = principalOf(request);
+        const id = batchId(request);
+        const batch = await visibleBatch(db, principal, id);
+        const body = request.body as { reason: string; bookingDate: string };
+        await inTransaction(db, async (trx) => {
+          await rejectBatchByBank(trx, id, { actor: principal.userId, reason: body.reason, bookingDate: body.bookingDate });
+          await audit(trx, principal, { action: 'batch.bank_rejected', subject: `payment_batch/${id}`, gemeenteId: batch.gemeente_id, requestId: request.id });
+        });
+        return { status: 200, body: await describeBatch(db, id) };
+      }),
+  );
   app.post('/api/batches/:id/release', { onRequest: authorize(verify, 'batches:release'), schema: { tags: ['batches'], summary: 'Release an approved batch: its files go to the outbox and can be downloaded', description: 'Answers 200 with the released batch when the release ran in the request (embedded mode, or already released); 202 with the approved batch when it was handed to the release queue: GET the batch until its status is released.', security: bearer, params: idParam, response: { 200: batchSchema, 202: batchSchema, ...errorResponses } } }, decision('release'));
 }

@@ -370,7 +370,7 @@ export function clientAdminRoutes({ app, db, verify, bsnKeys }: ClientAdminRoute
             type: { type: 'string', enum: [...OBLIGATION_TYPES] },
             frequency: { type: 'string', enum: ['monthly', 'quarterly'] },
             payee: payeeSchema,
-            description: { type: ['string', 'null'], maxLength: 200 },
+            description: { type: ['string', 'null'], minLength: 1, maxLength: 140, description: 'what the payment is for, as the remittance shows it (1–140 characters)' },
             effectiveFrom: date,
             amount: money,
             dueDay: { type: 'integer', minimum: 1, maximum: 31 },

@@ -1,0 +1,43 @@
+import { todayOrNextBusinessDay } from '../allocation/memo.js';
+import { holdReasonFor, machtigingenOf } from '../clients/machtigingen.js';
+import type { Trx } from '../db/transaction.js';
+import { setHold } from '../payments/instructions.js';
+import type { IsoDate } from '../schedule/index.js';
+
+/**
+ * Rule 4 after an instruction exists: before the day's batches are grouped, every obligation payment of the
+ * gemeente not yet in a batch (`held`, or `created` and unbatched) is judged again against the client's
+ * machtigingen valid on its execution date. A machtiging recorded since lets a held payment go, so it joins
+ * this day's batch (on the first business day it can, when its execution date passed while it was held); a
+ * machtiging revoked or ended since holds a created one, its money staying reserved. Read in two queries
+ * whatever the number of payments; only those whose hold changes are written (`setHold`, with its event).
+ */
+export async function reviewHolds(trx: Trx, gemeenteId: string, runDate: IsoDate): Promise<{ released: number; held: number }> {
+  const open = await trx
+    .selectFrom('payment_instruction')
+    .select(['id', 'client_id', 'creditor_iban', 'execution_date', 'status'])
+    .where('gemeente_id', '=', gemeenteId)
+    .where('kind', '=', 'obligation')
+    .where('client_id', 'is not', null)
+    .where((eb) => eb.or([eb('status', '=', 'held'), eb.and([eb('status', '=', 'created'), eb('batch_id', 'is', null)])]))
+    .orderBy('id')
+    .execute();
+  if (open.length === 0) return { released: 0, held: 0 };
+  const clientOf = (instruction: (typeof open)[number]): bigint => instruction.client_id!;
+  const machtigingen = await machtigingenOf(trx, [...new Set(open.map(clientOf))]);
+  const today = todayOrNextBusinessDay(runDate);
+  let released = 0;
+  let held = 0;
+  for (const instruction of open) {
+    const executionDate = instruction.execution_date < today ? today : instruction.execution_date;
+    const reason = holdReasonFor(machtigingen.get(clientOf(instruction)) ?? [], instruction.creditor_iban, instruction.status === 'held' ? executionDate : instruction.execution_date);
+    if (instruction.status === 'held' && reason === null) {
+      await setHold(trx, instruction.id, null, `batch:${runDate}`, { executionDate });
+      released += 1;
+    } else if (instruction.status === 'created' && reason !== null) {
+      await setHold(trx, instruction.id, reason, `batch:${runDate}`);
+      held += 1;
+    }
+  }
+  return { released, held };
+}
