@@ -12,7 +12,7 @@ import type { IsoDate } from '../schedule/index.js';
  * machtiging revoked or ended since holds a created one, its money staying reserved. Read in two queries
  * whatever the number of payments; only those whose hold changes are written (`setHold`, with its event).
  */
-export async function reviewHolds(trx: Trx, gemeenteId: string, runDate: IsoDate): Promise<{ released: number; held: number }> {
+export async function reviewHolds(trx: Trx, gemeenteId: string, runDate: IsoDate, createdBefore: Date): Promise<{ released: number; held: number }> {
   const open = await trx
     .selectFrom('payment_instruction')
     .select(['id', 'client_id', 'creditor_iban', 'execution_date', 'status'])
@@ -20,6 +20,8 @@ export async function reviewHolds(trx: Trx, gemeenteId: string, runDate: IsoDate
     .where('kind', '=', 'obligation')
     .where('client_id', 'is not', null)
     .where((eb) => eb.or([eb('status', '=', 'held'), eb.and([eb('status', '=', 'created'), eb('batch_id', 'is', null)])]))
+    // What this run made was judged moments ago: on a costs day that is every client's obligations.
+    .where('created_at', '<', createdBefore)
     .orderBy('id')
     .execute();
   if (open.length === 0) return { released: 0, held: 0 };

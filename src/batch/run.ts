@@ -107,7 +107,7 @@ async function runLocked(conn: Kysely<Database>, options: DailyBatchOptions): Pr
   const allocated = Date.now();
   const batches = await inTransaction(conn, async (trx) => {
     // Rule 4 again for what is not batched yet: a machtiging recorded or revoked since the payment was made.
-    await reviewHolds(trx, gemeenteId, runDate);
+    await reviewHolds(trx, gemeenteId, runDate, new Date(started));
     return groupIntoBatches(trx, { gemeenteId, createdBy: `batch:${runDate}`, executionUntil: window.to, now: options.now ?? momentOf(runDate) });
   });
   const grouped = Date.now();
