@@ -42,6 +42,10 @@ export function releaseQueue({ connection, prefix }: QueueConnection): Queue<Rel
 
 export async function enqueueRelease(queue: Queue<ReleaseJobData, ReleaseJobResult>, batchId: bigint, releasedBy: string): Promise<string> {
   const jobId = releaseJobId(batchId);
+  // A release that failed for good is kept (removeOnFail: false) and would swallow a new request under its id:
+  // asked again (the machtiging put right, the batch approved after all), it is replaced, with who asks now.
+  const kept = await queue.getJob(jobId);
+  if (kept && (await kept.isFailed())) await kept.remove();
   await queue.add('release-batch', { batchId: batchId.toString(), releasedBy }, { jobId });
   return jobId;
 }

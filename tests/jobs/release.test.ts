@@ -109,7 +109,7 @@ describe.skipIf(unavailable !== '')('the release queue on PostgreSQL and Redis',
     }
   });
 
-  it('fails a release that no retry can make possible at once, with the refusal as its error, and changes nothing', async () => {
+  it('fails a release that no retry can make possible at once, with the refusal as its error, and changes nothing; asked again once possible, it releases', async () => {
     const worker = releaseWorker({ connection, prefix }, handle.db, logger, { outboxDir: outbox, now: NOW });
     try {
       const batch = await aBatch('unapproved', '05', 3, false);
@@ -122,6 +122,11 @@ describe.skipIf(unavailable !== '')('the release queue on PostgreSQL and Redis',
       expect(failed.failedReason).toContain(`payment batch ${batch.id} is awaiting approval`);
       expect(await handle.db.selectFrom('payment_batch').select('status').where('id', '=', batch.id).executeTakeFirstOrThrow()).toEqual({ status: 'awaiting_approval' });
       expect(await handle.db.selectFrom('payment_release').select('instruction_id').where('batch_id', '=', batch.id).execute()).toEqual([]);
+      // Approved after all, and asked again: the failed job does not swallow the new request.
+      await inTransaction(handle.db, (trx) => approveBatch(trx, batch.id, 'approver-1'));
+      await enqueueRelease(queue, batch.id, 'operator-2');
+      expect(await waitForState((await queue.getJob(releaseJobId(batch.id)))!, ['failed', 'completed'])).toBe('completed');
+      expect(await handle.db.selectFrom('payment_batch').select(['status', 'released_by']).where('id', '=', batch.id).executeTakeFirstOrThrow()).toEqual({ status: 'released', released_by: 'operator-2' });
     } finally {
       await worker.close();
     }
