@@ -81,6 +81,11 @@ export interface ApplyStatusReportOptions {
   readonly receivedBy: string;
   /** The day the money goes back to the reservations (the door's Amsterdam today). */
   readonly bookingDate: string;
+  /**
+   * The gemeenten of whoever applies it (the API's caller): a report on another gemeente's payment file
+   * answers as one on a file we never sent. Absent: any (the CLI, run by the service's administrator).
+   */
+  readonly gemeenten?: readonly string[];
 }
 
 const MAX_LISTED = 1_000;
@@ -121,6 +126,7 @@ async function applyReadReport(trx: Trx, report: Pain002Report, raw: { bytes: Ui
   if (!file) throw unknownFile('which is not one of our payment files');
   // The batch lock serialises this report with releases, bank rejections and a second copy of itself.
   const batch = await lockBatch(trx, file.batch_id);
+  if (options.gemeenten && !options.gemeenten.includes(batch.gemeente_id)) throw unknownFile('which is not one of our payment files');
 
   const previous = await trx.selectFrom('payment_status_report').select(['sha256', 'result']).where('message_id', '=', report.messageId).where('original_message_id', '=', report.originalMessageId).executeTakeFirst();
   if (previous) {

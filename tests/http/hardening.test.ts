@@ -107,6 +107,32 @@ describeOnEachDatabase('the HTTP API under failures and across gemeenten', (hand
     expect(actions).not.toContain('op-d:batch.download');
   });
 
+  it('a status report on Dordrecht\'s payment file moves no money when Zwijndrecht\'s operator uploads it, and Zwijndrecht cannot read Dordrecht\'s', async () => {
+    const { db } = handle();
+    const released = await db.selectFrom('payment_batch').select('id').where('gemeente_id', '=', 'GM0505').where('status', '=', 'released').executeTakeFirstOrThrow();
+    const file = await db.selectFrom('payment_file').select('message_id').where('batch_id', '=', released.id).executeTakeFirstOrThrow();
+    const block = await db.selectFrom('payment_block').select('payment_info_id').where('batch_id', '=', released.id).executeTakeFirstOrThrow();
+    const payment = await db.selectFrom('payment_instruction').select(['id', 'end_to_end_id']).where('batch_id', '=', released.id).executeTakeFirstOrThrow();
+    const report = `<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03"><CstmrPmtStsRpt>
+<GrpHdr><MsgId>BNG-STS-SCOPE-1</MsgId><CreDtTm>2026-12-29T09:00:00</CreDtTm></GrpHdr>
+<OrgnlGrpInfAndSts><OrgnlMsgId>${file.message_id}</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.09</OrgnlMsgNmId><GrpSts>PART</GrpSts></OrgnlGrpInfAndSts>
+<OrgnlPmtInfAndSts><OrgnlPmtInfId>${block.payment_info_id}</OrgnlPmtInfId><TxInfAndSts><OrgnlEndToEndId>${payment.end_to_end_id!}</OrgnlEndToEndId><TxSts>RJCT</TxSts><StsRsnInf><Rsn><Cd>AC06</Cd></Rsn></StsRsnInf></TxInfAndSts></OrgnlPmtInfAndSts>
+</CstmrPmtStsRpt></Document>
+`;
+    const upload = (who: string) => app.inject({ method: 'POST', url: '/api/status-reports', headers: as(who, { 'content-type': 'application/xml' }), payload: report });
+    const foreign = await upload('operator Z');
+    expect(foreign.statusCode).toBe(422);
+    expect(foreign.json()).toMatchObject({ code: 'status_report_unknown_file', detail: expect.stringContaining('not one of our payment files') });
+    expect((await db.selectFrom('payment_instruction').select('status').where('id', '=', payment.id).executeTakeFirstOrThrow()).status).toBe('released');
+    const own = await upload('operator D');
+    expect(own.statusCode).toBe(200);
+    expect((await db.selectFrom('payment_instruction').select('status').where('id', '=', payment.id).executeTakeFirstOrThrow()).status).toBe('bank_rejected');
+    const reportId = own.json<{ reportId: string }>().reportId;
+    expect((await app.inject({ method: 'GET', url: `/api/status-reports/${reportId}`, headers: as('operator D') })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: `/api/status-reports/${reportId}`, headers: as('auditor Z') })).statusCode).toBe(404);
+  });
+
   it('an obligation description of 141-200 characters is refused as 400, and the payee\'s name and IBAN never reach the log', async () => {
     const reg = await app.inject({ method: 'POST', url: '/api/clients', headers: as('operator D'), payload: { gemeente: 'GM0505', reference: 'DR-REV-9', name: 'Another Person', householdType: 'single', bijstandStart: '2026-11-01', inburgeringsplichtigWi2021: true, fixedTermAsylumPermit: true } });
     expect(reg.statusCode, reg.body).toBe(201);

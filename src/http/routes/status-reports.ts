@@ -44,8 +44,10 @@ export function statusReportRoutes({ app, db, verify }: RouteContext): void {
       idempotent(db, request, reply, async () => {
         const principal = principalOf(request);
         const bytes = request.body as Buffer;
-        const applied = await applyStatusReport(db, bytes, { receivedBy: principal.userId, bookingDate: amsterdam(new Date()).date });
-        await audit(db, principal, { action: 'status_report.upload', subject: `payment_status_report/${applied.reportId}`, requestId: request.id, details: { bytes: bytes.length, replayed: applied.replayed, rejected: applied.counts.rejected } });
+        // Only a report on a file of the caller's own gemeenten moves money back (another's answers as unknown).
+        const applied = await applyStatusReport(db, bytes, { receivedBy: principal.userId, bookingDate: amsterdam(new Date()).date, gemeenten: principal.gemeenten });
+        const gemeenteId = (await db.selectFrom('payment_batch').select('gemeente_id').where('id', '=', BigInt(applied.batchId)).executeTakeFirst())?.gemeente_id ?? null;
+        await audit(db, principal, { action: 'status_report.upload', subject: `payment_status_report/${applied.reportId}`, gemeenteId, requestId: request.id, details: { bytes: bytes.length, replayed: applied.replayed, rejected: applied.counts.rejected } });
         return { status: 200, body: applied };
       }),
   );
@@ -55,8 +57,15 @@ export function statusReportRoutes({ app, db, verify }: RouteContext): void {
     { onRequest: authorize(verify, 'status_reports:read'), schema: { tags: ['payments'], summary: 'A received status report and what it did', security: bearer, params: idParam, response: { 200: result, ...errorResponses } } },
     async (request) => {
       const id = BigInt((request.params as { id: string }).id);
-      const row = await db.selectFrom('payment_status_report').select('result').where('id', '=', id).executeTakeFirst();
-      if (!row) throw new PaymentError('status_report_not_found', `there is no status report ${id}`);
+      const row = await db
+        .selectFrom('payment_status_report as r')
+        .innerJoin('payment_file as f', 'f.message_id', 'r.original_message_id')
+        .innerJoin('payment_batch as b', 'b.id', 'f.batch_id')
+        .select(['r.result', 'b.gemeente_id'])
+        .where('r.id', '=', id)
+        .executeTakeFirst();
+      // Another gemeente's report answers as one that does not exist.
+      if (!row || !principalOf(request).gemeenten.includes(row.gemeente_id)) throw new PaymentError('status_report_not_found', `there is no status report ${id}`);
       return row.result;
     },
   );
