@@ -98,12 +98,16 @@ export async function webhookDeliveryJob(db: Kysely<Database>, data: WebhookJobD
 export async function relayNotices(db: Kysely<Database>, queue: Queue<WebhookJobData>, options: { now?: Date; limit?: number } = {}): Promise<number> {
   const now = options.now ?? new Date();
   const notices = await noticesToQueue(db, now, options.limit ?? 500);
+  const adds: { name: string; data: WebhookJobData; opts: { jobId: string } }[] = [];
   for (const notice of notices) {
     const jobId = noticeJobId(notice.id, notice.round);
+    // Only an overdue notice may have a lost job that ended failed (rare): looked up one by one.
     const existing = notice.overdue ? await queue.getJob(jobId) : undefined;
     if (existing && (await existing.isFailed())) await existing.retry('failed');
-    else await queue.add(DELIVER, { noticeId: notice.id.toString(), round: notice.round }, { jobId });
+    else adds.push({ name: DELIVER, data: { noticeId: notice.id.toString(), round: notice.round }, opts: { jobId } });
   }
+  // The new ones in one round trip to Redis; an id already waiting or delayed is still a no-op.
+  if (adds.length > 0) await queue.addBulk(adds);
   await markQueued(
     db,
     notices.map((n) => n.id),

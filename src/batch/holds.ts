@@ -1,5 +1,5 @@
 import { todayOrNextBusinessDay } from '../allocation/memo.js';
-import { holdReasonFor, machtigingenOf } from '../clients/machtigingen.js';
+import { holdReasonsFor } from '../clients/machtigingen.js';
 import type { Trx } from '../db/transaction.js';
 import { setHold } from '../payments/instructions.js';
 import type { IsoDate } from '../schedule/index.js';
@@ -25,14 +25,15 @@ export async function reviewHolds(trx: Trx, gemeenteId: string, runDate: IsoDate
     .orderBy('id')
     .execute();
   if (open.length === 0) return { released: 0, held: 0 };
-  const clientOf = (instruction: (typeof open)[number]): bigint => instruction.client_id!;
-  const machtigingen = await machtigingenOf(trx, [...new Set(open.map(clientOf))]);
   const today = todayOrNextBusinessDay(runDate);
+  // A held payment whose date passed would go on the first business day it can: judged for that day.
+  const goesOn = (instruction: (typeof open)[number]): IsoDate => (instruction.status === 'held' && instruction.execution_date < today ? today : instruction.execution_date);
+  const reasons = await holdReasonsFor(trx, open, goesOn);
   let released = 0;
   let held = 0;
-  for (const instruction of open) {
-    const executionDate = instruction.execution_date < today ? today : instruction.execution_date;
-    const reason = holdReasonFor(machtigingen.get(clientOf(instruction)) ?? [], instruction.creditor_iban, instruction.status === 'held' ? executionDate : instruction.execution_date);
+  for (const [n, instruction] of open.entries()) {
+    const executionDate = goesOn(instruction);
+    const reason = reasons[n] ?? null;
     if (instruction.status === 'held' && reason === null) {
       await setHold(trx, instruction.id, null, `batch:${runDate}`, { executionDate });
       released += 1;

@@ -120,3 +120,18 @@ export function holdReasonFor(machtigingen: readonly Machtiging[], payeeIban: st
   if (future) return `rule 4: machtiging ${future.documentReference} covering this payee is valid only from ${future.signedOn}; the money stays reserved`;
   return 'rule 4: no machtiging of the client covers this payee; the money stays reserved';
 }
+
+/**
+ * Rule 4 for many payments at once (the daily run's review of holds, a release): their clients'
+ * machtigingen read in one go, and for each payment the reason it may not go out on its date, or null.
+ */
+export async function holdReasonsFor<P extends { readonly client_id: bigint | null; readonly creditor_iban: string }>(
+  db: Kysely<Database> | Trx,
+  payments: readonly P[],
+  dateOf: (payment: P) => IsoDate,
+): Promise<(string | null)[]> {
+  const clientIds = [...new Set(payments.flatMap((p) => (p.client_id === null ? [] : [p.client_id])))];
+  if (clientIds.length === 0) return payments.map(() => null);
+  const machtigingen = await machtigingenOf(db, clientIds);
+  return payments.map((p) => (p.client_id === null ? null : holdReasonFor(machtigingen.get(p.client_id) ?? [], p.creditor_iban, dateOf(p))));
+}

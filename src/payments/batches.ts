@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Trx } from '../db/transaction.js';
 import { PaymentError } from './errors.js';
 import { prepareBatchFiles } from './files.js';
-import { refundSentBy, releaseCancelledRefunds } from './refunds.js';
+import { paymentPutInBy, releaseCancelledRefunds } from './refunds.js';
 import type { PaymentBatchTable } from './rows.js';
 import type { Selectable } from 'kysely';
 
@@ -82,10 +82,11 @@ export async function approveBatch(trx: Trx, batchId: bigint, approver: string):
   const batch = await lockBatch(trx, batchId);
   if (batch.status !== 'awaiting_approval') throw new PaymentError('batch_not_awaiting_approval', `payment batch ${batchId} is ${batch.status.replace('_', ' ')}`);
   if (batch.created_by === approver) throw new PaymentError('four_eyes', `payment batch ${batchId} was created by you; someone else must approve it`);
-  const ownRefund = await refundSentBy(trx, batchId, approver);
-  if (ownRefund !== null) throw new PaymentError('four_eyes', `payment batch ${batchId} holds a refund you sent back from suspense (${ownRefund}); someone else must approve it`);
-  const ownRetry = await retriedBy(trx, batchId, approver);
-  if (ownRetry !== null) throw new PaymentError('four_eyes', `payment batch ${batchId} holds a payment you issued again (${ownRetry}); someone else must approve it`);
+  const own = await paymentPutInBy(trx, batchId, approver);
+  if (own !== null) {
+    const what = own.how === 'sent_back' ? 'a refund you sent back from suspense' : 'a payment you issued again';
+    throw new PaymentError('four_eyes', `payment batch ${batchId} holds ${what} (${own.endToEndId}); someone else must approve it`);
+  }
   const approvals = await trx.selectFrom('payment_approval').select('approved_by').where('batch_id', '=', batchId).execute();
   if (approvals.some((a) => a.approved_by === approver)) throw new PaymentError('already_approved_by_you', `you already approved payment batch ${batchId}; the second approval must come from another approver`);
   await trx.insertInto('payment_approval').values({ batch_id: batchId, approved_by: approver }).execute();
@@ -115,18 +116,3 @@ export async function rejectBatch(trx: Trx, batchId: bigint, rejecter: string, r
     .executeTakeFirstOrThrow();
 }
 
-/**
- * Four eyes for a payment issued again (perhaps to a corrected IBAN): the person who issued it does
- * not approve the batch that pays it; the batch itself is made by the daily run.
- */
-async function retriedBy(trx: Trx, batchId: bigint, person: string): Promise<string | null> {
-  const row = await trx
-    .selectFrom('payment_instruction as i')
-    .innerJoin('payment_event as e', 'e.instruction_id', 'i.retry_of')
-    .select('i.end_to_end_id')
-    .where('i.batch_id', '=', batchId)
-    .where('e.kind', '=', 'retried')
-    .where('e.actor', '=', person)
-    .executeTakeFirst();
-  return row ? (row.end_to_end_id ?? '') : null;
-}

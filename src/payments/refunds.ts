@@ -161,20 +161,21 @@ export async function releaseCancelledRefunds(trx: Trx, refunds: readonly { read
 }
 
 /**
- * Four eyes for a refund: the person who sent a receipt back does not approve the batch that pays it
- * (the batch itself is made by the daily run, so the creator check alone would not catch it).
+ * Four eyes for a payment a person put in a batch by hand: a refund they sent back from suspense, or a
+ * payment they issued again (perhaps to a corrected IBAN). They do not approve the batch that pays it;
+ * the batch itself is made by the daily run, so the creator check alone would not catch it.
  */
-export async function refundSentBy(trx: Trx, batchId: bigint, person: string): Promise<string | null> {
+export async function paymentPutInBy(trx: Trx, batchId: bigint, person: string): Promise<{ endToEndId: string; how: 'sent_back' | 'retried' } | null> {
   const row = await trx
     .selectFrom('payment_instruction as i')
-    .innerJoin('payment_event as e', 'e.instruction_id', 'i.id')
-    .select('i.end_to_end_id')
+    .innerJoin('payment_event as e', (join) =>
+      join.on((eb) => eb.or([eb.and([eb('e.instruction_id', '=', eb.ref('i.id')), eb('e.kind', '=', 'sent_back'), eb('i.kind', '=', 'refund')]), eb.and([eb('e.instruction_id', '=', eb.ref('i.retry_of')), eb('e.kind', '=', 'retried')])])),
+    )
+    .select(['i.end_to_end_id', 'e.kind'])
     .where('i.batch_id', '=', batchId)
-    .where('i.kind', '=', 'refund')
-    .where('e.kind', '=', 'sent_back')
     .where('e.actor', '=', person)
     .executeTakeFirst();
-  return row ? (row.end_to_end_id ?? '') : null;
+  return row ? { endToEndId: row.end_to_end_id ?? '', how: row.kind === 'sent_back' ? 'sent_back' : 'retried' } : null;
 }
 
 export interface RefundHistory {

@@ -1,4 +1,4 @@
-import { holdReasonFor, machtigingenOf } from '../clients/machtigingen.js';
+import { holdReasonsFor } from '../clients/machtigingen.js';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Database } from '../db/schema.js';
@@ -91,11 +91,8 @@ async function refuseUncoveredPayments(trx: Trx, batchId: bigint): Promise<void>
   const clientIds = [...new Set(thirdParty.flatMap((i) => (i.client_id === null ? [] : [i.client_id])))];
   if (clientIds.length === 0) return;
   await trx.selectFrom('machtiging').select('id').where('client_id', 'in', clientIds).forShare().execute();
-  const machtigingen = await machtigingenOf(trx, clientIds);
-  const uncovered = thirdParty.flatMap((i) => {
-    const reason = i.client_id === null ? null : holdReasonFor(machtigingen.get(i.client_id) ?? [], i.creditor_iban, i.execution_date);
-    return reason === null ? [] : [`payment ${i.end_to_end_id ?? i.id.toString()}: ${reason}`];
-  });
+  const reasons = await holdReasonsFor(trx, thirdParty, (i) => i.execution_date);
+  const uncovered = thirdParty.flatMap((i, n) => (reasons[n] === null ? [] : [`payment ${i.end_to_end_id ?? i.id.toString()}: ${reasons[n]!}`]));
   if (uncovered.length > 0) {
     throw new PaymentError('machtiging_not_valid', `payment batch ${batchId} cannot be released: ${uncovered.slice(0, 5).join('; ')}${uncovered.length > 5 ? ` (and ${uncovered.length - 5} more)` : ''}. Reject the batch; issue the payments again once the machtiging is in order`, { payments: uncovered.length });
   }
