@@ -251,11 +251,20 @@ export async function recordBankOutcomes(trx: Trx, settled: readonly SettledItem
   }
   if (returned.length === 0) return alerts;
   const accounts = await availableAccounts(trx, returned.flatMap((r) => (r.match.instruction.clientId === null ? [] : [r.match.instruction.clientId])));
+  // Set-based, like the settlements above: one UPDATE and one INSERT whatever the number of returns.
+  const returnedIds = returned.map((r) => r.match.instruction.id);
+  await sql`
+    UPDATE payment_instruction AS i SET status = 'returned', return_reason = v.reason
+      FROM unnest(${numberArray(returnedIds)}::bigint[], ${textArray(returned.map((r) => r.match.reasonCode))}::text[]) AS v (id, reason)
+     WHERE i.id = v.id`.execute(trx);
+  await sql`
+    INSERT INTO payment_event (instruction_id, kind, actor, details, ledger_key)
+    SELECT id, 'returned', 'bank', details, ledger_key
+      FROM unnest(${numberArray(returnedIds)}::bigint[], ${textArray(returned.map((r) => JSON.stringify({ reason: r.match.reasonCode, text: r.match.reasonText })))}::jsonb[],
+                  ${textArray(returned.map((r) => r.ledgerKey))}::text[]) AS v (id, details, ledger_key)`.execute(trx);
   const reReserve: LedgerRequest[] = [];
   for (const r of returned) {
     const i = r.match.instruction;
-    await trx.updateTable('payment_instruction').set({ status: 'returned', return_reason: r.match.reasonCode }).where('id', '=', i.id).execute();
-    await trx.insertInto('payment_event').values({ instruction_id: i.id, kind: 'returned', actor: 'bank', details: JSON.stringify({ reason: r.match.reasonCode, text: r.match.reasonText }), ledger_key: r.ledgerKey }).execute();
     const where =
       i.clientId === null ? `; the money is in suspense again (receipt ${r.itemId}), to be sent back again or assigned`
       : i.kind === 'obligation' ? '; the money is reserved again for a retry once the payee\'s details are fixed'
