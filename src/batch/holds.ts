@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { todayOrNextBusinessDay } from '../allocation/memo.js';
 import { holdReasonsFor } from '../clients/machtigingen.js';
 import type { Trx } from '../db/transaction.js';
@@ -43,4 +44,27 @@ export async function reviewHolds(trx: Trx, gemeenteId: string, runDate: IsoDate
     }
   }
   return { released, held };
+}
+
+/**
+ * A payment made after the day's batch had run (issued again by a person in the afternoon, a hold lifted by
+ * hand) can reach the next run with an execution date that has passed. A bank refuses a file dated in the
+ * past, and one such payment would stop the whole gemeente's batch: it goes on the first business day it
+ * can instead, late but paid, with an event on its record. One statement, whatever the number.
+ */
+export async function moveOverduePayments(trx: Trx, gemeenteId: string, runDate: IsoDate): Promise<number> {
+  const today = todayOrNextBusinessDay(runDate);
+  const moved = await sql<{ id: bigint }>`
+    WITH moved AS (
+      UPDATE payment_instruction i SET execution_date = ${today}::date
+        FROM payment_instruction was
+       WHERE was.id = i.id AND i.gemeente_id = ${gemeenteId} AND i.status = 'created' AND i.batch_id IS NULL AND i.execution_date < ${today}::date
+      RETURNING i.id, to_char(was.execution_date, 'YYYY-MM-DD') AS was
+    )
+    INSERT INTO payment_event (instruction_id, kind, actor, details)
+    SELECT id, 'execution_moved', ${`batch:${runDate}`}, json_build_object('reason', 'its execution date had passed before it could be put in a batch', 'executionDate', json_build_object('from', was, 'to', ${today}::text))::jsonb
+      FROM moved
+    RETURNING instruction_id AS id
+  `.execute(trx);
+  return moved.rows.length;
 }

@@ -29,6 +29,8 @@ export interface BatchReport {
   readonly arrearsCount: number;
   /** Payments held for a missing or revoked machtiging (rule 4). */
   readonly held: AllocationSummary['held'];
+  /** Payments that did not go out (cancelled batch, returned, rejected by the bank) and are not issued again yet. */
+  readonly awaitingRetry: AllocationSummary['awaitingRetry'];
   readonly leefgeldBelowFloor: number;
   /** Rule 2: periods ending within 30 days or ended without a follow-up decision, and reviews due. */
   readonly periods: readonly { clientId: string; kind: PeriodSignal['kind']; basis: string; date: IsoDate; days: number }[];
@@ -120,6 +122,7 @@ export function reportSummaryLines(report: BatchReport): string[] {
     `  receipts allocated: ${report.receipts.count} (€ ${report.receipts.total}), passed on: ${report.receipts.passedOnCount} (€ ${report.receipts.passedOnTotal}); reservations booked: ${report.reservationsBooked}`,
     `  obligations: ${p.obligation.count} (€ ${p.obligation.total}), leefgeld: ${p.leefgeld.count} (€ ${p.leefgeld.total}), pass-ons: ${p.pass_on.count} (€ ${p.pass_on.total}), closing: ${p.closing.count} (€ ${p.closing.total}); late: ${report.latePayments}`,
     `  batches awaiting approval: ${report.batches.length}${report.batches.map((b) => `\n    #${b.id} ${b.executionDate} ${b.payments} payments € ${b.total}${b.approvalsNeeded === 2 ? ' (two approvals)' : ''}`).join('')}`,
+    ...(report.awaitingRetry.count === 0 ? [] : [`  ! payments that did not go out, waiting to be issued again: ${report.awaitingRetry.count} (€ ${report.awaitingRetry.total})`]),
     `  short: ${report.shortfallCount}, arrears: ${report.arrearsCount}, held (machtiging): ${report.held.length}, leefgeld below floor: ${report.leefgeldBelowFloor}`,
     `  periods needing a decision: ${report.periods.length}; ontzorgen ended: ${report.ended.length}; suspense older than ${report.suspense.olderThanDays} days: ${report.suspense.count} (€ ${report.suspense.total})`,
     ...(report.payday.feasible ? [] : [`  ! ${report.payday.message}`]),

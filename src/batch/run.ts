@@ -9,7 +9,7 @@ import { Money } from '../money/money.js';
 import { groupIntoBatches, type PaymentBatch } from '../payments/batches.js';
 import { addBusinessDays, checkRentAgainstPayday, isIsoDate, yearMonthOf, type IsoDate } from '../schedule/index.js';
 import { BatchError } from './errors.js';
-import { reviewHolds } from './holds.js';
+import { moveOverduePayments, reviewHolds } from './holds.js';
 import { instructPayments } from './instructions.js';
 import { batchLines, ReportCollector, type BatchReport } from './report.js';
 
@@ -106,6 +106,7 @@ async function runLocked(conn: Kysely<Database>, options: DailyBatchOptions): Pr
 
   const allocated = Date.now();
   const batches = await inTransaction(conn, async (trx) => {
+    await moveOverduePayments(trx, gemeenteId, runDate);
     // Rule 4 again for what is not batched yet: a machtiging recorded or revoked since the payment was made.
     await reviewHolds(trx, gemeenteId, runDate, new Date(started));
     return groupIntoBatches(trx, { gemeenteId, createdBy: `batch:${runDate}`, executionUntil: window.to, now: options.now ?? momentOf(runDate) });
@@ -154,6 +155,7 @@ async function buildReport(
     shortfallCount: collector.shortfallCount,
     arrearsCount: collector.arrearsCount,
     held: summary.held,
+    awaitingRetry: summary.awaitingRetry,
     leefgeldBelowFloor: collector.leefgeldBelowFloor,
     periods: collector.periods,
     ended: collector.ended,
