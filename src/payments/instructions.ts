@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { availableAccounts } from '../clients/accounts.js';
+import { allocateIds, insertColumns } from '../db/bulk-insert.js';
 import type { Trx } from '../db/transaction.js';
 import { bookBatch, type LedgerRequest } from '../ledger/index.js';
 import type { Money } from '../money/money.js';
@@ -105,47 +106,59 @@ export async function createPaymentInstructions(trx: Trx, drafts: readonly Instr
   });
 
   const insert = fresh.filter((c) => !refused.has(c.draft.idempotencyKey));
-  for (let i = 0; i < insert.length; i += 2_000) {
-    const part = insert.slice(i, i + 2_000);
-    const rows = await trx
-      .insertInto('payment_instruction')
-      .values(
-        part.map(({ draft, creditorIban, latin }) => ({
-          idempotency_key: draft.idempotencyKey,
-          client_id: draft.clientId,
-          gemeente_id: draft.gemeenteId,
-          kind: draft.kind,
-          obligation_id: draft.obligationId ?? null,
-          period: draft.period,
-          attempt: draft.attempt ?? 1,
-          retry_of: draft.retryOf ?? null,
-          due_date: draft.dueDate,
-          execution_date: draft.executionDate,
-          amount_cents: draft.amount.cents,
-          debtor_iban: draft.debtorIban,
-          creditor_name: draft.creditor.name.slice(0, 140),
-          creditor_name_latin: latin.slice(0, 140),
-          creditor_iban: creditorIban,
-          remittance: draft.remittance ?? null,
-          reference_issuer: draft.reference?.issuer ?? null,
-          reference: draft.reference?.reference ?? null,
-          urgent: draft.urgent ?? false,
-          reservation_key: draft.reservationKey ?? `reserve/${draft.idempotencyKey}`,
-          status: draft.holdReason ? ('held' as const) : ('created' as const),
-          hold_reason: draft.holdReason ?? null,
-        })),
-      )
-      .returning(['id', 'idempotency_key', 'status'])
-      .execute();
-    // The EndToEndId is derived from our own id: unique, stable, and in the EPC identifier set.
-    await sql`UPDATE payment_instruction SET end_to_end_id = 'OZ-' || lpad(id::text, 12, '0') WHERE id = ANY(${rows.map((r) => r.id.toString())}::bigint[])`.execute(trx);
-    await trx
-      .insertInto('payment_event')
-      .values(rows.map((r) => ({ instruction_id: r.id, kind: r.status === 'held' ? 'created_held' : 'created', actor: 'system', details: '{}' })))
-      .execute();
-    for (const row of rows) outcomes.set(row.idempotency_key, { key: row.idempotency_key, outcome: 'created', instructionId: row.id, status: row.status });
+  // Ids first, so the EndToEndId (derived from our own id: unique, stable, in the EPC identifier set) is
+  // written with the row and the events name their instruction without reading anything back.
+  const ids = await allocateIds(trx, 'payment_instruction', insert.length);
+  const statusOf = (draft: InstructionDraft): InstructionStatus => (draft.holdReason ? 'held' : 'created');
+  for (let i = 0; i < insert.length; i += 5_000) {
+    const part = insert.slice(i, i + 5_000);
+    const partIds = ids.slice(i, i + 5_000);
+    const column = <T,>(value: (c: (typeof part)[number]) => T): T[] => part.map(value);
+    await insertColumns(
+      trx,
+      'payment_instruction',
+      {
+        id: { type: 'bigint', values: partIds },
+        idempotency_key: { type: 'text', values: column((c) => c.draft.idempotencyKey) },
+        client_id: { type: 'bigint', values: column((c) => c.draft.clientId) },
+        gemeente_id: { type: 'text', values: column((c) => c.draft.gemeenteId) },
+        kind: { type: 'text', values: column((c) => c.draft.kind) },
+        obligation_id: { type: 'bigint', values: column((c) => c.draft.obligationId ?? null) },
+        period: { type: 'text', values: column((c) => c.draft.period) },
+        attempt: { type: 'integer', values: column((c) => c.draft.attempt ?? 1) },
+        retry_of: { type: 'bigint', values: column((c) => c.draft.retryOf ?? null) },
+        due_date: { type: 'date', values: column((c) => c.draft.dueDate) },
+        execution_date: { type: 'date', values: column((c) => c.draft.executionDate) },
+        amount_cents: { type: 'bigint', values: column((c) => c.draft.amount.cents) },
+        debtor_iban: { type: 'text', values: column((c) => c.draft.debtorIban) },
+        creditor_name: { type: 'text', values: column((c) => c.draft.creditor.name.slice(0, 140)) },
+        creditor_name_latin: { type: 'text', values: column((c) => c.latin.slice(0, 140)) },
+        creditor_iban: { type: 'text', values: column((c) => c.creditorIban) },
+        remittance: { type: 'text', values: column((c) => c.draft.remittance ?? null) },
+        reference_issuer: { type: 'text', values: column((c) => c.draft.reference?.issuer ?? null) },
+        reference: { type: 'text', values: column((c) => c.draft.reference?.reference ?? null) },
+        urgent: { type: 'boolean', values: column((c) => c.draft.urgent ?? false) },
+        reservation_key: { type: 'text', values: column((c) => c.draft.reservationKey ?? `reserve/${c.draft.idempotencyKey}`) },
+        end_to_end_id: { type: 'text', values: partIds.map(endToEndIdOf) },
+        status: { type: 'text', values: column((c) => statusOf(c.draft)) },
+        hold_reason: { type: 'text', values: column((c) => c.draft.holdReason ?? null) },
+      },
+      { overridingIdentity: true },
+    );
+    await insertColumns(trx, 'payment_event', {
+      instruction_id: { type: 'bigint', values: partIds },
+      kind: { type: 'text', values: column((c) => (statusOf(c.draft) === 'held' ? 'created_held' : 'created')) },
+      actor: { type: 'text', values: column(() => 'system') },
+      details: { type: 'jsonb', values: column(() => '{}') },
+    });
+    part.forEach((c, n) => outcomes.set(c.draft.idempotencyKey, { key: c.draft.idempotencyKey, outcome: 'created', instructionId: partIds[n]!, status: statusOf(c.draft) }));
   }
   return drafts.map((d) => outcomes.get(d.idempotencyKey)!);
+}
+
+/** The EndToEndId the bank carries back on its statement and status reports: our id, zero-padded. */
+export function endToEndIdOf(id: bigint): string {
+  return `OZ-${id.toString().padStart(12, '0')}`;
 }
 
 /**
