@@ -1,10 +1,11 @@
-import { Queue, UnrecoverableError, Worker } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { runDailyBatch, type DailyBatchResult } from '../src/batch/run.js';
 import { ClientError } from '../src/clients/errors.js';
 import { gemeentePolicies } from '../src/clients/policy.js';
 import type { Database } from '../src/db/schema.js';
+import { dueAt } from './due-at.js';
 import { amsterdamClock } from './inline.js';
 import type { QueueConnection } from './verify-ledger.js';
 import { recordNoticesAfter } from './webhooks.js';
@@ -30,7 +31,7 @@ export function dailyBatchQueue({ connection, prefix }: QueueConnection): Queue<
   });
 }
 
-/** The job's run date: its own, or the Amsterdam day the scheduler fired it on. */
+/** The job's run date: its own, or the Amsterdam day it was due on (`dueAt`: not the day it was made). */
 export function runDateOf(data: DailyBatchJobData, firedAt: number): string {
   return data.runDate ?? amsterdamClock(new Date(firedAt)).date;
 }
@@ -45,13 +46,18 @@ export async function dailyBatchJob(db: Kysely<Database>, data: DailyBatchJobDat
   }
 }
 
-export function dailyBatchWorker({ connection, prefix }: QueueConnection, db: Kysely<Database>, logger: Logger): Worker<DailyBatchJobData, DailyBatchResult> {
-  const run = async (job: { data: DailyBatchJobData; timestamp: number; id?: string | undefined }) => {
-    const result = await dailyBatchJob(db, job.data, job.timestamp, job.id);
+/** What the worker does with a job: the batch of the day it was due, then the notices for the webhooks. */
+export function dailyBatchProcessor(db: Kysely<Database>, logger: Logger): (job: Pick<Job<DailyBatchJobData>, 'data' | 'id' | 'timestamp' | 'repeatJobKey' | 'opts'>) => Promise<DailyBatchResult> {
+  return async (job) => {
+    const result = await dailyBatchJob(db, job.data, dueAt(job), job.id);
     // The signals the run made (arrears, periods ending) as notices for the organisations' webhooks (jobs/webhooks.ts).
     await recordNoticesAfter(db, logger, result.report.gemeenteId, result.report.runDate);
     return result;
   };
+}
+
+export function dailyBatchWorker({ connection, prefix }: QueueConnection, db: Kysely<Database>, logger: Logger): Worker<DailyBatchJobData, DailyBatchResult> {
+  const run = dailyBatchProcessor(db, logger);
   const worker = new Worker<DailyBatchJobData, DailyBatchResult>(DAILY_BATCH_QUEUE, run, {
     connection,
     concurrency: 1,

@@ -6,6 +6,7 @@ import { gemeentePolicies } from '../src/clients/policy.js';
 import type { Database } from '../src/db/schema.js';
 import { addMonths, firstDayOf, isIsoDate, lastDayOf } from '../src/schedule/index.js';
 import { LANGUAGE_CODES, writeStatementFiles } from '../src/statements/index.js';
+import { dueAt } from './due-at.js';
 import { amsterdamClock } from './inline.js';
 import type { QueueConnection } from './verify-ledger.js';
 
@@ -15,7 +16,7 @@ export interface StatementsJobData {
   readonly gemeenteId: string;
   /** `YYYY-MM`; absent for the scheduled job, which writes the month before the day it fires on. */
   readonly month?: string;
-  /** The day "now" means on the statements; absent: the Amsterdam day the job was made, so a retry writes the same bytes. */
+  /** The day "now" means on the statements; absent: the Amsterdam day the job was due (`dueAt`), so a retry writes the same bytes. */
   readonly asOf?: string;
   /** Default nl (no language is recorded per client yet). */
   readonly language?: string;
@@ -33,9 +34,9 @@ export interface StatementsJobResult {
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 
-/** The month and "now" of a job: its own, or from the Amsterdam day it was made. */
-export function statementsJobDays(data: StatementsJobData, madeAt: number): { month: string; asOf: string } {
-  const today = amsterdamClock(new Date(madeAt)).date;
+/** The month and "now" of a job: its own, or from the Amsterdam day it was due (`dueAt`). */
+export function statementsJobDays(data: StatementsJobData, dueAtMillis: number): { month: string; asOf: string } {
+  const today = amsterdamClock(new Date(dueAtMillis)).date;
   return { month: data.month ?? addMonths(today.slice(0, 7), -1), asOf: data.asOf ?? today };
 }
 
@@ -64,10 +65,10 @@ export async function enqueueStatements(queue: Queue<StatementsJobData, Statemen
 export async function statementsJob(
   db: Kysely<Database>,
   data: StatementsJobData,
-  madeAt: number,
+  dueAtMillis: number,
   options: { baseDir: string; progress?: (done: number, total: number) => Promise<void> | void },
 ): Promise<StatementsJobResult> {
-  const { month, asOf } = statementsJobDays(data, madeAt);
+  const { month, asOf } = statementsJobDays(data, dueAtMillis);
   if (!MONTH.test(month)) throw new UnrecoverableError(`month "${month}" is not a month written as YYYY-MM`);
   if (!isIsoDate(asOf)) throw new UnrecoverableError(`asOf "${asOf}" is not a day written as YYYY-MM-DD`);
   if (data.language !== undefined && !LANGUAGE_CODES.includes(data.language)) throw new UnrecoverableError(`there are no statement texts in language "${data.language}" (${LANGUAGE_CODES.join(', ')})`);
@@ -99,7 +100,7 @@ export function statementsWorker(
   options: { baseDir: string },
 ): Worker<StatementsJobData, StatementsJobResult> {
   const run = (job: Job<StatementsJobData, StatementsJobResult>) =>
-    statementsJob(db, job.data, job.timestamp, { baseDir: options.baseDir, progress: (done, total) => job.updateProgress({ done, total }) });
+    statementsJob(db, job.data, dueAt(job), { baseDir: options.baseDir, progress: (done, total) => job.updateProgress({ done, total }) });
   const worker = new Worker<StatementsJobData, StatementsJobResult>(STATEMENTS_QUEUE, run, { connection, concurrency: 1, ...(prefix ? { prefix } : {}) });
   // Counts only: statements are full of names and amounts.
   worker.on('failed', (job, error) => logger.error({ job: job?.id, queue: STATEMENTS_QUEUE, gemeente: job?.data.gemeenteId, err: error }, 'writing statements failed'));
