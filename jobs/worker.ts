@@ -15,6 +15,25 @@ export interface RunningWorkers {
   close(): Promise<void>;
 }
 
+/**
+ * Schedules are made from the gemeenten's policies, which change while workers run: a gemeente set up,
+ * or its batch time moved, through the API. Synced at start and every `everyMs` after (upserting is
+ * idempotent), so a new gemeente's first batch runs at its batch time, not after the next restart.
+ */
+export function keepSchedulesInStep(sync: () => Promise<unknown>, logger: Logger, everyMs = 5 * 60_000): { stop(): Promise<void> } {
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = sync().catch((error: unknown) => logger.error({ err: error }, 'syncing the job schedules with the gemeenten failed; the next try follows'));
+  }, everyMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
 /** Starts every queue's worker and its schedule. Each worker is a thin call into one core function. */
 export async function startWorkers(options: {
   db: Kysely<Database>;
@@ -27,6 +46,8 @@ export async function startWorkers(options: {
   statementsDir?: string;
   /** Where organisation webhooks may point (ONTZORG_WEBHOOK_ALLOW_LOCAL); default strict. */
   webhooks?: WebhookSettings;
+  /** How often the schedules are synced with the gemeenten's policies (default 5 minutes). */
+  scheduleSyncMs?: number;
 }): Promise<RunningWorkers> {
   const connection = connectRedis(options.redisUrl);
   const queue = verifyLedgerQueue({ connection });
@@ -42,9 +63,14 @@ export async function startWorkers(options: {
   const statements = statementsWorker({ connection }, options.db, options.logger, { baseDir: options.statementsDir ?? './out/statements' });
   const hooksQueue = webhooksQueue({ connection });
   await scheduleWebhookJobs(hooksQueue);
+  const schedules = keepSchedulesInStep(async () => {
+    await scheduleDailyBatches(batchQueue, options.db);
+    await scheduleMonthlyStatements(monthly, options.db);
+  }, options.logger, options.scheduleSyncMs);
   const hooks = webhooksWorker({ connection }, options.db, options.logger, { queue: hooksQueue, ...(options.webhooks ? { settings: options.webhooks } : {}) });
   return {
     async close() {
+      await schedules.stop();
       await worker.close();
       await ingest.close();
       await batch.close();
