@@ -14,6 +14,7 @@ import * as m0012 from './0012_suspense_refunds.js';
 import * as m0013 from './0013_webhooks.js';
 import * as m0014 from './0014_ledger_postings_in_one_statement.js';
 import * as m0015 from './0015_webhook_secret_sealed.js';
+import * as m0016 from './0016_payment_event_ledger_key.js';
 
 /**
  * Every migration, in order. Listed here rather than read from the file system so
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   '0013_webhooks': m0013,
   '0014_ledger_postings_in_one_statement': m0014,
   '0015_webhook_secret_sealed': m0015,
+  '0016_payment_event_ledger_key': m0016,
 };

@@ -74,7 +74,8 @@ export const PERMISSIONS: Readonly<Record<Action, readonly Role[]>> = {
   'clients:read': ['operator', 'approver', 'administrator', 'auditor', 'caseworker', 'client'],
   'clients:write': ['operator', 'administrator'],
   'audit:read': ['auditor'],
-  'queues:manage': ['operator', 'administrator'],
+  // The job queues hold every gemeente's work (a job is not scoped to one): the service's administrators only, audited.
+  'queues:manage': ['administrator'],
   // A client's statement: the back office and caseworkers for the clients in their scope; the client only through /api/me.
   'statements:read': ['operator', 'approver', 'administrator', 'auditor', 'caseworker', 'client'],
   'statements:own': ['client'],

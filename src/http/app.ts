@@ -114,7 +114,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   noodvoorzieningRoutes({ ...context, now });
   maatwerkRoutes({ ...context, now });
   webhookRoutes({ ...context, settings: deps.webhooks ?? STRICT_WEBHOOKS });
-  if (deps.queues && deps.queues.length > 0) await queueDashboard(app, context.verify, deps.queues);
+  if (deps.queues && deps.queues.length > 0) await queueDashboard(app, context.verify, deps.queues, deps.db);
 
   app.get('/healthz', { schema: { tags: ['health'], response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } }, async () => ({ status: 'ok' }));
 

@@ -15,7 +15,17 @@ export type PaymentBatch = Selectable<PaymentBatchTable>;
  * nothing left and creates nothing. Urgent instructions form an instant batch only where the
  * debtor's bank takes SCT Inst; elsewhere they join the regular batch of their date.
  */
-export async function groupIntoBatches(trx: Trx, options: { gemeenteId: string; createdBy: string; executionUntil: string; now: Date }): Promise<PaymentBatch[]> {
+export async function groupIntoBatches(
+  trx: Trx,
+  options: {
+    gemeenteId: string;
+    createdBy: string;
+    executionUntil: string;
+    now: Date;
+    /** Payments per pain.001 file (default and maximum 100,000, the bank's limit): a larger batch is cut into several files. */
+    maxPaymentsPerFile?: number;
+  },
+): Promise<PaymentBatch[]> {
   await sql`SELECT pg_advisory_xact_lock(7270021, hashtext(${options.gemeenteId}))`.execute(trx);
   const ready = await trx
     .selectFrom('payment_instruction as i')
@@ -60,7 +70,7 @@ export async function groupIntoBatches(trx: Trx, options: { gemeenteId: string; 
       .executeTakeFirstOrThrow();
     const ids = rows.map((r) => r.id.toString());
     await sql`UPDATE payment_instruction SET status = 'batched', batch_id = ${batch.id.toString()}::bigint WHERE id = ANY(${ids}::bigint[])`.execute(trx);
-    await prepareBatchFiles(trx, batch, options.now);
+    await prepareBatchFiles(trx, batch, options.now, options.maxPaymentsPerFile === undefined ? {} : { maxPaymentsPerFile: options.maxPaymentsPerFile });
     await trx.insertInto('payment_event').values({ batch_id: batch.id, kind: 'batch_created', actor: options.createdBy, details: JSON.stringify({ payments: rows.length, total_cents: total.toString() }) }).execute();
     batches.push(batch);
   }

@@ -35,7 +35,7 @@ export function fileNameOf(messageId: string): string {
  * The same batch always gives the same bytes: ids come from our own ids, the creation time is
  * the batch's. A file that fails the XSD or a business rule is refused here, naming the payment.
  */
-export async function prepareBatchFiles(trx: Trx, batch: { readonly id: bigint; readonly debtor_iban: string; readonly instant: boolean }, now: Date): Promise<void> {
+export async function prepareBatchFiles(trx: Trx, batch: { readonly id: bigint; readonly debtor_iban: string; readonly instant: boolean }, now: Date, limits: { readonly maxPaymentsPerFile?: number } = {}): Promise<void> {
   const batchId = batch.id;
   const account = await trx.selectFrom('payment_account').selectAll().where('iban', '=', batch.debtor_iban).executeTakeFirstOrThrow();
   const instructions = await trx.selectFrom('payment_instruction').selectAll().where('batch_id', '=', batchId).where('status', '=', 'batched').orderBy('id').execute();
@@ -55,7 +55,7 @@ export async function prepareBatchFiles(trx: Trx, batch: { readonly id: bigint; 
   }));
   const files = buildAndValidatePain001Files(
     { messageId: `OZB-${batchId.toString().padStart(10, '0')}`, creationDateTime: dateTime, initiatingPartyName: account.initiating_party_name, batchBooking: account.batch_booking, instant: batch.instant, payments },
-    { version: account.pain_version, today },
+    { version: account.pain_version, today, ...limits },
   );
   const invalid = files.flatMap((f) => f.validation.errors);
   if (invalid.length > 0) {

@@ -7,6 +7,7 @@ import { Money } from '../money/money.js';
 import { returnReasonText } from './return-reasons.js';
 import type { InstructionKind, InstructionStatus } from './rows.js';
 import { numberArray, textArray } from '../db/array-literals.js';
+import { scanPain001 } from '../sepa/scan.js';
 
 /**
  * Closing the loop: what the bank booked of our own payments. A debit settles released payments
@@ -70,12 +71,21 @@ export async function loadOwnPayments(db: Kysely<Database> | Trx, endToEndIds: r
     .selectFrom('payment_block as b')
     .innerJoin('payment_batch as t', 't.id', 'b.batch_id')
     .innerJoin('payment_account as a', 'a.iban', 't.debtor_iban')
-    .select(['b.payment_info_id', 'b.batch_id', 'b.payments', 'b.total_cents', 'b.settled_by_item', 'b.execution_date', 't.debtor_iban', 'a.in_transit_account_id'])
+    .select(['b.payment_info_id', 'b.batch_id', 'b.file_id', 'b.payments', 'b.total_cents', 'b.settled_by_item', 't.payments as batch_payments', 't.debtor_iban', 'a.in_transit_account_id'])
     .where('b.payment_info_id', '=', sql<string>`ANY(${[...paymentInfoIds]}::text[])`)
     .execute();
-  // All blocks' payments in one query: those of their batches, grouped by batch and execution date (one block per date and account).
-  const batchIds = [...new Set(blocks.map((b) => b.batch_id.toString()))];
-  const members = batchIds.length === 0 ? [] : await base.select('i.execution_date').where('i.batch_id', '=', sql<bigint>`ANY(${batchIds}::bigint[])`).execute();
+  // A block holding every payment of its batch (the usual case: one file, one block) has the batch's payments. A
+  // batch the bank's limit per file cut into several files has a block per file: which payment is in which block
+  // is read from the bytes we released (as status reports do), never guessed from the batch.
+  const whole = blocks.filter((b) => b.payments === b.batch_payments);
+  const cut = blocks.filter((b) => b.payments !== b.batch_payments);
+  const cutMembers = await endToEndIdsOfBlocks(db, cut);
+  const batchIds = [...new Set(whole.map((b) => b.batch_id.toString()))];
+  const cutIds = [...cutMembers.values()].flat();
+  const members = [
+    ...(batchIds.length === 0 ? [] : await base.where('i.batch_id', '=', sql<bigint>`ANY(${batchIds}::bigint[])`).execute()),
+    ...(cutIds.length === 0 ? [] : await base.where('i.end_to_end_id', '=', sql<string>`ANY(${cutIds}::text[])`).execute()),
+  ];
   // A returned payment may or may not have had its debit booked (files can come in any order): ask the bookings.
   const debited = new Set(await withLiveSettlement(db, [...new Set([...singles, ...members].filter((r) => r.status === 'returned').map((r) => r.id))]));
   const toRef = (r: Row): InstructionRef => ({
@@ -86,17 +96,21 @@ export async function loadOwnPayments(db: Kysely<Database> | Trx, endToEndIds: r
   const byEndToEnd = new Map<string, InstructionRef>();
   const byBlock = new Map<string, BlockRef>();
   for (const r of singles) byEndToEnd.set(r.end_to_end_id!, toRef(r));
-  const byBatchDate = new Map<string, InstructionRef[]>();
+  const byBatch = new Map<bigint, InstructionRef[]>();
   for (const m of members) {
     const ref = toRef(m);
-    const key = `${m.batch_id?.toString() ?? ''}|${m.execution_date}`;
-    const list = byBatchDate.get(key);
-    if (list) list.push(ref);
-    else byBatchDate.set(key, [ref]);
     if (m.end_to_end_id) byEndToEnd.set(m.end_to_end_id, ref);
+    if (m.batch_id === null) continue;
+    const list = byBatch.get(m.batch_id);
+    if (list) list.push(ref);
+    else byBatch.set(m.batch_id, [ref]);
   }
   for (const b of blocks) {
-    const inBlock = byBatchDate.get(`${b.batch_id.toString()}|${b.execution_date}`) ?? [];
+    const ids = cutMembers.get(b.payment_info_id);
+    const inBlock = ids ? ids.flatMap((id) => {
+      const ref = byEndToEnd.get(id);
+      return ref && ref.batchId === b.batch_id ? [ref] : [];
+    }) : (byBatch.get(b.batch_id) ?? []);
     // Payments the bank rejected in a status report never left: its debit of the block leaves them out.
     const rejected = inBlock.filter((m) => m.status === 'bank_rejected');
     byBlock.set(b.payment_info_id, {
@@ -105,6 +119,22 @@ export async function loadOwnPayments(db: Kysely<Database> | Trx, endToEndIds: r
     });
   }
   return { byEndToEnd, byBlock, claimed: new Set(), returned: new Set() };
+}
+
+/** The EndToEndIds of each block, read from its released file (one query for the files, one scan per file). */
+async function endToEndIdsOfBlocks(db: Kysely<Database> | Trx, blocks: readonly { payment_info_id: string; file_id: bigint }[]): Promise<Map<string, string[]>> {
+  const wanted = new Set(blocks.map((b) => b.payment_info_id));
+  const fileIds = [...new Set(blocks.map((b) => b.file_id))];
+  if (fileIds.length === 0) return new Map();
+  const files = await db.selectFrom('payment_file').select('content').where('id', '=', sql<bigint>`ANY(${numberArray(fileIds)}::bigint[])`).execute();
+  const found = new Map<string, string[]>();
+  for (const file of files) {
+    const scanned = scanPain001(Buffer.from(file.content.buffer, file.content.byteOffset, file.content.byteLength).toString('utf8'));
+    for (const info of scanned.paymentInfos) {
+      if (info.paymentInfoId !== undefined && wanted.has(info.paymentInfoId)) found.set(info.paymentInfoId, info.transactions.flatMap((t) => (t.endToEndId === undefined ? [] : [t.endToEndId])));
+    }
+  }
+  return found;
 }
 
 /**

@@ -7,6 +7,8 @@ import { Money } from '../money/money.js';
 import { lockBatch } from './batches.js';
 import { PaymentError } from './errors.js';
 import { createPaymentInstructions, type InstructionOutcome } from './instructions.js';
+import { rejectionReasonText, returnReasonText } from './return-reasons.js';
+import type { InstructionStatus } from './rows.js';
 
 /** A released payment the bank refused, with what is needed to give its money back. */
 export interface RejectedPayment {
@@ -45,7 +47,8 @@ export async function reverseReleasesRejectedByBank(trx: Trx, payments: readonly
  * When the bank rejects a released file or batch as a whole (a pain.002 rejection, or the bank's
  * portal refusing the upload), nothing left our account: every payment's money goes back to its
  * reservation (`reverseReleasesRejectedByBank`) and the payments wait to be issued again. Never
- * re-sent with the same ids.
+ * re-sent with the same ids. Payments the bank already rejected one by one (an earlier status
+ * report) are left as they are: their money was given back then, and a release is reversed once.
  */
 export async function markBatchRejectedByBank(db: Kysely<Database>, batchId: bigint, by: { actor: string; reason: string; bookingDate: string }): Promise<void> {
   await inTransaction(db, (trx) => rejectBatchByBank(trx, batchId, by));
@@ -66,9 +69,16 @@ export async function rejectBatchByBank(trx: Trx, batchId: bigint, by: { actor: 
     .orderBy('i.id')
     .forUpdate(['i'])
     .execute();
-  if (instructions.some((i) => i.status !== 'released')) throw new PaymentError('not_retryable', `payment batch ${batchId} has payments the bank already booked or returned; they cannot be rejected as a whole`);
-  await reverseReleasesRejectedByBank(trx, instructions, { reason: by.reason, bookingDate: by.bookingDate, what: `batch ${batchId}` });
-  await trx.updateTable('payment_instruction').set({ status: 'bank_rejected' }).where('batch_id', '=', batchId).execute();
+  // Money the bank booked (a debit, or a return after it) is not in transit any more: a rejection of the whole
+  // batch would give back what left the account. That is for a person, with the bank.
+  const booked = instructions.filter((i) => i.status !== 'released' && i.status !== 'bank_rejected');
+  if (booked.length > 0) {
+    const named = booked.slice(0, 5).map((i) => `${i.id.toString()} (${i.status})`).join(', ');
+    throw new PaymentError('not_retryable', `payment batch ${batchId} has payments the bank already booked or returned (instruction ${named}${booked.length > 5 ? `, and ${booked.length - 5} more` : ''}); they cannot be rejected as a whole`);
+  }
+  const inTransit = instructions.filter((i) => i.status === 'released');
+  await reverseReleasesRejectedByBank(trx, inTransit, { reason: by.reason, bookingDate: by.bookingDate, what: `batch ${batchId}` });
+  await trx.updateTable('payment_instruction').set({ status: 'bank_rejected' }).where('batch_id', '=', batchId).where('status', '=', 'released').execute();
   await trx.updateTable('payment_batch').set({ status: 'bank_rejected' }).where('id', '=', batchId).execute();
   await trx.insertInto('payment_event').values({ batch_id: batchId, kind: 'bank_rejected', actor: by.actor, details: JSON.stringify({ reason: by.reason }) }).execute();
 }
@@ -123,4 +133,82 @@ export async function retryPayment(trx: Trx, instructionId: bigint, changes: Ret
     await trx.insertInto('payment_event').values({ instruction_id: original.id, kind: 'retried', actor: changes.actor, details: JSON.stringify({ newInstruction: outcome!.instructionId.toString(), ibanChanged: changes.creditorIban !== undefined }) }).execute();
   }
   return outcome!;
+}
+
+/** Why a payment did not go out, or came back: what a person needs to decide whether to issue it again. */
+export interface NotPaidReason {
+  /** The bank's reason code (a return, a status report), or null. */
+  readonly code: string | null;
+  /** In plain words; from the code only, never the bank's free text (it may name the payee). */
+  readonly text: string;
+  /**
+   * Who said so: the bank's return (camt), its status report (pain.002), a person recording that the bank refused
+   * the batch as a whole (its portal), or the approver who rejected the batch before release.
+   */
+  readonly source: 'return' | 'status_report' | 'bank_refused_batch' | 'batch_rejected';
+}
+
+export interface NotPaidFacts {
+  readonly reason: NotPaidReason | null;
+  /** The instruction that issued it again, once someone did (it is then not waiting any more). */
+  readonly reissuedAs: bigint | null;
+}
+
+const NOT_PAID: ReadonlySet<InstructionStatus> = new Set(['cancelled', 'bank_rejected', 'returned']);
+
+function detailsOf(details: unknown): Record<string, unknown> {
+  return typeof details === 'object' && details !== null ? (details as Record<string, unknown>) : {};
+}
+const textOf = (value: unknown): string | null => (typeof value === 'string' && value.length > 0 ? value : null);
+
+/**
+ * For a page of payments (cancelled, bank-rejected, returned ones; others are left out): the recorded reason and
+ * whether it was issued again. One query per kind of fact (the payments' events, their batches' events, the
+ * rejected batches), whatever the page's size.
+ */
+export async function notPaidFacts(db: Kysely<Database> | Trx, payments: readonly { readonly id: bigint; readonly status: InstructionStatus; readonly batchId: bigint | null; readonly returnReason: string | null }[]): Promise<Map<bigint, NotPaidFacts>> {
+  const wanted = payments.filter((p) => NOT_PAID.has(p.status));
+  const facts = new Map<bigint, NotPaidFacts>();
+  if (wanted.length === 0) return facts;
+  const events = await db
+    .selectFrom('payment_event')
+    .select(['instruction_id', 'kind', 'details'])
+    .where('instruction_id', 'in', wanted.map((p) => p.id))
+    .where('kind', 'in', ['bank_rejected', 'retried'])
+    .orderBy('id')
+    .execute();
+  const rejectedBy = new Map<bigint, Record<string, unknown>>();
+  const reissued = new Map<bigint, bigint>();
+  for (const e of events) {
+    const details = detailsOf(e.details);
+    if (e.kind === 'bank_rejected') rejectedBy.set(e.instruction_id!, details);
+    const next = textOf(details['newInstruction']);
+    if (e.kind === 'retried' && next !== null && /^\d{1,18}$/.test(next)) reissued.set(e.instruction_id!, BigInt(next));
+  }
+  // A batch refused as a whole by a person (the bank's portal) has one event for the batch, none per payment.
+  const refusedBatches = [...new Set(wanted.filter((p) => p.status === 'bank_rejected' && !rejectedBy.has(p.id) && p.batchId !== null).map((p) => p.batchId!))];
+  const batchEvents = refusedBatches.length === 0 ? [] : await db.selectFrom('payment_event').select(['batch_id', 'details']).where('batch_id', 'in', refusedBatches).where('instruction_id', 'is', null).where('kind', '=', 'bank_rejected').orderBy('id').execute();
+  const refusedWhy = new Map(batchEvents.map((e) => [e.batch_id!, textOf(detailsOf(e.details)['reason'])]));
+  const cancelledBatches = [...new Set(wanted.filter((p) => p.status === 'cancelled' && p.batchId !== null).map((p) => p.batchId!))];
+  const rejectedBatches = cancelledBatches.length === 0 ? [] : await db.selectFrom('payment_batch').select(['id', 'reject_reason']).where('id', 'in', cancelledBatches).execute();
+  const cancelledWhy = new Map(rejectedBatches.map((b) => [b.id, b.reject_reason]));
+
+  for (const p of wanted) {
+    let reason: NotPaidReason | null = null;
+    if (p.status === 'returned') {
+      reason = { code: p.returnReason, text: returnReasonText(p.returnReason), source: 'return' };
+    } else if (p.status === 'bank_rejected') {
+      const byReport = rejectedBy.get(p.id);
+      if (byReport) {
+        const code = textOf(byReport['reason']);
+        reason = { code, text: rejectionReasonText(code), source: 'status_report' };
+      } else if (p.batchId !== null && refusedWhy.has(p.batchId)) {
+        reason = { code: null, text: `the bank refused batch ${p.batchId.toString()} as a whole: ${refusedWhy.get(p.batchId) ?? 'no reason recorded'}`, source: 'bank_refused_batch' };
+      }
+    } else if (p.batchId !== null) {
+      reason = { code: null, text: `batch ${p.batchId.toString()} was rejected before release: ${cancelledWhy.get(p.batchId) ?? 'no reason recorded'}`, source: 'batch_rejected' };
+    }
+    facts.set(p.id, { reason, reissuedAs: reissued.get(p.id) ?? null });
+  }
+  return facts;
 }

@@ -2,7 +2,7 @@ import { audit } from '../../auth/audit.js';
 import { inTransaction } from '../../db/transaction.js';
 import { Money } from '../../money/money.js';
 import { PaymentError } from '../../payments/errors.js';
-import { retryPayment } from '../../payments/retry.js';
+import { notPaidFacts, retryPayment } from '../../payments/retry.js';
 import { authorize, principalOf } from '../auth.js';
 import { idempotent } from '../idempotency.js';
 import { bearer, errorResponses, idParam, page, pageQuery, type RouteContext } from './common.js';
@@ -26,11 +26,19 @@ const paymentSchema = {
     status: { type: 'string', enum: [...STATUSES] },
     amount: { type: 'string' },
     executionDate: { type: 'string' },
+    dueDate: { type: 'string', description: 'the day the payee should have it (rule 7)' },
+    obligationId: { type: ['string', 'null'], description: 'the client\'s obligation it pays (rent, energy, …); null for leefgeld, a noodvoorziening or a refund' },
     endToEndId: { type: ['string', 'null'] },
     batchId: { type: ['string', 'null'] },
     attempt: { type: 'integer' },
     retryOf: { type: ['string', 'null'] },
     holdReason: { type: ['string', 'null'] },
+    reason: {
+      type: ['object', 'null'],
+      description: 'why a cancelled, bank-rejected or returned payment did not go out: the reason code and its meaning (never the bank\'s free text), and who said so',
+      properties: { code: { type: ['string', 'null'] }, text: { type: 'string' }, source: { type: 'string', enum: ['return', 'status_report', 'bank_refused_batch', 'batch_rejected'] } },
+    },
+    reissuedAs: { type: ['string', 'null'], description: 'the new instruction that issued it again (then it waits no more); null while nobody did' },
   },
 } as const;
 
@@ -42,7 +50,7 @@ export function paymentRoutes({ app, db, verify }: RouteContext): void {
       schema: {
         tags: ['payments'],
         summary: 'Payment instructions of your gemeenten, newest first: filter by status to find what did not go out',
-        description: 'No names or IBANs: open the client or the batch for those. `status=cancelled` (a batch rejected before release), `bank_rejected` and `returned` are the payments to issue again.',
+        description: 'No names or IBANs: open the client or the batch for those. `status=cancelled` (a batch rejected before release), `bank_rejected` and `returned` are the payments to issue again: each with the recorded `reason` and, once someone issued it again, `reissuedAs`.',
         security: bearer,
         querystring: { type: 'object', properties: { status: { type: 'string', enum: [...STATUSES] }, gemeente: { type: 'string', pattern: '^GM[0-9]{4}$' }, client: { type: 'string', pattern: '^[0-9]{1,18}$' }, batch: { type: 'string', pattern: '^[0-9]{1,18}$' }, ...pageQuery } },
         response: { 200: { type: 'object', properties: { items: { type: 'array', items: paymentSchema }, next: { type: ['string', 'null'] } } }, ...errorResponses },
@@ -55,7 +63,7 @@ export function paymentRoutes({ app, db, verify }: RouteContext): void {
       if (gemeenten.length === 0) return { items: [], next: null };
       let query = db
         .selectFrom('payment_instruction')
-        .select(['id', 'gemeente_id', 'client_id', 'kind', 'period', 'status', 'amount_cents', 'execution_date', 'end_to_end_id', 'batch_id', 'attempt', 'retry_of', 'hold_reason'])
+        .select(['id', 'gemeente_id', 'client_id', 'kind', 'obligation_id', 'period', 'status', 'amount_cents', 'execution_date', 'due_date', 'end_to_end_id', 'batch_id', 'attempt', 'retry_of', 'hold_reason', 'return_reason'])
         .where('gemeente_id', 'in', gemeenten)
         .orderBy('id', 'desc')
         .limit(q.limit);
@@ -64,6 +72,7 @@ export function paymentRoutes({ app, db, verify }: RouteContext): void {
       if (q.batch) query = query.where('batch_id', '=', BigInt(q.batch));
       if (q.after) query = query.where('id', '<', BigInt(q.after));
       const rows = await query.execute();
+      const notPaid = await notPaidFacts(db, rows.map((r) => ({ id: r.id, status: r.status, batchId: r.batch_id, returnReason: r.return_reason })));
       return page(
         rows.map((r) => ({
           id: r.id.toString(),
@@ -74,11 +83,15 @@ export function paymentRoutes({ app, db, verify }: RouteContext): void {
           status: r.status,
           amount: Money.fromCents(r.amount_cents).toString(),
           executionDate: r.execution_date,
+          dueDate: r.due_date,
+          obligationId: r.obligation_id?.toString() ?? null,
           endToEndId: r.end_to_end_id,
           batchId: r.batch_id?.toString() ?? null,
           attempt: r.attempt,
           retryOf: r.retry_of?.toString() ?? null,
           holdReason: r.hold_reason,
+          reason: notPaid.get(r.id)?.reason ?? null,
+          reissuedAs: notPaid.get(r.id)?.reissuedAs?.toString() ?? null,
         })),
         q.limit,
       );
