@@ -113,6 +113,22 @@ describe.skipIf(inject('redisUnavailable') !== '')('the queue dashboard is the a
       { actor: 'admin-1', role: 'administrator', action: 'queues.job.retry', subject: 'queue/ingest/job/ingest-op-1', gemeenteId: null, details: { method: 'PUT', route: '/api/queues/:queueName/:jobId/retry', queue: 'ingest', job: 'ingest-op-1' } },
     ]);
     for (const entry of entries) expect(Date.parse(entry.at)).toBeGreaterThanOrEqual(before - 1_000);
+
+    // Making or editing jobs by hand would go round the checks that make them (a release only after four eyes).
+    const job = await queue.add('ingest-bank-file', { fileId: '8' }, { jobId: 'ingest-op-3', delay: 60_000 });
+    for (const [method, url, payload] of [
+      ['POST', '/admin/queues/api/queues/ingest/add', { name: 'release-batch', data: { batchId: '1', releasedBy: 'someone-else' } }],
+      ['PATCH', '/admin/queues/api/queues/ingest/ingest-op-3/update-data', { jobData: { fileId: '999' } }],
+      ['PATCH', '/admin/queues/api/queues/ingest/job-schedulers/daily-batch-GM0505', { repeat: { pattern: '* * * * *' } }],
+      ['PUT', '/admin/queues/api/queues/ingest/obliterate', {}],
+    ] as const) {
+      const refused = await app.inject({ method, url, payload, headers: bearer('administrator') });
+      expect(refused.statusCode, `${method} ${url}`).toBe(403);
+      expect(refused.json<{ detail: string }>().detail).toContain('jobs are made by the service itself');
+    }
+    expect((await queue.getJob(job.id!))!.data).toEqual({ fileId: '8' });
+    expect(await queue.getJobCounts('waiting', 'delayed')).toEqual({ waiting: 0, delayed: 1 });
+    expect((await auditLog()).length).toBe(2);
     expect(JSON.stringify(entries)).not.toContain('secret job data');
   });
 });

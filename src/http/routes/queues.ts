@@ -13,6 +13,12 @@ import { toProblem } from '../problem.js';
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 const COOKIE = 'ontzorg_session';
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/**
+ * Jobs are made by the service from its own records, after its checks (a release job after four-eyes approval,
+ * a batch for a gemeente's run date). Adding a job, editing a job's data or a scheduler's template by hand would
+ * go round those checks, and obliterating a queue destroys the failed jobs that are the evidence: refused.
+ */
+const REFUSED = [/\/api\/queues\/:queueName\/add$/, /\/:jobId\/update-data$/, /\/job-schedulers\/:schedulerId$/, /\/obliterate$/];
 
 function tokenOf(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -74,6 +80,9 @@ export async function queueDashboard(app: FastifyInstance, verify: TokenVerifier
           const principal: Principal = await verify(token);
           if (!may(principal, 'queues:manage')) throw new AuthError('forbidden', `your role (${principal.role}) may not manage the queues`);
           const route = request.routeOptions.url;
+          if (!READS.has(request.method) && route !== undefined && REFUSED.some((refused) => refused.test(route))) {
+            throw new AuthError('forbidden', 'jobs are made by the service itself, after its checks: they cannot be added, edited or obliterated from the dashboard (retry, promote, clean, pause and remove can)');
+          }
           if (!READS.has(request.method) && route !== undefined) {
             const what = queueActionOf(route, request.params as Record<string, string | undefined>);
             // Organisation-wide (no gemeente): the queues are the service's, so every auditor reads it.
