@@ -3,7 +3,7 @@ import { CatalogueError, type ErrorCatalogue } from '../errors.js';
 export type BatchErrorCode = 'invalid_run_date' | 'instruction_refused' | 'report_not_found';
 
 export const BATCH_ERRORS: ErrorCatalogue<BatchErrorCode> = {
-  invalid_run_date: { status: 400, description: 'The run date is not a day written as YYYY-MM-DD.' },
+  invalid_run_date: { status: 400, description: 'The run date, or a range of run dates, is not valid: not a day written as YYYY-MM-DD, from after to, or more than 93 days.' },
   report_not_found: { status: 404, description: 'The daily batch has not run for this gemeente and date, so there is no report.' },
   instruction_refused: {
     status: 500,

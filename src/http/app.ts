@@ -108,7 +108,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   const now = deps.now ?? (() => new Date());
   clientRoutes({ ...context, now });
   clientAdminRoutes({ ...context, bsnKeys: deps.bsnKeys ?? null });
-  gemeenteRoutes(context);
+  gemeenteRoutes({ ...context, now: deps.now ?? (() => new Date()) });
   statementRoutes({ ...context, now });
   monitorRoutes({ ...context, now });
   noodvoorzieningRoutes({ ...context, now });

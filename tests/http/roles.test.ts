@@ -89,6 +89,7 @@ function examples(ids: Ids): Record<string, Example> {
     'GET /api/gemeenten': { scope: 'list', url: '/api/gemeenten' },
     'PUT /api/gemeenten/:id/policy': { scope: 'gemeente', url: '/api/gemeenten/GM0505/policy', body: { debtorIban: 'NL91ABNA0417164300', bijstandPayday: '24th' } },
     'GET /api/reports/daily-batch': { scope: 'gemeente', url: `/api/reports/daily-batch?gemeente=GM0505&date=${day}` },
+    'GET /api/reports/daily-batch/runs': { scope: 'gemeente', url: '/api/reports/daily-batch/runs?gemeente=GM0505' },
     'GET /api/clients/:id/statement': { scope: 'client', url: `${client}/statement` },
     'GET /api/me/statement': { scope: 'self', url: '/api/me/statement' },
     'GET /api/signals': { scope: 'list', url: '/api/signals' },

@@ -2,6 +2,9 @@ import { audit } from '../../auth/audit.js';
 import { gemeentenOf } from '../../auth/scope.js';
 import { BatchError } from '../../batch/errors.js';
 import { batchReport } from '../../batch/run.js';
+import { batchRunDays, MAX_RUN_DAYS } from '../../batch/runs.js';
+import { addDays } from '../../schedule/index.js';
+import { amsterdamToday } from '../../statements/period.js';
 import { ClientError } from '../../clients/errors.js';
 import { POLICY_PRIORITY_GROUPS, rowToPolicy, setGemeentePolicy, type GemeentePolicy, type PolicySettings } from '../../clients/policy.js';
 import { inTransaction } from '../../db/transaction.js';
@@ -68,7 +71,7 @@ function policyView(policy: GemeentePolicy) {
   return { ...rest, leefgeldFloor: leefgeldFloor.toString() };
 }
 
-export function gemeenteRoutes({ app, db, verify }: RouteContext): void {
+export function gemeenteRoutes({ app, db, verify, now }: RouteContext & { readonly now: () => Date }): void {
   app.get(
     '/api/gemeenten',
     {
@@ -182,6 +185,57 @@ export function gemeenteRoutes({ app, db, verify }: RouteContext): void {
         });
         return { status: 200, body: noodView(policy) };
       }),
+  );
+
+  app.get(
+    '/api/reports/daily-batch/runs',
+    {
+      onRequest: authorize(verify, 'batches:read'),
+      schema: {
+        tags: ['reports'],
+        summary: 'Did the daily batch run? Each business day of a range (default the last 14 days), newest first: completed, failed (with its error), running, or not run',
+        security: bearer,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['gemeente'],
+          properties: { gemeente: { type: 'string', pattern: '^GM[0-9]{4}$' }, from: { type: 'string', format: 'date' }, to: { type: 'string', format: 'date' } },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              gemeente: { type: 'string' },
+              days: {
+                type: 'array',
+                maxItems: MAX_RUN_DAYS,
+                items: {
+                  type: 'object',
+                  properties: {
+                    runDate: { type: 'string', format: 'date' },
+                    status: { type: 'string', enum: ['completed', 'failed', 'running', 'not_run'] },
+                    runs: { type: 'integer' },
+                    startedAt: { type: ['string', 'null'] },
+                    finishedAt: { type: ['string', 'null'] },
+                    startedBy: { type: ['string', 'null'] },
+                    error: { type: ['string', 'null'] },
+                    summary: { type: ['object', 'null'], properties: { batches: { type: 'integer' }, latePayments: { type: 'integer' }, awaitingRetry: { type: 'integer' }, failures: { type: 'integer' } } },
+                  },
+                },
+              },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { gemeente, from, to } = request.query as { gemeente: string; from?: string; to?: string };
+      if (!gemeentenOf(principalOf(request)).includes(gemeente)) throw new ClientError('gemeente_not_found', `gemeente ${gemeente} is not one of your gemeenten`);
+      const today = amsterdamToday(now());
+      const until = to ?? today;
+      return { gemeente, days: await batchRunDays(db, gemeente, { from: from ?? addDays(until, -13), to: until }, today) };
+    },
   );
 
   app.get(
