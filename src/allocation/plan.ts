@@ -24,6 +24,7 @@ import { AdvanceRecovery } from './advances.js';
 import { allocate } from './allocate.js';
 import { expectedMonthlyIncome } from './income.js';
 import { leefgeldTargets } from './leefgeld.js';
+import { inPriorityOrder } from './priority.js';
 import { cycleOn, dueWithinBasisCached, executionOn, leefgeldDatesIn, monthlyObligationTotalCached, todayOrNextBusinessDay } from './memo.js';
 import type { ScheduledKind } from './rows.js';
 import type { AllocationPolicy, AllocationResult, DueItem, DueStatus, ExistingReservation, IncomeClass, LeefgeldPayment, PassOn, Receipt } from './types.js';
@@ -79,12 +80,22 @@ export interface ClientState {
   readonly lastSeqs: ReadonlyMap<string, number>;
   /** `obligationId|periodKey` of every obligation period already scheduled for payment. */
   readonly scheduledObligations: ReadonlySet<string>;
+  /**
+   * Per scheduled `obligationId|periodKey`: what its payments add up to and how many there are. A period paid in
+   * part (the `partialPayment` policy) is still due for the rest; absent: every scheduled period counts as paid.
+   */
+  readonly scheduledAmounts?: ReadonlyMap<string, { readonly amount: Money; readonly payments: number }>;
   /** Leefgeld dates already scheduled. */
   readonly scheduledLeefgeld: ReadonlySet<IsoDate>;
   /** Every scheduled key (pass-ons, closing payments). */
   readonly scheduledKeys: ReadonlySet<string>;
   /** Receipts passed on earlier whose payment could not be made yet (no own IBAN): not the pool's money. */
   readonly owedPassOns: readonly OwedPassOn[];
+  /**
+   * Rule 12: `obligationId|periodKey` of the periods handed back to the client at the end of ontzorgen because the
+   * money could not cover them (their `arrears_handed_back` signal is the record): never reserved or paid again.
+   */
+  readonly handedBack?: ReadonlySet<string>;
   /** Maatwerk decisions and revocations (rule 10), oldest first; absent or empty: ontzorgen as usual. */
   readonly maatwerk?: readonly MaatwerkDecision[];
   /** Open emergency advances and the gemeente's recovery settings (rule 11); absent: none. */
@@ -99,6 +110,12 @@ export interface RunContext {
   readonly inTransitAccountId: bigint;
   /** False: reserve only (no leefgeld, no payments planned). */
   readonly withPayments: boolean;
+  /**
+   * The window end (last execution date) of the gemeente's latest completed run before this run date; null or
+   * absent when there was none. A leefgeld date executed after it and passed by now was seen by no run (the batch
+   * did not run): it is paid now, late. Without it nothing is made up.
+   */
+  readonly lastWindowEnd?: IsoDate | null;
 }
 
 export interface PlannedPayment {
@@ -143,6 +160,7 @@ export type SignalKind =
   | 'arrears'
   | 'paid_in_part'
   | 'paid_late'
+  | 'leefgeld_paid_late'
   | 'machtiging_missing'
   | 'leefgeld_below_floor'
   | 'no_own_iban'
@@ -151,6 +169,7 @@ export type SignalKind =
   | 'over_reserved'
   | 'reservation_released'
   | 'ontzorgen_ended'
+  | 'arrears_handed_back'
   | 'advance_settled'
   | 'advance_handed_over';
 
@@ -203,6 +222,20 @@ export function reservationKey(clientId: bigint, obligationId: string, periodKey
   return `reserve/${clientId.toString()}/${obligationId}/${periodKey}/${seq}`;
 }
 
+/**
+ * The key of an obligation period's payment: the first under `pay/<client>/<obligation>/<YYYY-MM>`; the rest of a
+ * period paid in part as the next part (`…/part-2`, `…/part-3`), from how many payments the period has already.
+ */
+export function paymentKey(clientId: bigint, item: { obligationId: string; periodKey: string }, earlierPayments: number): string {
+  const base = `pay/${clientId.toString()}/${item.obligationId}/${item.periodKey}`;
+  return earlierPayments === 0 ? base : `${base}/part-${earlierPayments + 1}`;
+}
+
+/** The key of the signal that records an obligation period handed back to the client at the end of ontzorgen (rule 12). */
+export function handBackSignalKey(clientId: bigint, obligationId: string, periodKey: string): string {
+  return `arrears_handed_back/${clientId.toString()}/${obligationId}/${periodKey}`;
+}
+
 export function passOnKey(clientId: bigint, receiptKey: string): string {
   return `pass-on/${clientId.toString()}/${createHash('sha256').update(receiptKey).digest('hex').slice(0, 20)}`;
 }
@@ -234,19 +267,48 @@ export function planClient(state: ClientState, ctx: RunContext): ClientPlan {
     amount: instance.amount,
   });
   const notScheduled = (item: DueItem) => !state.scheduledObligations.has(itemKey(item));
+  /** What a scheduled period still lacks after its payments (paid in part): due again for that rest, never more. */
+  const restOf = (item: { obligationId: string; periodKey: string; amount: Money }): Money | null => {
+    const paid = state.scheduledAmounts?.get(itemKey(item));
+    return paid && paid.amount.compare(item.amount) < 0 ? item.amount.minus(paid.amount) : null;
+  };
   // Rule 10: a maatwerk decision changes withholding from its effective date (a plan step from its date) on.
   const maatwerk = state.maatwerk ?? [];
   const treatment = (item: DueItem) => (maatwerk.length === 0 ? 'withhold' : dueTreatment(maatwerk, item, D, open.has(itemKey(item))));
-  const items = covered
+  const optedOut = fullyOptedOutOn(maatwerk, D);
+  const consent = toeslagenAppliedOn(maatwerk, D, record.toeslagenConsent);
+  // Money passed on earlier but not yet paid is the client's, not the pool's (rule 6).
+  const owed = Money.sum(state.owedPassOns.map((o) => o.amount));
+  /** An open reservation of a scheduled period holds money for the rest of a period paid in part. */
+  const forRest = (r: OpenReservation) => state.scheduledAmounts !== undefined && state.scheduledObligations.has(itemKey(r));
+  const dueItems = covered
     .map(toItem)
-    .filter(notScheduled)
+    .flatMap((item): DueItem[] => {
+      if (notScheduled(item)) return [item];
+      const rest = restOf(item);
+      return rest === null ? [] : [{ ...item, amount: rest }];
+    })
     .flatMap((item): DueItem[] => {
       const how = treatment(item);
       // Money already reserved is paid as planned, never topped up: the obligation is the client's now.
       return how === 'withhold' ? [item] : how === 'pay_reserved' ? [{ ...item, amount: item.amount.min(open.get(itemKey(item))!.amount) }] : [];
     });
-  const optedOut = fullyOptedOutOn(maatwerk, D);
-  const consent = toeslagenAppliedOn(maatwerk, D, record.toeslagenConsent);
+  // Rule 12: after the end, what fell due before it is paid if the money is there, in the gemeente's order. A period
+  // the client's money cannot cover is handed back to the client (who pays it; the back office is told, and it is
+  // never paid from here afterwards), so that the rest of the money goes to the client instead of waiting for good.
+  // With partial payment allowed, a period is paid in part from what it holds and only its rest is handed back (below).
+  const handedBackBefore = (item: { obligationId: string; periodKey: string }) => ended && state.handedBack?.has(itemKey(item)) === true;
+  const handBack = new Map<string, { item: DueItem; unpaid: Money }>();
+  if (ended && !policy.partialPayment) {
+    const passedOn = Money.sum(state.receipts.filter((r) => optedOut || (r.classification !== 'bijstand' && !consent)).map((r) => r.amount));
+    const held = Money.sum(state.reservations.filter((r) => !state.scheduledObligations.has(itemKey(r)) || forRest(r)).map((r) => r.amount));
+    let left = state.free.plus(held).minus(owed).minus(passedOn).cents;
+    for (const item of inPriorityOrder(dueItems.filter((i) => !handedBackBefore(i)), policy.priority)) {
+      if (item.amount.cents <= left) left -= item.amount.cents;
+      else handBack.set(itemKey(item), { item, unpaid: item.amount });
+    }
+  }
+  const items = dueItems.filter((item) => !handedBackBefore(item) && !handBack.has(itemKey(item)));
   // The bijstand of this cycle pays what must be executed before the next one is usable.
   const cycleDue = items.filter((item) => item.executionDate < cycle.nextUsableFrom);
   for (const { instance, message } of uncovered) {
@@ -259,20 +321,26 @@ export function planClient(state: ClientState, ctx: RunContext): ClientPlan {
 
   // Reservations whose obligation period is no longer due (ontzorgen ended, obligation ended, basis gone) are released.
   const stillDue = new Set(items.map(itemKey));
-  const voids = state.reservations.filter((r) => !stillDue.has(itemKey(r)) && !state.scheduledObligations.has(itemKey(r)));
+  // (The open reservation of a period paid in part holds money for its rest: released too when the rest is no longer due.)
+  const voids = state.reservations.filter((r) => !stillDue.has(itemKey(r)) && (!state.scheduledObligations.has(itemKey(r)) || forRest(r)));
   const released = Money.sum(voids.map((r) => r.amount));
   const handedOver = (r: OpenReservation) => maatwerk.length > 0 && treatment({ obligationId: r.obligationId, dueDate: r.dueDate } as DueItem) === 'release';
   for (const r of voids) {
-    const why = handedOver(r) ? 'the obligation is handed over to the client by a maatwerk decision' : 'the period is no longer due';
+    const why = handedOver(r)
+      ? 'the obligation is handed over to the client by a maatwerk decision'
+      : handBack.has(itemKey(r)) || handedBackBefore(r)
+        ? 'ontzorgen ended and the period could not be paid in full: it is handed back to the client, the money is the client\'s'
+        : 'the period is no longer due';
     signal(`${r.obligationId}/${r.periodKey}`, 'reservation_released', `the reservation for obligation ${r.obligationId} ${r.periodKey} (${r.amount.toString()}) was released: ${why}`, { obligation: r.obligationId, period: r.periodKey, amount: r.amount.toString() });
   }
 
-  // Money passed on earlier but not yet paid is the client's, not the pool's (rule 6).
-  const owed = Money.sum(state.owedPassOns.map((o) => o.amount));
   const poolable = state.free.plus(released).minus(owed);
   let room = poolable.isNegative() ? 0n : poolable.cents;
   const receipts: Receipt[] = [];
-  for (const receipt of [...state.receipts].sort((a, b) => (a.key < b.key ? -1 : 1))) {
+  // When less is free than the receipts brought (money spent since by decision: an early repayment), the client's own
+  // money to pass on (rule 6) is counted first: what was spent came out of the pool, never out of the pass-on.
+  const passedOnFirst = (r: UnallocatedReceipt) => (optedOut || (!consent && r.classification !== 'bijstand') ? 0 : 1);
+  for (const receipt of [...state.receipts].sort((a, b) => passedOnFirst(a) - passedOnFirst(b) || (a.key < b.key ? -1 : 1))) {
     const take = receipt.amount.cents < room ? receipt.amount.cents : room;
     room -= take;
     if (take > 0n) receipts.push({ id: receipt.key, classification: receipt.classification, amount: Money.fromCents(take) });
@@ -330,9 +398,13 @@ export function planClient(state: ClientState, ctx: RunContext): ClientPlan {
   // Dates here are checked already: a period is in force when first day ≤ date ≤ last day.
   const active = (date: IsoDate) => state.periods.some((p) => p.firstDay <= date && (p.lastDay === null || date <= p.lastDay)) && (endedOn === null || date <= endedOn) && !fullyOptedOutOn(maatwerk, date);
   const unpaid = cycleDates.filter((date) => active(date) && !state.scheduledLeefgeld.has(date));
-  // A date whose execution day was missed (no run that day) is still paid while the date itself is to come;
-  // a date that has passed is not paid afterwards from money that arrived since: that money is the next cycle's.
-  let payNow = ctx.withPayments ? unpaid.filter((date) => executionOn(date, lead) <= ctx.windowEnd && date >= D) : [];
+  // A date whose execution day was missed (no run that day) is still paid while the date itself is to come.
+  // A date that has passed is paid now only when no completed run ever had its execution date in its window (the
+  // batch did not run: an outage); a date a run saw and could not pay for lack of money is not paid afterwards
+  // from money that arrived since: that money is the next cycle's. After the end, the closing pays the rest.
+  const lastWindowEnd = ctx.lastWindowEnd ?? null;
+  const missed = (date: IsoDate) => !ended && lastWindowEnd !== null && date < D && executionOn(date, lead) > lastWindowEnd;
+  let payNow = ctx.withPayments ? unpaid.filter((date) => (executionOn(date, lead) <= ctx.windowEnd && date >= D) || missed(date)) : [];
   if (payNow.length > 0 && record.ownIban === null) {
     signal(cycle.bijstandMonth, 'no_own_iban', 'the client has no own account recorded: leefgeld and passed-on money wait, free on the managed account', {});
     payNow = [];
@@ -426,7 +498,7 @@ export function planClient(state: ClientState, ctx: RunContext): ClientPlan {
     const reference = obligation.payee.reference;
     payments.push({
       ...base,
-      key: `pay/${clientId.toString()}/${item.obligationId}/${item.periodKey}`,
+      key: paymentKey(clientId, item, state.scheduledAmounts?.get(key)?.payments ?? 0),
       kind: 'obligation',
       obligationId: BigInt(item.obligationId),
       obligationType: item.type,
@@ -445,11 +517,13 @@ export function planClient(state: ClientState, ctx: RunContext): ClientPlan {
   }
   // Rule 11: an open advance is repaid from each leefgeld payment, capped so the client keeps the gemeente's minimum.
   const recovery = new AdvanceRecovery(state.advances, clientId, state.accountId, D);
+  const madeUp: IsoDate[] = [];
   for (const payment of leefgeld) {
     if (payment.amount.compare(payment.floor) < 0) {
       signal(payment.date, 'leefgeld_below_floor', `leefgeld of ${payment.date} is ${payment.amount.toString()}, below the floor of ${payment.floor.toString()}: the money is not there`, { date: payment.date, amount: payment.amount.toString(), floor: payment.floor.toString() });
     }
     if (!payment.amount.isPositive()) continue;
+    if (missed(payment.date)) madeUp.push(payment.date);
     const paid = recovery.fromLeefgeld(payment.date, payment.amount);
     const execution = executionOn(payment.date, lead);
     payments.push({
@@ -470,6 +544,10 @@ export function planClient(state: ClientState, ctx: RunContext): ClientPlan {
       remittance: `Leefgeld ${payment.date}`,
       reference: null,
     });
+  }
+
+  if (madeUp.length > 0) {
+    signal(D, 'leefgeld_paid_late', `leefgeld of ${madeUp.join(', ')} is paid late, executed on ${today}: the batch did not run on the days it was due to be made`, { dates: madeUp.join(','), executionDate: today });
   }
 
   // Pass-ons (rule 6): the client's own money, paid on as soon as there is an account to pay to.
@@ -529,12 +607,30 @@ export function planClient(state: ClientState, ctx: RunContext): ClientPlan {
   const handedBack: ClientPlan['handedBack'][number][] = [];
   if (ended) {
     signal(endedOn, 'ontzorgen_ended', `ontzorgen ended on ${endedOn}`, { endedOn });
-    for (const obligation of state.obligations) {
-      if (obligation.validUntil === null || obligation.validUntil > endedOn) handedBack.push({ obligationId: obligation.id, type: obligation.type, payee: obligation.payee.name });
+    // Partial payment allowed: a period is paid in part from what it holds (in a run that pays); its rest is handed back.
+    if (policy.partialPayment && ctx.withPayments) {
+      for (const due of last.dues) if (due.missing.isPositive()) handBack.set(itemKey(due.item), { item: due.item, unpaid: due.missing });
     }
-    const unsettled = cycleDue.concat(items.filter((item) => !cycleDue.includes(item))).filter((item) => !instructedNow(item));
+    for (const { item, unpaid } of handBack.values()) {
+      const paid = (state.scheduledAmounts?.get(itemKey(item))?.amount ?? Money.ZERO).plus(payments.find((p) => p.kind === 'obligation' && p.obligationId === BigInt(item.obligationId) && p.periodKey === item.periodKey)?.amount ?? Money.ZERO);
+      signal(
+        `${item.obligationId}/${item.periodKey}`,
+        'arrears_handed_back',
+        `${OBLIGATION_LABELS[item.type]} ${item.periodKey}: ${unpaid.toString()} could not be paid before ontzorgen ended on ${endedOn} and is handed back to the client to pay${paid.isPositive() ? ` (${paid.toString()} was paid)` : ''}`,
+        { obligation: item.obligationId, period: item.periodKey, unpaid: unpaid.toString(), paid: paid.toString() },
+      );
+    }
+    const handedBackIds = new Set([...handBack.values()].map(({ item }) => item.obligationId));
+    for (const obligation of state.obligations) {
+      if (obligation.validUntil === null || obligation.validUntil > endedOn || handedBackIds.has(obligation.id)) handedBack.push({ obligationId: obligation.id, type: obligation.type, payee: obligation.payee.name });
+    }
+    const unsettled = cycleDue.concat(items.filter((item) => !cycleDue.includes(item))).filter((item) => !instructedNow(item) && !handBack.has(itemKey(item)));
     const closingKey = `closing/${clientId.toString()}/${D}`;
     const closes = ctx.withPayments && unsettled.length === 0 && last.leftFree.isPositive() && record.ownIban !== null && !state.scheduledKeys.has(closingKey);
+    if (ctx.withPayments && unsettled.length === 0 && last.leftFree.isPositive() && record.ownIban === null) {
+      // Keyed by the amount too: money arriving later (the amount waiting changes) is told again.
+      signal(`closing-${endedOn}-${last.leftFree.cents.toString()}`, 'no_own_iban', `ontzorgen ended on ${endedOn}: ${last.leftFree.toString()} is the client's and waits on the managed account, no own account is recorded to pay it to`, { endedOn, amount: last.leftFree.toString() });
+    }
     // Rule 12 with an open advance: the gemeente's policy settles it from what is left, or hands the claim over.
     const closingAmount = recovery.atEnd(closes ? last.leftFree : null, (kind, message, details) => signal(endedOn, kind, message, details));
     if (closes && closingAmount !== null && closingAmount.isPositive()) {

@@ -13,7 +13,7 @@ import { decisionsOf } from '../maatwerk/read.js';
 import { Money } from '../money/money.js';
 import { handOverAdvances, openAdvancesOf, recordRepayments } from '../noodvoorziening/repayments.js';
 import { addDays, addMonths, firstDayOf, yearMonthOf, type IsoDate } from '../schedule/index.js';
-import { planClient, type ClientPlan, type ClientState, type OpenReservation, type OwedPassOn, type PlannedPayment, type RunContext, type UnallocatedReceipt } from './plan.js';
+import { handBackSignalKey, planClient, type ClientPlan, type ClientState, type OpenReservation, type OwedPassOn, type PlannedPayment, type RunContext, type UnallocatedReceipt } from './plan.js';
 import { AllocationFailed } from './errors.js';
 import type { IncomeClass } from './types.js';
 
@@ -123,7 +123,7 @@ async function loadStates(trx: Trx, ctx: RunContext, clientIds: readonly bigint[
       .execute(),
     await trx
       .selectFrom('scheduled_payment')
-      .select(['idempotency_key', 'client_id', 'kind', 'obligation_id', 'period_key', 'pay_date'])
+      .select(['idempotency_key', 'client_id', 'kind', 'obligation_id', 'period_key', 'pay_date', 'amount_cents'])
       .where('client_id', '=', sql<bigint>`ANY(${list}::bigint[])`)
       .where('pay_date', '>=', since)
       .execute(),
@@ -136,6 +136,7 @@ async function loadStates(trx: Trx, ctx: RunContext, clientIds: readonly bigint[
     await decisionsOf(trx, clientIds),
     await openAdvancesOf(trx, clientIds),
   ];
+  const handedBack = await handedBackPeriods(trx, clients, obligations, since, ctx.asOf);
   const group = <T extends { client_id: bigint }>(rows: readonly T[]) => {
     const map = new Map<bigint, T[]>();
     for (const row of rows) {
@@ -172,14 +173,62 @@ async function loadStates(trx: Trx, ctx: RunContext, clientIds: readonly bigint[
       ),
       lastSeqs: new Map((seqsBy.get(row.id) ?? []).map((r) => [`${r.obligation_id.toString()}|${r.period_key}`, Number(r.last_seq)])),
       scheduledObligations: new Set(mine.filter((s) => s.kind === 'obligation').map((s) => `${s.obligation_id!.toString()}|${s.period_key}`)),
+      scheduledAmounts: paidPerPeriod(mine),
       scheduledLeefgeld: new Set(mine.filter((s) => s.kind === 'leefgeld').map((s) => s.pay_date)),
       scheduledKeys: new Set(mine.map((s) => s.idempotency_key)),
       owedPassOns: (owedBy.get(row.id) ?? []).map((o): OwedPassOn => ({ receiptKey: o.receipt_key, passOnKey: o.pass_on_key, classification: o.classification, amount: Money.fromCents(o.amount_cents) })),
       maatwerk: maatwerk.get(row.id) ?? [],
       advances: advances.get(row.id) ?? null,
+      handedBack: handedBack.get(row.id) ?? new Set(),
     });
   }
   return states;
+}
+
+/**
+ * Rule 12: the obligation periods handed back to clients whose ontzorgen ended before the run date, because the money
+ * could not cover them. The `arrears_handed_back` signal is the record of that decision; it is read by its key (one
+ * per obligation and month from `since` to the end), only for the chunk's ended clients: one query, on the unique index.
+ */
+async function handedBackPeriods(
+  trx: Trx,
+  clients: readonly { id: bigint; ontzorgen_ended_on: IsoDate | null }[],
+  obligations: ReadonlyMap<bigint, readonly { id: string }[]>,
+  since: IsoDate,
+  asOf: IsoDate,
+): Promise<Map<bigint, Set<string>>> {
+  const keys: string[] = [];
+  for (const client of clients) {
+    const end = client.ontzorgen_ended_on;
+    if (end === null || end >= asOf) continue;
+    for (let month = yearMonthOf(since); month <= yearMonthOf(end); month = addMonths(month, 1)) {
+      for (const obligation of obligations.get(client.id) ?? []) keys.push(handBackSignalKey(client.id, obligation.id, month));
+    }
+  }
+  const result = new Map<bigint, Set<string>>();
+  if (keys.length === 0) return result;
+  const { rows } = await sql<{ client_id: bigint; obligation: string; period: string }>`
+    SELECT client_id, details ->> 'obligation' AS obligation, details ->> 'period' AS period
+      FROM back_office_signal WHERE signal_key = ANY(${keys}::text[])
+  `.execute(trx);
+  for (const row of rows) {
+    const set = result.get(row.client_id) ?? new Set<string>();
+    set.add(`${row.obligation}|${row.period}`);
+    result.set(row.client_id, set);
+  }
+  return result;
+}
+
+/** Per obligation period (`obligationId|periodKey`): what its scheduled payments add up to, and how many (paid in part: more than one). */
+function paidPerPeriod(rows: readonly { kind: string; obligation_id: bigint | null; period_key: string; amount_cents: bigint }[]): Map<string, { amount: Money; payments: number }> {
+  const sums = new Map<string, { cents: bigint; payments: number }>();
+  for (const row of rows) {
+    if (row.kind !== 'obligation' || row.obligation_id === null) continue;
+    const key = `${row.obligation_id.toString()}|${row.period_key}`;
+    const sum = sums.get(key) ?? { cents: 0n, payments: 0 };
+    sums.set(key, { cents: sum.cents + BigInt(row.amount_cents), payments: sum.payments + 1 });
+  }
+  return new Map([...sums].map(([key, sum]) => [key, { amount: Money.fromCents(sum.cents), payments: sum.payments }]));
 }
 
 /**
@@ -296,8 +345,11 @@ export async function recordScheduledPayments(trx: Trx, runDate: IsoDate, paymen
 }
 
 /**
- * The registered clients of a gemeente in id order after `afterId`: those still in ontzorgen, and
- * those whose ontzorgen ended in the last three months (late money still reaches them, rule 12).
+ * The registered clients of a gemeente in id order after `afterId`: those still in ontzorgen, those whose
+ * ontzorgen ended in the last three months (rule 12: what fell due is paid, late money reaches them, the end is
+ * reported), and those who ended longer ago but have free money (a late back-payment or toeslag, money waiting for
+ * an own account): it is theirs and is paid on, or signalled. The three months keep the batch from walking every
+ * client who ever left; the free money is read from the client's available account (its index on client_id).
  */
 export async function clientIdsPage(db: Kysely<Database> | Trx, gemeenteId: string, asOf: IsoDate, afterId: bigint, limit: number): Promise<bigint[]> {
   const rows = await db
@@ -306,7 +358,20 @@ export async function clientIdsPage(db: Kysely<Database> | Trx, gemeenteId: stri
     .where('gemeente_id', '=', gemeenteId)
     .where('registered_at', 'is not', null)
     .where('id', '>', afterId)
-    .where((eb) => eb.or([eb('ontzorgen_ended_on', 'is', null), eb('ontzorgen_ended_on', '>=', addDays(asOf, -92))]))
+    .where((eb) =>
+      eb.or([
+        eb('ontzorgen_ended_on', 'is', null),
+        eb('ontzorgen_ended_on', '>=', addDays(asOf, -92)),
+        eb.exists(
+          eb
+            .selectFrom('account')
+            .select(sql`1`.as('one'))
+            .whereRef('account.client_id', '=', 'client.id')
+            .where('account.purpose', '=', 'client_available')
+            .where(sql<boolean>`account.credits_posted - account.debits_posted - account.debits_pending > 0`),
+        ),
+      ]),
+    )
     .orderBy('id')
     .limit(limit)
     .execute();

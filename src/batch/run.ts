@@ -84,7 +84,18 @@ async function runLocked(conn: Kysely<Database>, options: DailyBatchOptions): Pr
     .execute();
 
   const window = { from: runDate, to: addBusinessDays(runDate, policy.lookAheadBusinessDays) };
-  const ctx = { asOf: runDate, windowEnd: window.to, policy, inTransitAccountId: account.in_transit_account_id, withPayments: true };
+  // The window of the latest run before this date that completed (its report is stored): leefgeld dates executed
+  // after it and passed by now were seen by no run (an outage), and are paid late now. Null on a first run.
+  const last = await conn
+    .selectFrom('batch_run')
+    .select(sql<IsoDate | null>`report -> 'window' ->> 'to'`.as('window_to'))
+    .where('gemeente_id', '=', gemeenteId)
+    .where('run_date', '<', runDate)
+    .where('report', 'is not', null)
+    .orderBy('run_date', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const ctx = { asOf: runDate, windowEnd: window.to, policy, inTransitAccountId: account.in_transit_account_id, withPayments: true, lastWindowEnd: last?.window_to ?? null };
   const collector = new ReportCollector();
   const chunkSize = options.chunkSize ?? 1_000;
   let created = 0;

@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { lockAvailableAccounts } from '../clients/accounts.js';
+import { rowToClientRecord } from '../clients/registry.js';
 import type { Database } from '../db/schema.js';
 import type { Trx } from '../db/transaction.js';
 import { bookBatch, transferBetween } from '../ledger/index.js';
+import { decisionsOf } from '../maatwerk/read.js';
+import { fullyOptedOutOn, toeslagenAppliedOn } from '../maatwerk/rules.js';
 import { Money } from '../money/money.js';
 import type { IsoDate } from '../schedule/index.js';
 import { advancesAccountCode } from './accounts.js';
@@ -90,6 +93,36 @@ export async function handOverAdvances(trx: Trx, grantIds: readonly bigint[], on
   await sql`UPDATE noodvoorziening_grant SET handed_over_on = ${on}::date WHERE id = ANY(${grantIds.map(String)}::bigint[]) AND handed_over_on IS NULL`.execute(trx);
 }
 
+/**
+ * The client's money on the managed account that is to be passed on to the client (rule 6), not the pool's: receipts
+ * the allocation passed on whose payment is not made yet (no own account then), and receipts no allocation has seen
+ * yet that it will pass on (every income but bijstand without consent to apply toeslagen, everything under a full
+ * maatwerk opt-out). Read once per decision, for one client (this is not a batch path).
+ */
+async function waitingToBePassedOn(trx: Trx, clientId: bigint, today: IsoDate): Promise<Money> {
+  const client = rowToClientRecord(await trx.selectFrom('client').selectAll().where('id', '=', clientId).executeTakeFirstOrThrow());
+  const decisions = (await decisionsOf(trx, [clientId])).get(clientId) ?? [];
+  const optedOut = fullyOptedOutOn(decisions, today);
+  const consent = toeslagenAppliedOn(decisions, today, client.toeslagenConsent);
+  const { rows } = await sql<{ owed: string; unseen: string }>`
+    SELECT
+      (SELECT coalesce(sum(r.amount_cents), 0) FROM allocation_receipt r
+        WHERE r.client_id = ${clientId.toString()}::bigint AND r.outcome = 'passed_on'
+          AND NOT EXISTS (SELECT 1 FROM scheduled_payment s WHERE s.idempotency_key = r.pass_on_key))::text AS owed,
+      (SELECT coalesce(sum(x.amount_cents), 0) FROM (
+         SELECT i.amount_cents, i.income_type FROM bank_entry_item i JOIN bank_entry e ON e.id = i.entry_id
+          WHERE i.client_id = ${clientId.toString()}::bigint AND i.destination = 'client' AND i.credit_debit = 'CRDT' AND e.undone_at IS NULL
+            AND NOT EXISTS (SELECT 1 FROM allocation_receipt r WHERE r.receipt_key = i.ledger_key)
+         UNION ALL
+         SELECT i.amount_cents, a.income_type FROM suspense_assignment a JOIN bank_entry_item i ON i.id = a.item_id
+          WHERE a.client_id = ${clientId.toString()}::bigint AND a.undone_at IS NULL AND i.credit_debit = 'CRDT'
+            AND NOT EXISTS (SELECT 1 FROM allocation_receipt r WHERE r.receipt_key = a.ledger_key)
+       ) x WHERE ${optedOut} OR (NOT ${consent} AND coalesce(x.income_type, 'other') <> 'bijstand'))::text AS unseen
+  `.execute(trx);
+  const row = rows[0]!;
+  return Money.fromCents(BigInt(row.owed) + BigInt(row.unseen));
+}
+
 export interface EarlyRepayment {
   readonly clientId: bigint;
   readonly grantId: bigint;
@@ -131,8 +164,15 @@ export async function repayEarly(trx: Trx, repayment: EarlyRepayment): Promise<{
   if (grant.kind !== 'advance' || grant.status !== 'approved') throw new NoodvoorzieningError('repayment_not_possible', `noodvoorziening ${grantId} is not an approved advance: there is nothing to repay`);
   if (grant.handed_over_on !== null) throw new NoodvoorzieningError('repayment_not_possible', `the advance ${grantId} was handed over to the gemeente as a claim on ${grant.handed_over_on}; it is repaid to the gemeente, not here`);
   if (amount.compare(outstanding) > 0) throw new NoodvoorzieningError('repayment_not_possible', `${amount.toString()} is more than the ${outstanding.toString()} still owed on advance ${grantId}`);
+  // Rule 6: money waiting to be passed on to the client is among the free money, but it is the client's own, never
+  // the gemeente's claim's: only the rest may repay an advance (else the pass-on could not be paid at all).
   const free = Money.fromCents(locked.get(clientId)?.freeCents ?? 0n);
-  if (amount.compare(free) > 0) throw new NoodvoorzieningError('repayment_not_possible', `the client has ${free.toString()} free now, less than ${amount.toString()}`);
+  const theirs = await waitingToBePassedOn(trx, clientId, repayment.today);
+  const usable = free.minus(theirs).isNegative() ? Money.ZERO : free.minus(theirs);
+  if (amount.compare(usable) > 0) {
+    const owed = theirs.isPositive() ? ` (${theirs.toString()} of the ${free.toString()} free is passed-on money owed to the client, rule 6)` : '';
+    throw new NoodvoorzieningError('repayment_not_possible', `the client has ${usable.toString()} free for a repayment now${owed}, less than ${amount.toString()}`);
+  }
 
   const account = await trx.selectFrom('account').select('id').where('code', '=', advancesAccountCode(clientId)).executeTakeFirstOrThrow();
   const [booked] = await bookBatch(trx, [
