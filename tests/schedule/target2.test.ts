@@ -105,6 +105,24 @@ describe('TARGET2 business days', () => {
     );
   });
 
+  it('knows a calendar day exactly as the Gregorian calendar does, for any text of ten characters (property)', () => {
+    const calendar = (text: string) => {
+      const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+      return m !== null && Number(m[1]) >= 1583 && new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))).toISOString().slice(0, 10) === text;
+    };
+    const pad = (n: number, width: number) => String(n).padStart(width, '0');
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }), (y, m, d) => {
+        const text = `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}`;
+        expect(isIsoDate(text)).toBe(calendar(text));
+      }),
+      { numRuns: 20_000 },
+    );
+    for (const text of ['1900-02-29', '2000-02-29', '2100-02-29', '2400-02-29', '1582-12-31', '1583-01-01', '2026-12-31', '2026-13-01', '2026-00-10', '2026-04-31', ' 2026-04-01', '2026-04-01 ', '２０２６-04-01', '2026/04/01']) {
+      expect(isIsoDate(text), text).toBe(calendar(text));
+    }
+  });
+
   it('refuses texts that are not calendar days', () => {
     expect(isIsoDate('2026-02-29')).toBe(false);
     expect(isIsoDate('2028-02-29')).toBe(true);
