@@ -18,6 +18,9 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/schemas ./schemas
 COPY package.json ./
+# The outbox and statements volumes (docker-compose.yml) mount here: an empty named volume takes the owner of
+# the image's folder, so the folders must exist and be node's, or every pain.001 and statement write is EACCES.
+RUN mkdir -p /outbox /statements && chown node:node /outbox /statements
 USER node
 ENTRYPOINT ["node", "dist/src/cli/main.js"]
 CMD ["serve"]

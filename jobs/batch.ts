@@ -31,14 +31,19 @@ export function dailyBatchQueue({ connection, prefix }: QueueConnection): Queue<
   });
 }
 
-/** The job's run date: its own, or the Amsterdam day it was due on (`dueAt`: not the day it was made). */
-export function runDateOf(data: DailyBatchJobData, firedAt: number): string {
-  return data.runDate ?? amsterdamClock(new Date(firedAt)).date;
+/**
+ * The job's run date: its own, or the Amsterdam day it runs on, never before the day it was due (`dueAt`; not
+ * the day BullMQ made it). A job that runs late, because the workers were down on its day, runs for the day
+ * they are back: its payments are dated for a day the bank can still execute, what its own day should have
+ * paid is made up as late, and BullMQ makes no separate job for the day it runs on.
+ */
+export function runDateOf(data: DailyBatchJobData, dueAtMillis: number, nowMillis: number = dueAtMillis): string {
+  return data.runDate ?? amsterdamClock(new Date(Math.max(dueAtMillis, nowMillis))).date;
 }
 
-export async function dailyBatchJob(db: Kysely<Database>, data: DailyBatchJobData, firedAt: number, jobId: string | undefined): Promise<DailyBatchResult> {
+export async function dailyBatchJob(db: Kysely<Database>, data: DailyBatchJobData, firedAt: number, jobId: string | undefined, nowMillis: number = firedAt): Promise<DailyBatchResult> {
   try {
-    return await runDailyBatch(db, { gemeenteId: data.gemeenteId, runDate: runDateOf(data, firedAt), startedBy: `job:${jobId ?? 'unknown'}` });
+    return await runDailyBatch(db, { gemeenteId: data.gemeenteId, runDate: runDateOf(data, firedAt, nowMillis), startedBy: `job:${jobId ?? 'unknown'}` });
   } catch (error) {
     // A gemeente without a policy will not get one by retrying.
     if (error instanceof ClientError) throw new UnrecoverableError(error.message);
@@ -47,9 +52,9 @@ export async function dailyBatchJob(db: Kysely<Database>, data: DailyBatchJobDat
 }
 
 /** What the worker does with a job: the batch of the day it was due, then the notices for the webhooks. */
-export function dailyBatchProcessor(db: Kysely<Database>, logger: Logger): (job: Pick<Job<DailyBatchJobData>, 'data' | 'id' | 'timestamp' | 'repeatJobKey' | 'opts'>) => Promise<DailyBatchResult> {
+export function dailyBatchProcessor(db: Kysely<Database>, logger: Logger, now: () => Date = () => new Date()): (job: Pick<Job<DailyBatchJobData>, 'data' | 'id' | 'timestamp' | 'repeatJobKey' | 'opts'>) => Promise<DailyBatchResult> {
   return async (job) => {
-    const result = await dailyBatchJob(db, job.data, dueAt(job), job.id);
+    const result = await dailyBatchJob(db, job.data, dueAt(job), job.id, now().getTime());
     // The signals the run made (arrears, periods ending) as notices for the organisations' webhooks (jobs/webhooks.ts).
     await recordNoticesAfter(db, logger, result.report.gemeenteId, result.report.runDate);
     return result;

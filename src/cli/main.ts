@@ -24,9 +24,12 @@ Commands:
                    The daily batch for that run date (every gemeente with a policy, or one):
                    allocate, create the payments due, group them for approval, print the report.
   batches [list [--status S] | approve <id> --as <user> | reject <id> --as <user> --reason "…" |
-           release <id> --as <user> [--outbox DIR]]
+           release <id> --as <user> [--outbox DIR] |
+           hand-over-again <id> --as <user> [--file N] --reason "…" [--outbox DIR]]
                    The payment batches: list them (with each file's SHA-256), approve (four eyes),
-                   reject, or release (writes the pain.001 files to the outbox, default ./out/outbox).
+                   reject, or release (writes the pain.001 files to the outbox, default ./out/outbox;
+                   each file once ever: hand-over-again puts one back, only after the bank confirmed
+                   it did not receive it).
   statements --month YYYY-MM [--gemeente GMxxxx] [--out DIR] [--language nl]
                    Every client's statement of that month as HTML and CSV, written to
                    DIR/<gemeente>/<YYYY-MM>/ (default ./out/statements). Safe to run twice.
@@ -66,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     strict: true,
-    options: { role: { type: 'string' }, user: { type: 'string' }, client: { type: 'string' }, org: { type: 'string' }, team: { type: 'string' }, date: { type: 'string' }, gemeente: { type: 'string' }, as: { type: 'string' }, reason: { type: 'string' }, outbox: { type: 'string' }, status: { type: 'string' }, month: { type: 'string' }, out: { type: 'string' }, language: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string' }, preview: { type: 'boolean', default: false }, reset: { type: 'boolean', default: false }, seal: { type: 'boolean', default: false }, 'with-workers': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    options: { role: { type: 'string' }, user: { type: 'string' }, client: { type: 'string' }, org: { type: 'string' }, team: { type: 'string' }, date: { type: 'string' }, gemeente: { type: 'string' }, as: { type: 'string' }, reason: { type: 'string' }, outbox: { type: 'string' }, file: { type: 'string' }, status: { type: 'string' }, month: { type: 'string' }, out: { type: 'string' }, language: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string' }, preview: { type: 'boolean', default: false }, reset: { type: 'boolean', default: false }, seal: { type: 'boolean', default: false }, 'with-workers': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
   });
   const command = positionals[0] ?? 'help';
   if (values.help || command === 'help') {
@@ -97,7 +100,7 @@ async function main(argv: string[]): Promise<number> {
     case 'batches':
       return withDatabase(config, async (handle) => {
         const { runBatchCommand } = await import('./payments.js');
-        return runBatchCommand(handle.db, { action: positionals[1], batchId: positionals[2], as: values.as, reason: values.reason, outbox: values.outbox ?? './out/outbox', status: values.status }, (line) => console.log(line));
+        return runBatchCommand(handle.db, { action: positionals[1], batchId: positionals[2], as: values.as, reason: values.reason, outbox: values.outbox ?? './out/outbox', status: values.status, file: values.file }, (line) => console.log(line));
       });
     case 'batch':
       return withDatabase(config, async (handle) => {

@@ -4,6 +4,7 @@ import { inTransaction } from '../db/transaction.js';
 import { Money } from '../money/money.js';
 import { approveBatch, rejectBatch } from '../payments/batches.js';
 import { PaymentError } from '../payments/errors.js';
+import { handOverAgain } from '../payments/files.js';
 import { releaseBatch } from '../payments/release.js';
 
 /**
@@ -17,6 +18,8 @@ export interface BatchCommand {
   readonly reason: string | undefined;
   readonly outbox: string;
   readonly status: string | undefined;
+  /** The file's sequence for hand-over-again (default 1). */
+  readonly file?: string | undefined;
 }
 
 export async function runBatchCommand(db: Kysely<Database>, command: BatchCommand, print: (line: string) => void): Promise<number> {
@@ -57,11 +60,21 @@ export async function runBatchCommand(db: Kysely<Database>, command: BatchComman
       }
       case 'release': {
         const files = await releaseBatch(db, batchId, { releasedBy: command.as, now: new Date(), outboxDir: command.outbox });
-        for (const f of files) print(`released ${f.fileName}: ${f.payments} payments, € ${f.total}, sha256 ${f.sha256} → ${command.outbox}`);
+        for (const f of files) print(`released ${f.fileName}: ${f.payments} payments, € ${f.total}, sha256 ${f.sha256} → ${command.outbox}${f.handedOverAt ? ` (handed over ${f.handedOverAt.toISOString()})` : ''}`);
+        return 0;
+      }
+      case 'hand-over-again': {
+        const sequence = Number(command.file ?? '1');
+        if (!Number.isInteger(sequence) || sequence < 1 || !command.reason) {
+          print('batches hand-over-again needs --file <n> (default 1) and --reason "…": only after the bank confirmed it did not receive the file, or its payments go out twice');
+          return 2;
+        }
+        const file = await handOverAgain(db, batchId, sequence, { actor: command.as, reason: command.reason }, command.outbox);
+        print(`handed over again ${file.fileName}: ${file.payments} payments, € ${file.total}, sha256 ${file.sha256} → ${command.outbox}`);
         return 0;
       }
       default:
-        print(`unknown batches action "${command.action}" (list, approve, reject, release)`);
+        print(`unknown batches action "${command.action}" (list, approve, reject, release, hand-over-again)`);
         return 2;
     }
   } catch (error) {

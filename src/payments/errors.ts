@@ -21,6 +21,7 @@ export type PaymentErrorCode =
   | 'already_sent_back'
   | 'refund_gemeente_needed'
   | 'batch_not_released'
+  | 'hand_over_reason_required'
   | 'machtiging_not_valid';
 
 export const PAYMENT_ERRORS: ErrorCatalogue<PaymentErrorCode> = {
@@ -31,6 +32,7 @@ export const PAYMENT_ERRORS: ErrorCatalogue<PaymentErrorCode> = {
   batch_not_approved: { status: 409, description: 'Only a fully approved batch can be released.' },
   machtiging_not_valid: { status: 409, description: 'Rule 4: a payment in the batch goes to a payee no valid machtiging of the client covers on its execution date (revoked, ended or missing since the payment was made). Nothing was released; the money stays reserved. Reject the batch and issue the payments again once the machtiging is in order.' },
   batch_not_released: { status: 409, description: 'The payment file of a batch is handed out only once the batch is released (four eyes, and the release booked): until then approvers check its SHA-256 in the batch view. A rejected batch\'s file is never handed out.' },
+  hand_over_reason_required: { status: 400, description: 'A released file is handed to the bank-upload software once; putting it in the outbox again needs the reason (the bank confirmed it did not receive it), or its payments would go out twice.' },
   four_eyes: { status: 403, description: 'A batch must be approved by an approver who did not create it; above the gemeente\'s amount, by two different approvers.' },
   already_approved_by_you: { status: 409, description: 'You already approved this batch; a second approval must come from someone else.' },
   file_not_valid: { status: 422, description: 'The payment file failed the XSD or a business rule; it is not released. The message names the payment.' },

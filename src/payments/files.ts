@@ -14,6 +14,8 @@ export interface ReleasedFile {
   readonly payments: number;
   readonly total: string;
   readonly content: Uint8Array;
+  /** When it was handed to the bank-upload software (written to the outbox); null: not yet. */
+  readonly handedOverAt: Date | null;
 }
 
 export function amsterdam(now: Date): { date: string; dateTime: string } {
@@ -78,7 +80,60 @@ export async function prepareBatchFiles(trx: Trx, batch: { readonly id: bigint; 
 /** The files of a batch, exactly as built when it was made (for approval, download and the outbox). */
 export async function releasedFiles(db: Kysely<Database> | Trx, batchId: bigint): Promise<ReleasedFile[]> {
   const rows = await db.selectFrom('payment_file').selectAll().where('batch_id', '=', batchId).orderBy('sequence').execute();
-  return rows.map((r) => ({ fileName: fileNameOf(r.message_id), messageId: r.message_id, sha256: r.sha256, payments: r.payments, total: Money.fromCents(r.total_cents).toString(), content: r.content }));
+  return rows.map(toReleasedFile);
+}
+
+function toReleasedFile(r: { message_id: string; sha256: string; payments: number; total_cents: bigint; content: Uint8Array; handed_over_at: Date | null }): ReleasedFile {
+  return { fileName: fileNameOf(r.message_id), messageId: r.message_id, sha256: r.sha256, payments: r.payments, total: Money.fromCents(r.total_cents).toString(), content: r.content, handedOverAt: r.handed_over_at };
+}
+
+/**
+ * Hands a released batch's files to the bank-upload software, each once ever: a file is claimed (its
+ * `handed_over_at` set, committed) and then written. A file already handed over is never written again,
+ * whoever asks (a second release, a retried job, the CLI run twice): the upload software takes files out of
+ * the outbox, so a missing file was most likely sent, and writing it again would pay every payment in it
+ * twice. A write that fails gives the claim back, so the next attempt writes it. Only a process killed
+ * between the claim and the write leaves a file unwritten: visible on the batch (`handedOverAt` without the
+ * bank's debit), and put back by a person (`handOverAgain`), never by a retry.
+ */
+export async function handOverToOutbox(db: Kysely<Database>, batchId: bigint, dir: string): Promise<{ written: ReleasedFile[]; earlier: ReleasedFile[] }> {
+  const claimed = await db
+    .updateTable('payment_file')
+    .set({ handed_over_at: new Date() })
+    .where('batch_id', '=', batchId)
+    .where('handed_over_at', 'is', null)
+    .returningAll()
+    .execute();
+  const written = claimed.sort((a, b) => a.sequence - b.sequence).map(toReleasedFile);
+  try {
+    writeOutbox(dir, written);
+  } catch (error) {
+    await db.updateTable('payment_file').set({ handed_over_at: null }).where('id', 'in', claimed.map((c) => c.id)).execute();
+    throw error;
+  }
+  const claimedIds = new Set(claimed.map((c) => c.id));
+  const earlier = (await db.selectFrom('payment_file').selectAll().where('batch_id', '=', batchId).orderBy('sequence').execute()).filter((f) => !claimedIds.has(f.id)).map(toReleasedFile);
+  return { written, earlier };
+}
+
+/**
+ * Puts a file of a released batch in the outbox once more, by a person's decision (the upload software lost
+ * it, or the process stopped between claim and write): recorded with who and why, then handed over as above.
+ * Only after the bank confirms it has not received the file: otherwise its payments go out twice.
+ */
+export async function handOverAgain(db: Kysely<Database>, batchId: bigint, sequence: number, by: { actor: string; reason: string }, dir: string): Promise<ReleasedFile> {
+  if (by.reason.trim().length < 5) throw new PaymentError('hand_over_reason_required', 'say why the file is handed over again (at least 5 characters): the bank must have confirmed it did not receive it');
+  const file = await db.transaction().execute(async (trx) => {
+    const batch = await trx.selectFrom('payment_batch').select(['status']).where('id', '=', batchId).forUpdate().executeTakeFirst();
+    if (!batch) throw new PaymentError('batch_not_found', `there is no payment batch ${batchId}`);
+    if (batch.status !== 'released') throw new PaymentError('batch_not_released', `payment batch ${batchId} is ${batch.status.replace('_', ' ')}: only a released batch's file can be handed over again`);
+    const row = await trx.updateTable('payment_file').set({ handed_over_at: null }).where('batch_id', '=', batchId).where('sequence', '=', sequence).returning(['id', 'message_id']).executeTakeFirst();
+    if (!row) throw new PaymentError('batch_not_found', `batch ${batchId} has no file ${sequence}`);
+    await trx.insertInto('payment_event').values({ batch_id: batchId, kind: 'handed_over_again', actor: by.actor, details: JSON.stringify({ file: row.message_id, reason: by.reason }) }).execute();
+    return row;
+  });
+  const { written } = await handOverToOutbox(db, batchId, dir);
+  return written.find((w) => w.messageId === file.message_id)!;
 }
 
 /** Writes files to the outbox atomically (temp file, then rename); an identical file already there is left alone. */

@@ -8,7 +8,7 @@ import { Money } from '../money/money.js';
 import { validatePain001, type Pain001Version } from '../sepa/index.js';
 import { lockBatch } from './batches.js';
 import { PaymentError } from './errors.js';
-import { amsterdam, releasedFiles, writeOutbox, type ReleasedFile } from './files.js';
+import { amsterdam, handOverToOutbox, releasedFiles, type ReleasedFile } from './files.js';
 
 /** The steps of a release, named so a test can stop the process between any two of them. */
 export const RELEASE_STEPS = ['locked', 'validated', 'posted', 'recorded', 'committed', 'outbox'] as const;
@@ -28,9 +28,10 @@ export interface ReleaseOptions {
  * Releases an approved batch: checks its stored files again against the XSD and the business
  * rules as of today (an execution date may have passed since approval), moves each payment's
  * reservation to payments in transit and records the release, in one database transaction; then
- * writes the files to the outbox. A payment can be in only one released file, ever (a primary
- * key says so). Releasing a released batch answers the same files, byte for byte, and (re)writes
- * any missing from the outbox: a crash anywhere loses and doubles nothing.
+ * hands the files to the outbox (`handOverToOutbox`: each file once ever). A payment can be in only one
+ * released file, ever (a primary key says so). Releasing a released batch answers the same files, byte for
+ * byte, and writes only a file never handed over (a crash after the commit): a file the upload software
+ * took is never put back by a retry.
  */
 export async function releaseBatch(db: Kysely<Database>, batchId: bigint, options: ReleaseOptions): Promise<ReleasedFile[]> {
   const step = options.onStep ?? (() => undefined);
@@ -67,10 +68,9 @@ export async function releaseBatch(db: Kysely<Database>, batchId: bigint, option
     step('recorded');
   });
   step('committed');
-  const files = await releasedFiles(db, batchId);
-  if (options.outboxDir) writeOutbox(options.outboxDir, files);
+  if (options.outboxDir) await handOverToOutbox(db, batchId, options.outboxDir);
   step('outbox');
-  return files;
+  return releasedFiles(db, batchId);
 }
 
 /**

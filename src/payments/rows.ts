@@ -95,6 +95,8 @@ export interface PaymentFileTable {
   content: Uint8Array;
   payments: number;
   total_cents: bigint;
+  /** When it was written to the outbox for the bank-upload software (once; migration 0017). */
+  handed_over_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface PaymentBlockTable {

@@ -23,6 +23,9 @@ describe('the day a scheduled job runs for', () => {
     const madeYesterday = { id: 'repeat:daily-batch-GM0505:1796189400000', repeatJobKey: 'daily-batch-GM0505', timestamp: Date.parse('2026-12-01T05:30:00.004Z'), opts: { delay: 86_399_996 } };
     expect(new Date(1796189400000).toISOString()).toBe('2026-12-02T05:30:00.000Z');
     expect(runDateOf({ gemeenteId: GEMEENTE }, dueAt(madeYesterday))).toBe('2026-12-02');
+    // Run late (the workers were down on its day): for the day it runs on, never for a day before its due day.
+    expect(runDateOf({ gemeenteId: GEMEENTE }, dueAt(madeYesterday), Date.parse('2026-12-03T08:00:00Z'))).toBe('2026-12-03');
+    expect(runDateOf({ gemeenteId: GEMEENTE }, dueAt(madeYesterday), Date.parse('2026-12-02T05:30:01Z'))).toBe('2026-12-02');
     const statements = { id: 'repeat:statements-GM0505:1796104800000', repeatJobKey: 'statements-GM0505', timestamp: Date.parse('2026-11-01T06:00:00.010Z'), opts: { delay: 2_678_399_990 } };
     expect(new Date(1796104800000).toISOString()).toBe('2026-12-01T06:00:00.000Z');
     expect(statementsJobDays({ gemeenteId: GEMEENTE }, dueAt(statements))).toEqual({ month: '2026-11', asOf: '2026-12-01' });
@@ -44,7 +47,7 @@ describe('the day a scheduled job runs for', () => {
       // The job of 06:30 on 26 March 2026, made when the batch of 25 March started.
       const job = { id: 'repeat:daily-batch-GM0505:1774503000000', repeatJobKey: 'daily-batch-GM0505', timestamp: Date.parse('2026-03-25T05:30:00.020Z'), opts: { delay: 86_399_980 }, data: { gemeenteId: GEMEENTE } };
       expect(new Date(1774503000000).toISOString()).toBe('2026-03-26T05:30:00.000Z');
-      const result = await dailyBatchProcessor(handle.db, createLogger({ level: 'silent' }))(job);
+      const result = await dailyBatchProcessor(handle.db, createLogger({ level: 'silent' }), () => new Date('2026-03-26T05:30:02Z'))(job);
       expect(result.report.runDate).toBe('2026-03-26');
       expect(await handle.db.selectFrom('batch_run').select(['run_date', 'started_by']).execute()).toEqual([{ run_date: '2026-03-26', started_by: `job:${job.id}` }]);
     });
