@@ -45,3 +45,17 @@ export async function assignCaseworker(db: Kysely<Database> | Trx, assignment: {
          AND caseworker_id IS NOT DISTINCT FROM ${assignment.caseworkerId ?? null} AND team IS NOT DISTINCT FROM ${assignment.team ?? null})
   `.execute(db);
 }
+
+/**
+ * Ends a caseworker's (or team's) assignment to a client: from now on they no longer read the client's data,
+ * and their organisation's webhook no longer gets the client's signals. The row stays, with when it ended (who
+ * saw what, when, is evidence). Answers how many assignments it ended (0: none was open).
+ */
+export async function endCaseworkerAssignment(db: Kysely<Database> | Trx, assignment: { clientId: bigint; organisation: string; caseworkerId?: string; team?: string }): Promise<number> {
+  const result = await sql`
+    UPDATE caseworker_assignment SET ended_at = now()
+     WHERE client_id = ${assignment.clientId.toString()}::bigint AND organisation = ${assignment.organisation} AND ended_at IS NULL
+       AND caseworker_id IS NOT DISTINCT FROM ${assignment.caseworkerId ?? null} AND team IS NOT DISTINCT FROM ${assignment.team ?? null}
+  `.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
+}

@@ -11,6 +11,7 @@ export type ClientErrorCode =
   | 'invalid_client'
   | 'bsn_keys_missing'
   | 'machtiging_not_found'
+  | 'assignment_not_found'
   | 'invalid_machtiging'
   | 'machtiging_already_revoked'
   | 'period_not_found'
@@ -27,6 +28,7 @@ export const CLIENT_ERRORS: ErrorCatalogue<ClientErrorCode> = {
   invalid_client: { status: 422, description: 'The client record cannot be stored as given (an invalid IBAN, a name without a Latin spelling, dates in the wrong order, consent without its reference, …); the message names the field.' },
   bsn_keys_missing: { status: 503, description: 'No BSN keys are configured (ONTZORG_BSN_KEY and ONTZORG_BSN_HASH_KEY), so a BSN can be neither stored nor looked up. An administrator must set them.' },
   machtiging_not_found: { status: 404, description: 'There is no machtiging with this id or document reference for the client.' },
+  assignment_not_found: { status: 404, description: 'The client has no open assignment to this caseworker or team of this organisation: nothing was ended.' },
   invalid_machtiging: { status: 422, description: 'The machtiging cannot be recorded as given (no payees, an invalid payee IBAN, dates in the wrong order); the message names the field.' },
   machtiging_already_revoked: { status: 409, description: 'The machtiging was already revoked; a revocation is recorded once.' },
   period_not_found: { status: 404, description: 'There is no ontzorg period with this id for the client.' },

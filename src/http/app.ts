@@ -120,18 +120,22 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
   app.get('/readyz', async (_request, reply) => {
     const checks: Record<string, string> = {};
+    // Open to anyone (load balancers, orchestrators): the cause goes to the log, never the driver's text, which
+    // can name the database user, host or port.
     try {
       await sql`SELECT 1`.execute(deps.db);
       checks.database = 'ok';
     } catch (error) {
-      checks.database = `unavailable: ${error instanceof Error ? error.message : String(error)}`;
+      deps.logger.error({ err: error }, 'readiness: the database is not reachable');
+      checks.database = 'unavailable';
     }
     if (deps.redis) {
       try {
         await deps.redis.ping();
         checks.redis = 'ok';
       } catch (error) {
-        checks.redis = `unavailable: ${error instanceof Error ? error.message : String(error)}`;
+        deps.logger.error({ err: error }, 'readiness: Redis is not reachable');
+        checks.redis = 'unavailable';
       }
     } else {
       checks.redis = 'not configured (jobs run inline)';

@@ -155,6 +155,20 @@ describeOnEachDatabase('the back office keeps client records over HTTP: registra
     expect(read.statusCode).toBe(200);
     expect(read.json()).toMatchObject({ reference: registration.reference, bsn: '*********' });
     expect((await auditOf(`client/${clientId}`)).map((a) => a.action)).toEqual(['client.register', 'client.assign_caseworker', 'client.read']);
+
+    // The guidance stops: the caseworker no longer reads the client, as if the client did not exist.
+    const ended = await call('operator', 'POST', `/api/clients/${clientId}/caseworkers/end`, { organisation: 'VWN', caseworker: 'cw-1' });
+    expect(ended.statusCode, ended.body).toBe(200);
+    expect(ended.json()).toEqual({ id: clientId.toString(), organisation: 'VWN', ended: 1 });
+    expect((await call('caseworker', 'GET', `/api/clients/${clientId}`)).statusCode).toBe(404);
+    expect((await call('caseworker', 'GET', `/api/clients/${clientId}/statement`)).statusCode).toBe(404);
+    const again = await call('operator', 'POST', `/api/clients/${clientId}/caseworkers/end`, { organisation: 'VWN', caseworker: 'cw-1' });
+    expect(again.statusCode).toBe(404);
+    expect(again.json()).toMatchObject({ code: 'assignment_not_found' });
+    expect((await auditOf(`client/${clientId}`)).map((a) => a.action)).toEqual(['client.register', 'client.assign_caseworker', 'client.read', 'client.end_caseworker']);
+    // Assigned again later: reads again.
+    expect((await call('operator', 'POST', `/api/clients/${clientId}/caseworkers`, { organisation: 'VWN', caseworker: 'cw-1' })).statusCode).toBe(200);
+    expect((await call('caseworker', 'GET', `/api/clients/${clientId}`)).statusCode).toBe(200);
   });
 
   it('changes a record with PATCH, auditing which fields changed but not their values', async () => {

@@ -86,6 +86,7 @@ function examples(ids: Ids): Record<string, Example> {
     'POST /api/clients/:id/machtigingen': { scope: 'client', url: `${client}/machtigingen`, body: { documentReference: 'ROLE-M', signedOn: day, payees: [{ name: 'Evides', iban: 'NL02ABNA0123456789' }] } },
     'POST /api/clients/:id/machtigingen/:machtigingId/revoke': { scope: 'client', url: `${client}/machtigingen/${ids.machtiging}/revoke`, body: { revokedOn: day, reason: 'test revocation' } },
     'POST /api/clients/:id/caseworkers': { scope: 'client', url: `${client}/caseworkers`, body: { organisation: 'Humanitas', caseworker: 'someone' } },
+    'POST /api/clients/:id/caseworkers/end': { scope: 'client', url: `${client}/caseworkers/end`, body: { organisation: 'Humanitas', caseworker: 'nobody-assigned' } },
     'GET /api/gemeenten': { scope: 'list', url: '/api/gemeenten' },
     'PUT /api/gemeenten/:id/policy': { scope: 'gemeente', url: '/api/gemeenten/GM0505/policy', body: { debtorIban: 'NL91ABNA0417164300', bijstandPayday: '24th' } },
     'GET /api/reports/daily-batch': { scope: 'gemeente', url: `/api/reports/daily-batch?gemeente=GM0505&date=${day}` },

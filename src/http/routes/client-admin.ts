@@ -1,6 +1,6 @@
 import { audit } from '../../auth/audit.js';
 import type { Principal } from '../../auth/principal.js';
-import { assignCaseworker, canSeeClient, gemeentenOf } from '../../auth/scope.js';
+import { assignCaseworker, canSeeClient, endCaseworkerAssignment, gemeentenOf } from '../../auth/scope.js';
 import type { BsnKeys } from '../../clients/bsn-keys.js';
 import { ClientError } from '../../clients/errors.js';
 import { recordMachtiging, revokeMachtiging, type Machtiging } from '../../clients/machtigingen.js';
@@ -574,6 +574,37 @@ export function clientAdminRoutes({ app, db, verify, bsnKeys }: ClientAdminRoute
         return change(request, clientId, 'client.assign_caseworker', async (trx) => {
           await assignCaseworker(trx, { clientId, organisation: body.organisation, ...(body.caseworker ? { caseworkerId: body.caseworker } : {}), ...(body.team ? { team: body.team } : {}) });
           return { subject: `client/${clientId}`, body: { id: clientId.toString(), organisation: body.organisation } };
+        });
+      }),
+  );
+
+  app.post(
+    '/api/clients/:id/caseworkers/end',
+    {
+      onRequest: write,
+      schema: {
+        tags: ['client records'],
+        summary: 'End a caseworker\'s or team\'s assignment to the client (the guidance stopped): from now on they cannot read the client\'s statement, and their organisation gets no more of the client\'s signals',
+        security: bearer,
+        params: clientIdParam,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['organisation'],
+          anyOf: [{ required: ['caseworker'] }, { required: ['team'] }],
+          properties: { organisation: { type: 'string', minLength: 2, maxLength: 200 }, caseworker: { type: 'string', minLength: 1, maxLength: 200 }, team: { type: 'string', minLength: 1, maxLength: 200 } },
+        },
+        response: { 200: { type: 'object', properties: { id: { type: 'string' }, organisation: { type: 'string' }, ended: { type: 'integer' } } }, ...errorResponses },
+      },
+    },
+    async (request, reply) =>
+      idempotent(db, request, reply, async () => {
+        const clientId = BigInt((request.params as { id: string }).id);
+        const body = request.body as { organisation: string; caseworker?: string; team?: string };
+        return change(request, clientId, 'client.end_caseworker', async (trx) => {
+          const ended = await endCaseworkerAssignment(trx, { clientId, organisation: body.organisation, ...(body.caseworker ? { caseworkerId: body.caseworker } : {}), ...(body.team ? { team: body.team } : {}) });
+          if (ended === 0) throw new ClientError('assignment_not_found', `client ${clientId} has no open assignment to ${body.caseworker ? `caseworker ${body.caseworker}` : `team ${body.team ?? ''}`} of ${body.organisation}`);
+          return { subject: `client/${clientId}`, body: { id: clientId.toString(), organisation: body.organisation, ended } };
         });
       }),
   );
