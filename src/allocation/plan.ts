@@ -169,6 +169,7 @@ export type SignalKind =
   | 'over_reserved'
   | 'reservation_released'
   | 'ontzorgen_ended'
+  | 'no_basis_in_force'
   | 'arrears_handed_back'
   | 'advance_settled'
   | 'advance_handed_over';
@@ -251,6 +252,13 @@ export function planClient(state: ClientState, ctx: RunContext): ClientPlan {
   const signal = (key: string, kind: SignalKind, message: string, details: PlannedSignal['details'] = {}) => signals.push({ key: `${kind}/${clientId.toString()}/${key}`, kind, message, details });
   const endedOn = record.ontzorgenEndedOn;
   const ended = endedOn !== null && endedOn < D;
+  // Rules 2 and 3: once ontzorgen has begun, a run date with no period in force (the 56a period ran out, no art. 57,
+  // voluntary or budgetbeheer period follows, or not yet) leaves no legal basis to withhold anything. Ontzorgen is
+  // not ended (a person does that, rule 12) but withholding is: receipts are passed on, what fell due inside the
+  // period is still paid, then what is free is paid to the client. A follow-up period withholds again from its first day.
+  const inForceOn = (date: IsoDate) => state.periods.some((p) => p.firstDay <= date && (p.lastDay === null || date <= p.lastDay));
+  const lapsedSince = ended || inForceOn(D) ? null : state.periods.reduce<IsoDate | null>((last, p) => (p.lastDay !== null && p.lastDay < D && (last === null || p.lastDay > last) ? p.lastDay : last), null);
+  const lapsed = lapsedSince !== null;
 
   const cycle = cycleOn(policy.bijstandPayday, D, { adjust: policy.paydayAdjust, bookingDelayBusinessDays: policy.bookingDelayBusinessDays });
   const open = new Map(state.reservations.map((r) => [itemKey(r), r]));
@@ -276,6 +284,8 @@ export function planClient(state: ClientState, ctx: RunContext): ClientPlan {
   const maatwerk = state.maatwerk ?? [];
   const treatment = (item: DueItem) => (maatwerk.length === 0 ? 'withhold' : dueTreatment(maatwerk, item, D, open.has(itemKey(item))));
   const optedOut = fullyOptedOutOn(maatwerk, D);
+  /** Nothing is withheld from what arrives now: a full opt-out (maatwerk) or no legal basis in force. */
+  const withholdsNothing = optedOut || lapsed;
   const consent = toeslagenAppliedOn(maatwerk, D, record.toeslagenConsent);
   // Money passed on earlier but not yet paid is the client's, not the pool's (rule 6).
   const owed = Money.sum(state.owedPassOns.map((o) => o.amount));
@@ -339,17 +349,19 @@ export function planClient(state: ClientState, ctx: RunContext): ClientPlan {
   const receipts: Receipt[] = [];
   // When less is free than the receipts brought (money spent since by decision: an early repayment), the client's own
   // money to pass on (rule 6) is counted first: what was spent came out of the pool, never out of the pass-on.
-  const passedOnFirst = (r: UnallocatedReceipt) => (optedOut || (!consent && r.classification !== 'bijstand') ? 0 : 1);
+  const passedOnFirst = (r: UnallocatedReceipt) => (withholdsNothing || (!consent && r.classification !== 'bijstand') ? 0 : 1);
   for (const receipt of [...state.receipts].sort((a, b) => passedOnFirst(a) - passedOnFirst(b) || (a.key < b.key ? -1 : 1))) {
     const take = receipt.amount.cents < room ? receipt.amount.cents : room;
     room -= take;
     if (take > 0n) receipts.push({ id: receipt.key, classification: receipt.classification, amount: Money.fromCents(take) });
   }
   let free = poolable.isNegative() ? Money.ZERO : poolable;
-  // A full opt-out withholds nothing: every receipt is the client's and passed on (the rule 6 pass-on path).
-  const optOutPassOns: PassOn[] = optedOut ? receipts.map((r) => ({ receiptId: r.id, classification: r.classification, amount: r.amount, reason: 'maatwerk: full opt-out, nothing withheld' })) : [];
-  if (optedOut) free = free.minus(Money.sum(optOutPassOns.map((p) => p.amount)));
-  const pooled = optedOut ? [] : receipts;
+  // A full opt-out withholds nothing, and without a legal basis nothing may be withheld: every receipt is the
+  // client's and passed on (the rule 6 pass-on path).
+  const passOnReason = optedOut ? 'maatwerk: full opt-out, nothing withheld' : `no legal basis in force since ${lapsedSince ?? D}: nothing withheld`;
+  const optOutPassOns: PassOn[] = withholdsNothing ? receipts.map((r) => ({ receiptId: r.id, classification: r.classification, amount: r.amount, reason: passOnReason })) : [];
+  if (withholdsNothing) free = free.minus(Money.sum(optOutPassOns.map((p) => p.amount)));
+  const pooled = withholdsNothing ? [] : receipts;
   const allocationPolicy: AllocationPolicy = { priority: policy.priority, partialPayment: policy.partialPayment, leefgeldFloor: policy.leefgeldFloor };
   const reservedFor = (list: readonly DueItem[], extra: readonly ExistingReservation[]): ExistingReservation[] => [
     ...list.flatMap((item) => {
@@ -601,6 +613,29 @@ export function planClient(state: ClientState, ctx: RunContext): ClientPlan {
     if (!waiting) {
       payments.push(toClientToday(optOutKey, 'pass_on', last.leftFree, `Doorbetaling saldo ${D}`));
     }
+  }
+  // No legal basis in force (rules 2, 3): the same, once what fell due inside the period is on its way. Told every run
+  // until a person records a follow-up period or ends ontzorgen.
+  if (lapsedSince !== null) {
+    // What fell due inside the period that ran out is paid first; a later period's costs are that period's.
+    const waiting = items.filter((item) => item.dueDate <= lapsedSince && !instructedNow(item));
+    const payOut = !optedOut && ctx.withPayments && waiting.length === 0 && last.leftFree.isPositive();
+    const noBasisKey = `pass-on/${clientId.toString()}/no-basis-${D}`;
+    const paysOut = payOut && record.ownIban !== null && !state.scheduledKeys.has(noBasisKey);
+    if (paysOut) payments.push(toClientToday(noBasisKey, 'pass_on', last.leftFree, `Doorbetaling saldo ${D}: geen grondslag`));
+    const what = paysOut
+      ? `${last.leftFree.toString()} free on the managed account is paid to the client today`
+      : payOut
+        ? `${last.leftFree.toString()} free on the managed account is the client's and waits: no own account is recorded to pay it to`
+        : waiting.length > 0
+          ? `${waiting.length} period(s) that fell due inside it are paid first, then what is free goes to the client`
+          : 'nothing is held for the client now';
+    signal(D, 'no_basis_in_force', `no ontzorg period is in force since ${addDays(lapsedSince, 1)} (the last one ended on ${lapsedSince}): there is no legal basis to withhold, so what arrives is passed on to the client and ${what}. Record a follow-up period (art. 57, voluntary, budgetbeheer) to withhold again, or end ontzorgen`, {
+      lastDay: lapsedSince,
+      passedOn: Money.sum(optOutPassOns.map((p) => p.amount)).toString(),
+      paidOut: paysOut ? last.leftFree.toString() : '0.00',
+      waiting: waiting.length,
+    });
   }
 
   // Rule 12: once ontzorgen ended and everything due up to the end is on its way, the rest is the client's.

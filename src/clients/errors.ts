@@ -50,6 +50,14 @@ export const CLIENT_RULE_ERRORS: ErrorCatalogue<PeriodErrorCode | ObligationErro
   basis_not_in_force: { status: 422, description: 'Rule 3: the obligation rests on a legal basis that has no period in force on the date.' },
   invalid_obligation: { status: 422, description: 'The obligation or its version cannot be stored as given (amount, due day, payee IBAN, reference); the message names the field.' },
   history_is_not_rewritten: { status: 409, description: 'A change may not reach behind what was already reserved or paid: record it from the first open due date and settle the difference separately.' },
+  period_already_instructed: {
+    status: 409,
+    description: 'A new obligation may not start in a period that another obligation of the same kind (the one it replaces, e.g. the same rent to an old IBAN) already has a payment instructed for: that period would be paid twice. Start it from the next period, or first stop the instructed payment (while not released: reject its batch).',
+  },
+  end_before_instructed_period: {
+    status: 409,
+    description: 'An obligation cannot end before a period whose payment is already instructed: end it after that period, or first stop the payment (while not released: reject its batch).',
+  },
   invalid_bsn: { status: 422, description: 'Not a valid BSN (nine digits passing the 11-check). The number itself is never repeated.' },
   invalid_bsn_key: { status: 500, description: 'A configured BSN key is unusable (wrong length, the same key for encryption and lookup).' },
   bsn_not_decryptable: { status: 500, description: 'A stored BSN cannot be decrypted with the configured keys (wrong key, altered data).' },

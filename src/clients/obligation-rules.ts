@@ -37,7 +37,13 @@ export function isStatutory56aType(type: ObligationType): boolean {
   return (STATUTORY_56A_TYPES as readonly string[]).includes(type);
 }
 
-export type ObligationErrorCode = 'not_covered_by_art56a' | 'basis_not_in_force' | 'invalid_obligation' | 'history_is_not_rewritten';
+export type ObligationErrorCode =
+  | 'not_covered_by_art56a'
+  | 'basis_not_in_force'
+  | 'invalid_obligation'
+  | 'history_is_not_rewritten'
+  | 'period_already_instructed'
+  | 'end_before_instructed_period';
 
 export class ObligationRefused extends Error {
   constructor(

@@ -3,12 +3,13 @@ import type { Database } from '../db/schema.js';
 import type { Trx } from '../db/transaction.js';
 import { Money } from '../money/money.js';
 import { isValidCreditorReference, isValidIban, normaliseIban } from '../references/index.js';
-import { assertIsoDate, type IsoDate } from '../schedule/index.js';
+import { addMonths, assertIsoDate, firstDayOf, lastDayOf, yearMonthOf, type IsoDate } from '../schedule/index.js';
 import { assessEpcText } from '../sepa/index.js';
 import { ClientError } from './errors.js';
 import {
   addObligationVersion,
   checkObligationBasis,
+  dueInstances,
   isStatutory56aType,
   OBLIGATION_LABELS,
   OBLIGATION_TYPES,
@@ -84,6 +85,50 @@ function assertBasis(type: ObligationType, basis: LegalBasis, periods: readonly 
   throw new ObligationRefused(check.code, check.message);
 }
 
+/** A payment that did not go out (its batch rejected before release, refused by the bank, returned) pays nothing. */
+const NOT_PAID = ['cancelled', 'bank_rejected', 'returned'] as const;
+
+/**
+ * A home has one rent, one gas, one electricity and one water supplier: a second of these starting while the first
+ * runs replaces it. Premiums and the rest may be several at once (one per person, per policy).
+ */
+const ONE_PER_HOME: ReadonlySet<ObligationType> = new Set(['rent', 'gas', 'electricity', 'water']);
+
+/** The obligation periods with a payment instructed and not stopped (created, held, batched, released, settled). */
+async function instructedPeriods(trx: Trx, where: { obligationId: bigint } | { clientId: bigint; type: ObligationType; fromPeriod: string }) {
+  let query = trx
+    .selectFrom('payment_instruction as i')
+    .innerJoin('obligation as o', 'o.id', 'i.obligation_id')
+    .select(['i.obligation_id', 'i.period', 'i.due_date', 'i.amount_cents', 'o.type', 'o.payee_name', 'o.payee_reference', 'o.valid_until'])
+    .where('i.kind', '=', 'obligation')
+    .where('i.status', 'not in', [...NOT_PAID]);
+  query = 'obligationId' in where ? query.where('i.obligation_id', '=', where.obligationId) : query.where('o.client_id', '=', where.clientId).where('o.type', '=', where.type).where('i.period', '>=', where.fromPeriod);
+  return query.orderBy('i.due_date').orderBy('i.obligation_id').execute();
+}
+
+/**
+ * A new obligation must not start in a period that the obligation it replaces (same type: ended, or still running
+ * where there can be only one) has already instructed: the old instruction is not withdrawn, so the period would be
+ * paid twice (the same May rent to the old IBAN and to the new one).
+ */
+async function assertFirstPeriodNotInstructed(trx: Trx, clientId: bigint, input: NewObligation, payeeReference: string | null, frequency: 'monthly' | 'quarterly'): Promise<void> {
+  const first = input.firstVersion;
+  const probe: Obligation = { id: 'new', type: input.type, frequency, validUntil: null, versions: [{ version: 1, ...first }] };
+  const due = dueInstances(probe, first.effectiveFrom, lastDayOf(addMonths(yearMonthOf(first.effectiveFrom), 3)))[0];
+  if (!due) return;
+  const instructed = await instructedPeriods(trx, { clientId, type: input.type, fromPeriod: due.periodKey });
+  const clash = instructed.find((p) => p.valid_until !== null || ONE_PER_HOME.has(input.type) || (payeeReference !== null && p.payee_reference === payeeReference));
+  if (!clash) return;
+  const label = OBLIGATION_LABELS[input.type];
+  const after = addMonths(clash.period, 1);
+  throw new ObligationRefused(
+    'period_already_instructed',
+    `${label[0]!.toUpperCase()}${label.slice(1)} for ${clash.period} is already on its way to ${clash.payee_name} (obligation ${String(clash.obligation_id)}, due ${clash.due_date}, ${Money.fromCents(clash.amount_cents).toString()}). ` +
+      `A new ${label} from ${first.effectiveFrom} would pay ${clash.period} a second time. Record the new one from ${firstDayOf(after)} (and end the old one on ${lastDayOf(clash.period)}), ` +
+      `or first stop the payment for ${clash.period}: while it is not released, reject its batch.`,
+  );
+}
+
 /**
  * Records an obligation with its first version. The same obligation recorded again (same type, payee
  * and reference, still running, same first version) answers the stored one; a different first
@@ -114,6 +159,7 @@ export async function addObligation(trx: Trx, clientId: bigint, input: NewObliga
     if (v1.effectiveFrom === first.effectiveFrom && v1.amount.equals(first.amount) && v1.dueDay === first.dueDay && v1.basis === first.basis) return stored;
     throw refuse(`${OBLIGATION_LABELS[input.type]} to ${payee.name} is already recorded (obligation ${existing.id}); record a change as a new version`);
   }
+  await assertFirstPeriodNotInstructed(trx, clientId, input, payee.reference, frequency);
   const row = await trx
     .insertInto('obligation')
     .values({
@@ -174,12 +220,26 @@ export async function addVersion(
   return (await obligationsById(trx, [obligationId]))[0]!;
 }
 
-/** The obligation ends (contract ended, handed back to the client, rule 12): nothing falls due after `lastDay`. */
+/**
+ * The obligation ends (contract ended, handed back to the client, rule 12): nothing falls due after `lastDay`. Not
+ * before a period whose payment is already instructed: that payment is not withdrawn by the end, so a successor for
+ * the same period would pay it twice.
+ */
 export async function endObligation(trx: Trx, obligationId: bigint, lastDay: IsoDate): Promise<void> {
   assertIsoDate(lastDay, 'last day');
-  const row = await trx.selectFrom('obligation').select(['valid_until']).where('id', '=', obligationId).forUpdate().executeTakeFirst();
+  const row = await trx.selectFrom('obligation').select(['valid_until', 'type', 'payee_name']).where('id', '=', obligationId).forUpdate().executeTakeFirst();
   if (!row) throw new ClientError('obligation_not_found', `there is no obligation ${obligationId}`);
   if (row.valid_until !== null && row.valid_until <= lastDay) return;
+  const later = (await instructedPeriods(trx, { obligationId })).filter((p) => p.due_date > lastDay);
+  if (later.length > 0) {
+    const last = later[later.length - 1]!;
+    const label = OBLIGATION_LABELS[row.type];
+    throw new ObligationRefused(
+      'end_before_instructed_period',
+      `${label[0]!.toUpperCase()}${label.slice(1)} to ${row.payee_name} cannot end on ${lastDay}: the payment for ${later.map((p) => p.period).join(', ')} (due ${later[0]!.due_date}) is already instructed. ` +
+        `End it on ${lastDayOf(last.period)} or later and start a new one from ${firstDayOf(addMonths(last.period, 1))}, or first stop that payment: while it is not released, reject its batch.`,
+    );
+  }
   await trx.updateTable('obligation').set({ valid_until: lastDay }).where('id', '=', obligationId).execute();
 }
 

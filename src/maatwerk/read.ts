@@ -55,6 +55,24 @@ export async function decisionsOf(db: Kysely<Database> | Trx, clientIds: readonl
     .execute();
   const itemsBy = new Map<bigint, typeof items>();
   for (const item of items) itemsBy.set(item.decision_id, [...(itemsBy.get(item.decision_id) ?? []), item]);
+  // A partial decision recorded before it named what it hands over (only its kept rows are stored) hands over what the
+  // client had when it was decided; read so, an obligation recorded after it stays withheld (rules 3 and 10).
+  const older = rows.filter((r) => r.scope === 'partial' && !(itemsBy.get(r.id) ?? []).some((i) => i.treatment === 'handed_over'));
+  if (older.length > 0) {
+    const owned = await db
+      .selectFrom('obligation')
+      .select(['id', 'client_id', 'valid_until', 'created_at'])
+      .where('client_id', '=', sql<bigint>`ANY(${[...new Set(older.map((r) => r.client_id.toString()))]}::bigint[])`)
+      .orderBy('id')
+      .execute();
+    for (const row of older) {
+      const mine = itemsBy.get(row.id) ?? [];
+      const derived = owned
+        .filter((o) => o.client_id === row.client_id && o.created_at <= row.created_at && (o.valid_until === null || o.valid_until >= row.effective_date) && !mine.some((i) => i.obligation_id === o.id))
+        .map((o) => ({ decision_id: row.id, obligation_id: o.id, treatment: 'handed_over' as const, hand_over_on: row.effective_date }));
+      itemsBy.set(row.id, [...mine, ...derived].sort((a, b) => (a.obligation_id < b.obligation_id ? -1 : a.obligation_id > b.obligation_id ? 1 : 0)));
+    }
+  }
   for (const row of rows) {
     const decision = rowToDecision(row, itemsBy.get(row.id) ?? []);
     const mine = result.get(row.client_id);

@@ -67,8 +67,10 @@ function withholds(decision: MaatwerkDecision, obligationId: string, date: IsoDa
   switch (decision.scope) {
     case 'full_opt_out':
       return false;
+    // Rules 3 and 10: only what a decision names as handed over stops being withheld. A partial decision names
+    // every obligation the client had when it was decided (kept or handed over from its effective date); one recorded
+    // later (a new landlord's IBAN, a new supplier) stays withheld until a new decision says otherwise.
     case 'partial':
-      return decision.obligations.some((o) => o.obligationId === obligationId && o.treatment === 'kept');
     case 'hand_over_plan': {
       const step = decision.obligations.find((o) => o.obligationId === obligationId && o.treatment === 'handed_over');
       return step === undefined || step.handOverOn === null || date < step.handOverOn;
@@ -146,7 +148,10 @@ export interface DecisionInput {
   readonly reviewDate: IsoDate;
   readonly reservedMoney?: ReservedMoney;
   readonly toeslagen?: ToeslagenTreatment;
-  /** Partial: the obligations that stay withheld; every other obligation of the client is handed over. */
+  /**
+   * Partial: the obligations that stay withheld; every other obligation the client has on the effective date is
+   * handed over (stored as handed over from that date). An obligation recorded later stays withheld.
+   */
   readonly kept?: readonly string[];
   /** Hand-over plan: each obligation and the first day the client pays it. */
   readonly handOver?: readonly { readonly obligationId: string; readonly on: IsoDate }[];
@@ -226,6 +231,8 @@ export function validateDecision(input: DecisionInput, ctx: DecisionContext): Va
       const running = ctx.obligations.filter((o) => o.validUntil === null || o.validUntil >= input.effectiveDate);
       if (running.every((o) => kept.includes(o.id))) invalid('a partial decision that keeps every obligation changes nothing; hand at least one over');
       for (const id of kept) obligations.push({ obligationId: id, treatment: 'kept', handOverOn: null });
+      // The decision names what it hands over, so that an obligation recorded later is not handed over unseen.
+      for (const o of running) if (!kept.includes(o.id)) obligations.push({ obligationId: o.id, treatment: 'handed_over', handOverOn: input.effectiveDate });
       withheld = kept;
       break;
     }

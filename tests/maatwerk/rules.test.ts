@@ -78,10 +78,15 @@ const decision = (overrides: Partial<MaatwerkDecision>): MaatwerkDecision => ({
   ...overrides,
 });
 
+/** A partial decision as stored: what it keeps, and every other obligation the client had, handed over from its date. */
+const keeping = (kept: readonly string[], effectiveDate: string): MaatwerkDecision['obligations'] =>
+  OBLIGATIONS.map((o) => (kept.includes(o.id) ? { obligationId: o.id, treatment: 'kept' as const, handOverOn: null } : { obligationId: o.id, treatment: 'handed_over' as const, handOverOn: effectiveDate }));
+
 describe('validating a maatwerk decision: the rules of law it cannot change', () => {
   it('accepts a partial decision keeping rent, filling in the defaults', () => {
     const valid = validateDecision(input(), context());
-    expect(valid).toMatchObject({ scope: 'partial', reservedMoney: 'pay_due_release_rest', toeslagen: 'passed_on', obligations: [{ obligationId: '1', treatment: 'kept', handOverOn: null }] });
+    // It names what it hands over (every other obligation the client has), so nothing recorded later is handed over unseen.
+    expect(valid).toMatchObject({ scope: 'partial', reservedMoney: 'pay_due_release_rest', toeslagen: 'passed_on', obligations: keeping(['1'], '2026-06-01') });
     expect(validateDecision(input(), context({ toeslagenConsent: true })).toeslagen).toBe('applied');
   });
 
@@ -92,7 +97,7 @@ describe('validating a maatwerk decision: the rules of law it cannot change', ()
     expect(error.message).toMatch(/^rule 3: supplementary insurance \(obligation 6\) cannot stay withheld/);
     expect(error.message).toContain('art. 56a Participatiewet covers only rent, gas, electricity, water and the basic health-insurance premium');
     // With an art. 57 decision in force, the same decision is lawful.
-    expect(validateDecision(input({ kept: ['1', '6'] }), context({ obligations, periods: [STATUTORY, ART57] })).obligations).toHaveLength(2);
+    expect(validateDecision(input({ kept: ['1', '6'] }), context({ obligations, periods: [STATUTORY, ART57] })).obligations.filter((o) => o.treatment === 'kept')).toHaveLength(2);
   });
 
   it('rule 3: a hand-over plan cannot keep withholding an obligation without a basis until its step', () => {
@@ -147,7 +152,7 @@ describe('validating a maatwerk decision: the rules of law it cannot change', ()
 });
 
 describe('which decision is in force, and what it withholds (rule 10)', () => {
-  const partial = decision({ id: '10', scope: 'partial', effectiveDate: '2026-06-01', obligations: [{ obligationId: '1', treatment: 'kept', handOverOn: null }] });
+  const partial = decision({ id: '10', scope: 'partial', effectiveDate: '2026-06-01', obligations: keeping(['1'], '2026-06-01') });
   const plan = decision({
     id: '11',
     scope: 'hand_over_plan',
@@ -163,6 +168,17 @@ describe('which decision is in force, and what it withholds (rule 10)', () => {
     expect(withheldOn([partial], '2', '2026-06-01')).toBe(false);
     expect(withheldOn([partial], '1', '2026-06-01')).toBe(true);
     expect(withheldOn([], '2', '2026-06-01')).toBe(true);
+  });
+
+  it('rules 3 and 10: an obligation recorded after a partial decision stays withheld; no one decided to hand it over', () => {
+    // Obligation 7: the same rent to the landlord's new IBAN, recorded after the decision kept rent (obligation 1).
+    expect(withheldOn([partial], '7', '2026-07-01')).toBe(true);
+    expect(dueTreatment([partial], { obligationId: '7', dueDate: '2026-07-01' }, '2026-06-20', false)).toBe('withhold');
+    expect(obligationSchedule(partial, ['1', '2', '7'])).toEqual([
+      { obligationId: '1', handedOverOn: null },
+      { obligationId: '2', handedOverOn: '2026-06-01' },
+      { obligationId: '7', handedOverOn: null },
+    ]);
   });
 
   it('a hand-over plan hands each obligation over on its own date; what it does not name stays withheld', () => {
@@ -215,7 +231,7 @@ describe('which decision is in force, and what it withholds (rule 10)', () => {
 
 describe('what happens to money already reserved', () => {
   const keepRent = (reservedMoney: MaatwerkDecision['reservedMoney']) =>
-    decision({ scope: 'partial', effectiveDate: '2026-05-13', reservedMoney, obligations: [{ obligationId: '1', treatment: 'kept', handOverOn: null }] });
+    decision({ scope: 'partial', effectiveDate: '2026-05-13', reservedMoney, obligations: keeping(['1'], '2026-05-13') });
 
   it('default (pay_due_release_rest): a period due before the effective date is still paid, a later one is released', () => {
     const d = [keepRent('pay_due_release_rest')];
@@ -255,7 +271,7 @@ describe('properties of decisions in force', () => {
             scope: r.kind === 'revoke' ? null : (r.kind as MaatwerkDecision['scope']),
             replacesId: open?.id ?? null,
             effectiveDate: r.effective,
-            obligations: r.kind === 'partial' ? [{ obligationId: '1', treatment: 'kept', handOverOn: null }] : r.kind === 'hand_over_plan' ? [{ obligationId: '2', treatment: 'handed_over', handOverOn: r.step < r.effective ? r.effective : r.step }] : [],
+            obligations: r.kind === 'partial' ? keeping(['1'], r.effective) : r.kind === 'hand_over_plan' ? [{ obligationId: '2', treatment: 'handed_over', handOverOn: r.step < r.effective ? r.effective : r.step }] : [],
           });
           const before = ['1', '2', '3'].map((o) => withheldOn(decisions, o, probe));
           const after = ['1', '2', '3'].map((o) => withheldOn([...decisions, next], o, probe));
