@@ -16,6 +16,7 @@ import * as m0014 from './0014_ledger_postings_in_one_statement.js';
 import * as m0015 from './0015_webhook_secret_sealed.js';
 import * as m0016 from './0016_payment_event_ledger_key.js';
 import * as m0017 from './0017_payment_file_handed_over.js';
+import * as m0018 from './0018_bank_entry_identity_v2.js';
 
 /**
  * Every migration, in order. Listed here rather than read from the file system so
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   '0015_webhook_secret_sealed': m0015,
   '0016_payment_event_ledger_key': m0016,
   '0017_payment_file_handed_over': m0017,
+  '0018_bank_entry_identity_v2': m0018,
 };

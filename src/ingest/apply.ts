@@ -4,6 +4,7 @@ import { allocateIds, insertColumns } from '../db/bulk-insert.js';
 import type { Trx } from '../db/transaction.js';
 import { balanceOnDate, bookBatch, transferBetween, type LedgerRequest } from '../ledger/index.js';
 import { lockPlannedOutcomes, recordBankOutcomes, type ReturnedItem, type SettledItem } from '../payments/reconcile.js';
+import { IngestError } from './errors.js';
 import type { IngestPlan, PlannedAlert, PlannedEntry } from './plan.js';
 
 /** Rows per multi-row insert and requests per ledger batch: large enough to keep round trips few. */
@@ -60,10 +61,10 @@ export async function applyPlan(trx: Trx, fileId: bigint, plan: IngestPlan): Pro
 
   const sightings = new Map<string, { report_key: string; report_kind: 'statement' | 'notification'; iban: string; fingerprint: string; seen: number }>();
   for (const s of plan.statements) {
-    for (const [fingerprint, seen] of s.sightings) {
-      const key = `${s.reportKey}|${fingerprint}`;
+    for (const { reportKey, fingerprint, seen } of s.sightings) {
+      const key = `${reportKey}|${fingerprint}`;
       const prior = sightings.get(key);
-      if (!prior || prior.seen < seen) sightings.set(key, { report_key: s.reportKey, report_kind: s.reportKind, iban: s.iban, fingerprint, seen });
+      if (!prior || prior.seen < seen) sightings.set(key, { report_key: reportKey, report_kind: s.reportKind, iban: s.iban, fingerprint, seen });
     }
   }
   const seen = [...sightings.values()];
@@ -187,9 +188,14 @@ export async function applyPlan(trx: Trx, fileId: bigint, plan: IngestPlan): Pro
   for (const part of chunks(requests, 5_000)) {
     const results = await bookBatch(trx, part);
     const failed = results.find((r) => r.outcome !== 'booked');
-    // Bank facts are always bookable (bank and suspense have no balance rule, a receipt only adds):
-    // anything else is a defect, and the whole file is rolled back rather than booked in part.
-    if (failed) throw new Error(`booking ${failed.idempotencyKey} was not accepted: ${failed.outcome === 'rejected' ? failed.error.message : failed.message}`);
+    // Bank facts are always bookable (bank and suspense have no balance rule, a receipt only adds, and what the
+    // ledger would reject is planned as an exception): anything else rolls the whole file back rather than booking
+    // it in part, and the file is refused with the ledger's reason (the same file would fail the same way again).
+    if (failed) {
+      const entry = items.find((x) => x.planned.ledgerKey === failed.idempotencyKey)?.entry.entry;
+      const where = entry ? `entry ${entry.entryIndex + 1} (line ${entry.line}, booking date ${entry.bookingDate ?? 'none'}, ${entry.amountText} ${entry.creditDebit})` : failed.idempotencyKey;
+      throw new IngestError('file_not_bookable', `the ledger did not accept the booking of ${where}: ${failed.outcome === 'rejected' ? failed.error.message : failed.message}`, { ledgerKey: failed.idempotencyKey });
+    }
   }
 
   const paymentAlerts = await recordBankOutcomes(trx, settled, returned);

@@ -8,6 +8,8 @@ export type IngestErrorCode =
   | 'undo_not_allowed'
   | 'undo_refused'
   | 'undo_has_returns'
+  | 'undo_still_reported'
+  | 'file_not_bookable'
   | 'suspense_item_not_found'
   | 'already_assigned'
   | 'not_assignable'
@@ -21,6 +23,8 @@ export const INGEST_ERRORS: ErrorCatalogue<IngestErrorCode> = {
   undo_not_allowed: { status: 409, description: 'Only a file that was ingested (and not yet undone) can be undone.' },
   undo_refused: { status: 409, description: 'Undoing the file would take back money that has already moved on: reserved or paid for a client, or sent back to its payer from suspense; release or reverse that first.' },
   undo_has_returns: { status: 409, description: 'The bank file returned one of our payments; undoing it could pay the same bill twice, so it is not undone. Leave it in place and report it to the application administrator, who corrects the payments and bookings by hand.' },
+  undo_still_reported: { status: 409, description: 'Another ingested bank file (a day statement after a notification, say) still reports entries this file booked; undoing it would take back money the bank did book. Undo the files the message names first, or leave this one in place.' },
+  file_not_bookable: { status: 422, description: 'The ledger did not accept a booking the file asks for; the message says which and why. Nothing of the file was booked.' },
   suspense_item_not_found: { status: 404, description: 'There is no receipt in suspense with this id.' },
   already_assigned: { status: 409, description: 'The receipt in suspense was already assigned, to another client or for another reason.' },
   not_assignable: { status: 409, description: 'A debit in suspense cannot be assigned to a client; it is reconciled with our own payments.' },

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { CamtError, readCamt, type CamtReadOptions } from '../camt/index.js';
 import type { Database } from '../db/schema.js';
 import { inTransaction, type Trx } from '../db/transaction.js';
@@ -7,9 +7,11 @@ import { bookBatch, type LedgerRequest } from '../ledger/index.js';
 import { paymentsReturnedBy, undoSettlements } from '../payments/reconcile.js';
 import { applyPlan, lockIngestion } from './apply.js';
 import { IngestError } from './errors.js';
-import { planIngest, type PlanOptions, type PlanSummary, type PlannedAlert } from './plan.js';
+import { planIngest, sightingsOf, withCopyFlags, type PlanOptions, type PlanSummary, type PlannedAlert } from './plan.js';
+import { realCount, type Sighting } from './identity.js';
 import { refuseUndoOfSentBack } from './suspense.js';
 import type { FileStatus } from './rows.js';
+import { amsterdamToday } from '../schedule/index.js';
 
 export interface ReceivedFile {
   readonly fileId: bigint;
@@ -82,6 +84,25 @@ function readOrRefuse(bytes: Uint8Array, options: IngestOptions) {
  * with the reason, and nothing of it is booked.
  */
 export async function ingestBankFile(db: Kysely<Database>, fileId: bigint, options: IngestOptions = {}): Promise<IngestResult> {
+  try {
+    await ingestUnderLock(db, fileId, options);
+  } catch (error) {
+    // The ledger did not take a booking: everything of the file was rolled back; it is refused with the reason
+    // (left `received`, the sweep would resubmit it for ever and nobody would see why).
+    if (!(error instanceof IngestError) || error.code !== 'file_not_bookable') throw error;
+    await inTransaction(db, (trx) =>
+      trx
+        .updateTable('bank_file')
+        .set({ status: 'refused', error: JSON.stringify({ code: error.code, message: error.message, ...error.details }) })
+        .where('id', '=', fileId)
+        .where('status', '=', 'received')
+        .execute(),
+    );
+  }
+  return bankFileResult(db, fileId);
+}
+
+async function ingestUnderLock(db: Kysely<Database>, fileId: bigint, options: IngestOptions): Promise<void> {
   await inTransaction(db, async (trx) => {
     await lockIngestion(trx);
     const file = await trx.selectFrom('bank_file').select(['id', 'status', 'content']).where('id', '=', fileId).executeTakeFirst();
@@ -109,7 +130,6 @@ export async function ingestBankFile(db: Kysely<Database>, fileId: bigint, optio
       .where('id', '=', fileId)
       .execute();
   });
-  return bankFileResult(db, fileId);
 }
 
 export async function bankFileResult(db: Kysely<Database> | Trx, fileId: bigint): Promise<IngestResult> {
@@ -131,7 +151,7 @@ export async function bankFileResult(db: Kysely<Database> | Trx, fileId: bigint)
  * suspense made since) is reversed, its entries are released, and the same file can be
  * ingested again. The payments its debits settled are released again (in transit until a debit settles them).
  * Refused as a whole when a client's money from it is already reserved or paid, a receipt of it was sent back to
- * its payer, or it returned one of our payments.
+ * its payer, it returned one of our payments, or another ingested file still reports an entry it booked.
  */
 export async function undoBankFile(db: Kysely<Database>, fileId: bigint, by: { user: string; reason: string }): Promise<IngestResult> {
   await inTransaction(db, async (trx) => {
@@ -140,6 +160,7 @@ export async function undoBankFile(db: Kysely<Database>, fileId: bigint, by: { u
     if (!file) throw new IngestError('file_not_found', `there is no bank file ${fileId}`);
     if (file.status !== 'ingested') throw new IngestError('undo_not_allowed', `bank file ${fileId} is ${file.status}; only an ingested file can be undone`);
     await refuseUndoOfSentBack(trx, fileId);
+    await refuseUndoOfEntriesStillReported(trx, fileId);
     const items = await trx
       .selectFrom('bank_entry_item as i')
       .innerJoin('bank_entry as e', 'e.id', 'i.entry_id')
@@ -150,7 +171,7 @@ export async function undoBankFile(db: Kysely<Database>, fileId: bigint, by: { u
       .orderBy('i.id', 'desc')
       .execute();
     await refuseUndoOfReturns(trx, fileId, items.map((i) => i.ledger_key));
-    const today = new Date().toISOString().slice(0, 10);
+    const today = amsterdamToday(new Date());
     const reversal = (key: string): LedgerRequest => ({ type: 'reversal', idempotencyKey: `undo/${key}`, reversesKey: key, bookingDate: today, description: `undo of bank file ${fileId}: ${by.reason}`.slice(0, 500) });
     const requests = [...items.flatMap((i) => (i.assignment_key ? [reversal(i.assignment_key)] : [])), ...items.map((i) => reversal(i.ledger_key))];
     for (let i = 0; i < requests.length; i += 5_000) {
@@ -185,5 +206,55 @@ async function refuseUndoOfReturns(trx: Trx, fileId: bigint, itemLedgerKeys: rea
     `bank file ${fileId} cannot be undone: it returned ${returned.length} of our payment(s) (${named}${returned.length > 5 ? ', …' : ''}), and undoing a return could pay the same bill twice. ` +
       'If the file should not have been ingested, leave it in place and report it to the application administrator, who corrects the payments and bookings by hand.',
     { payments: returned.map((p) => p.id.toString()) },
+  );
+}
+
+/**
+ * An entry is booked once, by the file that first reported it; a later report of it (the day's camt.053 after a
+ * camt.054) books nothing. Undoing the first file would take back money the bank did book and the later file
+ * still proves, and nothing would book it again: so the undo is refused, naming the files that still report it
+ * (undo those first, then this one, then ingest them again; or leave this file in place). Counted with the
+ * counting rule over the sightings of the other ingested files, against the entries that stay booked.
+ */
+async function refuseUndoOfEntriesStillReported(trx: Trx, fileId: bigint): Promise<void> {
+  // (iban, fingerprint) pairs, so that both look-ups use the (iban, fingerprint …) indexes: one query each, in bulk.
+  const created = (alias: string) => sql<boolean>`(${sql.ref(`${alias}.iban`)}, ${sql.ref(`${alias}.fingerprint`)}) IN (SELECT iban, fingerprint FROM bank_entry WHERE file_id = ${fileId} AND undone_at IS NULL)`;
+  const others = await sightingsOf(trx).where('s.file_id', '<>', fileId).where(created('s')).execute();
+  if (others.length === 0) return;
+  const staying = await trx
+    .selectFrom('bank_entry as e')
+    .select(['e.iban', 'e.fingerprint'])
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('e.file_id', '<>', fileId)
+    .where('e.undone_at', 'is', null)
+    .where(created('e'))
+    .groupBy(['e.iban', 'e.fingerprint'])
+    .execute();
+  const stays = new Map(staying.map((r) => [`${r.iban}|${r.fingerprint}`, Number(r.n)]));
+  const byFingerprint = new Map<string, { sightings: Sighting[]; files: Set<bigint> }>();
+  const flagged = await withCopyFlags(trx, others);
+  others.forEach((row, i) => {
+    const key = `${row.iban}|${row.fingerprint}`;
+    let group = byFingerprint.get(key);
+    if (!group) byFingerprint.set(key, (group = { sightings: [], files: new Set() }));
+    group.sightings.push(flagged[i]!);
+    group.files.add(row.file_id);
+  });
+  const still = new Set<bigint>();
+  let entries = 0;
+  for (const [key, group] of byFingerprint) {
+    const lost = realCount(group.sightings) - (stays.get(key) ?? 0);
+    if (lost <= 0) continue;
+    entries += lost;
+    for (const f of group.files) still.add(f);
+  }
+  if (entries === 0) return;
+  const files = await trx.selectFrom('bank_file').select(['id', 'file_name']).where('id', 'in', [...still]).orderBy('id').execute();
+  const named = files.slice(0, 5).map((f) => `${f.id} (${f.file_name})`).join(', ');
+  throw new IngestError(
+    'undo_still_reported',
+    `bank file ${fileId} cannot be undone: ${entries} entr${entries === 1 ? 'y' : 'ies'} it booked ${entries === 1 ? 'is' : 'are'} also reported by bank file ${named}${files.length > 5 ? ', …' : ''}, which is still ingested; ` +
+      'undoing this one would take back money the bank did book. Undo those files first (then this one, and ingest them again), or leave this file in place.',
+    { files: files.map((f) => f.id.toString()), entries },
   );
 }

@@ -2,9 +2,11 @@ import type { CamtCreditorReference, CamtEntry, CamtTransactionDetail } from '..
 import { Money } from '../money/money.js';
 
 /**
- * What gets booked from one entry. An entry with transaction details whose amounts add up is
- * booked per detail (a Toeslagen batch credit holds one detail per client); otherwise as one
- * item. When the details do not add up (bank charges), each detail is booked and the
+ * What gets booked from one entry. An entry with transaction details that all carry an amount is
+ * booked per detail (a Toeslagen batch credit holds one detail per client), also when there is
+ * only one detail but its amount is not the entry's or the entry is a batch of several; otherwise
+ * as one item (a detail without amount in a batch of several: one item without that detail's
+ * payer, so it cannot go to that one client). When the details do not add up (bank charges), each detail is booked and the
  * difference becomes its own item for suspense, so nothing is hidden and the bank account
  * still moves by exactly the entry amount.
  */
@@ -55,8 +57,17 @@ function fromDetail(index: number, amount: Money, detail: CamtTransactionDetail 
 export function itemsOf(entry: CamtEntry): EntryItem[] {
   if (!entry.amount) throw new Error('itemsOf: an entry without a euro amount is an exception, not booked');
   const details = entry.details;
-  const usable = details.length > 1 && details.every((d) => d.amount !== null && d.amount.isPositive());
-  if (!usable) return [fromDetail(0, entry.amount, details.length === 1 ? details[0]! : null, entry)];
+  const amounts = details.length > 0 && details.every((d) => d.amount !== null && d.amount.isPositive());
+  const count = entry.batches[0]?.numberOfTransactions ?? entry.keywords['NRTX'] ?? null;
+  const batchOfMany = count !== null && /^\d{1,9}$/.test(count) && Number(count) > 1;
+  // Per detail whenever the details say something the entry does not: several of them, one whose amount is not
+  // the entry's, or one detail of a batch of several (a detail is only ever its own payment, domain rule 9).
+  const perDetail = amounts && (details.length > 1 || batchOfMany || !details[0]!.amount!.equals(entry.amount));
+  if (!perDetail) {
+    // One detail is the whole entry only when nothing says the entry holds more payments than that one.
+    const whole = details.length === 1 && !batchOfMany ? details[0]! : null;
+    return [fromDetail(0, entry.amount, whole, entry)];
+  }
   const items = details.map((d, i) => fromDetail(i, d.amount!, d, entry));
   const sum = Money.sum(items.map((it) => signed(it.amount, it.creditDebit)));
   const difference = signed(entry.amount, entry.creditDebit).minus(sum);

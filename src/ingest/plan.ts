@@ -5,7 +5,8 @@ import type { Trx } from '../db/transaction.js';
 import { Money } from '../money/money.js';
 import { normaliseIban } from '../references/index.js';
 import { IngestError } from './errors.js';
-import { chooseNew, fingerprintOf, realCount, reportKey, reportKind, signatureOf, type Sighting } from './identity.js';
+import { chooseNew, fingerprintOf, knownTraits, realCount, refReportKey, reportKey, reportKind, sightingFrom, signatureOf, traitsOf, type KnownEntry, type Sighting } from './identity.js';
+import { isValidBookingDate } from '../ledger/dates.js';
 import { itemsOf, type EntryItem } from './items.js';
 import { matchItem, tokensOf, type IdentifiedClient, type KnownPayer, type MatchContext, type MatchDecision } from './match.js';
 import { loadOwnPayments } from '../payments/reconcile.js';
@@ -32,8 +33,8 @@ export interface PlannedStatement {
   readonly reportKey: string;
   readonly bankAccountId: bigint;
   readonly suspenseAccountId: bigint;
-  /** Times each fingerprint appears among this statement's booked entries. */
-  readonly sightings: ReadonlyMap<string, number>;
+  /** Times each fingerprint appears among this statement's booked entries, and per AcctSvcrRef (`refReportKey`). */
+  readonly sightings: readonly { readonly reportKey: string; readonly fingerprint: string; readonly seen: number }[];
 }
 
 export interface PlannedEntry {
@@ -92,7 +93,8 @@ type Db = Kysely<Database> | Trx;
 
 interface KnownState {
   sightings: Sighting[];
-  signatures: string[];
+  /** The entries of the fingerprint that stand (not undone), in occurrence order. */
+  entries: KnownEntry[];
   generations: Map<number, number>;
 }
 
@@ -116,37 +118,114 @@ async function loadBankAccounts(db: Db, document: CamtDocument): Promise<Map<str
   return found;
 }
 
-async function loadKnownState(db: Db, fingerprintsByIban: Map<string, Set<string>>): Promise<Map<string, KnownState>> {
+/** The sightings of the files that stand (ingested); `withCopyFlags` adds whether each one's report was marked. */
+export function sightingsOf(db: Db) {
+  return db
+    .selectFrom('bank_entry_sighting as s')
+    .innerJoin('bank_file as f', 'f.id', 's.file_id')
+    .select(['s.file_id', 's.iban', 's.fingerprint', 's.report_kind', 's.report_key', 's.seen'])
+    .where('f.status', '=', 'ingested');
+}
+
+/**
+ * Whether each sighting's report was marked as a copy or duplicate (CpyDplctInd, kept on the report's
+ * statement row): one query for the few marked reports of the files concerned, not one per sighting.
+ */
+export async function withCopyFlags(db: Db, rows: readonly { file_id: bigint; report_kind: ReportKind; report_key: string; seen: number }[]): Promise<Sighting[]> {
+  const files = [...new Set(rows.map((r) => r.file_id))];
+  const marked =
+    files.length === 0
+      ? []
+      : await db
+          .selectFrom('bank_statement')
+          .select(['file_id', 'report_key'])
+          .where('copy_duplicate', 'is not', null)
+          .where('file_id', '=', sql<bigint>`ANY(${files.map(String)}::bigint[])`)
+          .execute();
+  const copies = new Set(marked.map((m) => `${m.file_id}|${m.report_key}`));
+  return rows.map((r) => {
+    const sighting = sightingFrom({ ...r, copy: false });
+    return copies.has(`${r.file_id}|${sighting.reportKey}`) ? { ...sighting, copy: true } : sighting;
+  });
+}
+
+/** The `source` of the sightings of the upload being planned (stored ones carry their file id). */
+const THIS_FILE = 'this upload';
+
+const pairKey = (signature: string, ref: string | null) => `${signature}|${ref ?? ''}`;
+
+/**
+ * What is known of the fingerprints a file shows: sightings, the entries that stand, generations. The traits
+ * a known entry's items hold (EndToEndIds, return codes) are read only for the fingerprints where some entry of
+ * the file is not simply a known entry again (same signature, which includes the EndToEndIds, and AcctSvcrRef):
+ * a re-sent file reads no items at all.
+ */
+async function loadKnownState(db: Db, shown: Map<string, { iban: string; fingerprint: string; perReport: string[][] }>): Promise<Map<string, KnownState>> {
   const state = new Map<string, KnownState>();
-  const get = (iban: string, fp: string) => {
-    const key = stateKey(iban, fp);
-    let s = state.get(key);
-    if (!s) state.set(key, (s = { sightings: [], signatures: [], generations: new Map() }));
-    return s;
-  };
-  for (const [iban, set] of fingerprintsByIban) {
-    const fps = [...set];
-    for (const fp of fps) get(iban, fp);
+  const byIban = new Map<string, string[]>();
+  for (const { iban, fingerprint } of shown.values()) {
+    state.set(stateKey(iban, fingerprint), { sightings: [], entries: [], generations: new Map() });
+    const list = byIban.get(iban) ?? [];
+    list.push(fingerprint);
+    byIban.set(iban, list);
+  }
+  const traitsWanted: { id: bigint; at: { list: KnownEntry[]; index: number } }[] = [];
+  for (const [iban, fps] of byIban) {
     const any = sql<string>`ANY(${fps}::text[])`;
-    const sightings = await db
-      .selectFrom('bank_entry_sighting as s')
-      .innerJoin('bank_file as f', 'f.id', 's.file_id')
-      .select(['s.fingerprint', 's.report_kind', 's.report_key', 's.seen'])
-      .where('f.status', '=', 'ingested')
-      .where('s.iban', '=', iban)
-      .where('s.fingerprint', '=', any)
-      .execute();
-    for (const s of sightings) get(iban, s.fingerprint).sightings.push({ reportKind: s.report_kind, reportKey: s.report_key, seen: s.seen });
+    const rows = await sightingsOf(db).where('s.iban', '=', iban).where('s.fingerprint', '=', any).execute();
+    const sightings = await withCopyFlags(db, rows);
+    rows.forEach((r, i) => state.get(stateKey(iban, r.fingerprint))!.sightings.push(sightings[i]!));
     const entries = await db
       .selectFrom('bank_entry')
-      .select(['fingerprint', 'occurrence', 'signature', 'generation', 'undone_at'])
+      .select(['id', 'fingerprint', 'occurrence', 'signature', 'generation', 'undone_at', 'acct_svcr_ref'])
       .where('iban', '=', iban)
       .where('fingerprint', '=', any)
+      .orderBy('occurrence')
       .execute();
+    const ids = new Map<string, bigint[]>();
     for (const e of entries) {
-      const s = get(iban, e.fingerprint);
-      if (e.undone_at === null) s.signatures.push(e.signature);
+      const s = state.get(stateKey(iban, e.fingerprint))!;
+      if (e.undone_at === null) {
+        s.entries.push({ signature: e.signature, traits: knownTraits(e.acct_svcr_ref, null, null) });
+        const list = ids.get(e.fingerprint) ?? [];
+        list.push(e.id);
+        ids.set(e.fingerprint, list);
+      }
       s.generations.set(e.occurrence, Math.max(s.generations.get(e.occurrence) ?? 0, e.generation));
+    }
+    for (const [fingerprint, entryIds] of ids) {
+      const s = state.get(stateKey(iban, fingerprint))!;
+      const knownPairs = new Map<string, number>();
+      for (const k of s.entries) knownPairs.set(pairKey(k.signature, k.traits.accountServicerReference), (knownPairs.get(pairKey(k.signature, k.traits.accountServicerReference)) ?? 0) + 1);
+      const plain = shown.get(stateKey(iban, fingerprint))!.perReport.every((keys) => {
+        const left = new Map(knownPairs);
+        return keys.every((key) => {
+          const n = left.get(key) ?? 0;
+          left.set(key, n - 1);
+          return n > 0;
+        });
+      });
+      if (!plain) entryIds.forEach((id, index) => traitsWanted.push({ id, at: { list: s.entries, index } }));
+    }
+  }
+  for (let i = 0; i < traitsWanted.length; i += 10_000) {
+    const part = traitsWanted.slice(i, i + 10_000);
+    const items = await db
+      .selectFrom('bank_entry_item')
+      .select(['entry_id', 'end_to_end_id', 'return_reason'])
+      .where('entry_id', '=', sql<bigint>`ANY(${part.map((p) => p.id.toString())}::bigint[])`)
+      .execute();
+    const byEntry = new Map<bigint, { e2e: (string | null)[]; codes: (string | null)[] }>();
+    for (const it of items) {
+      const x = byEntry.get(it.entry_id) ?? { e2e: [], codes: [] };
+      x.e2e.push(it.end_to_end_id);
+      x.codes.push(it.return_reason);
+      byEntry.set(it.entry_id, x);
+    }
+    for (const { id, at } of part) {
+      const k = at.list[at.index]!;
+      const x = byEntry.get(id);
+      if (x) at.list[at.index] = { signature: k.signature, traits: knownTraits(k.traits.accountServicerReference, x.e2e, x.codes) };
     }
   }
   return state;
@@ -193,8 +272,10 @@ async function loadMatchContext(db: Db, values: readonly string[], items: readon
   };
 }
 
+/** Why a BOOK entry cannot be booked as euros, or null. A booking date the ledger does not take (outside 2000–2099) is one. */
 function exceptionOf(entry: CamtEntry): string | null {
-  if (entry.amount && entry.bookingDate) return null;
+  if (entry.amount && entry.bookingDate && isValidBookingDate(entry.bookingDate)) return null;
+  if (entry.amount && entry.bookingDate) return `booking_date_out_of_range: the booking date ${entry.bookingDate} lies outside the days the ledger books (2000-01-01 to 2099-12-31)`;
   const problem = entry.problems.find((p) => p.severity === 'error');
   return problem ? `${problem.code}: ${problem.message}` : 'the entry has no euro amount or booking date';
 }
@@ -227,6 +308,16 @@ async function sequenceAlerts(db: Db, statements: readonly PlannedStatement[]): 
   return alerts;
 }
 
+function alertOn(statement: CamtStatement, entry: CamtEntry, code: string, severity: 'error' | 'warning', what: string): PlannedAlert {
+  return {
+    code,
+    severity,
+    message: `statement ${statement.id}, entry ${entry.entryIndex + 1} (line ${entry.line}) ${what}`,
+    statementIndex: statement.index,
+    details: { line: entry.line, entry: entry.entryIndex },
+  };
+}
+
 function camtAlerts(document: CamtDocument): PlannedAlert[] {
   const alerts: PlannedAlert[] = document.warnings.map((w) => ({ code: w.code, severity: w.severity, message: w.message, statementIndex: null, details: { line: w.line } }));
   for (const statement of document.statements) {
@@ -244,20 +335,30 @@ export async function planIngest(db: Db, document: CamtDocument, options: PlanOp
   const accounts = await loadBankAccounts(db, document);
   const kind = reportKind(document.kind);
 
-  const fingerprintsByIban = new Map<string, Set<string>>();
+  const shown = new Map<string, { iban: string; fingerprint: string; perReport: string[][] }>();
   const perStatement = document.statements.map((statement) => {
     const iban = normaliseIban(statement.account.iban);
     const booked = statement.entries.filter((e) => e.booked);
-    const fingerprinted = booked.map((entry) => ({ entry, fingerprint: fingerprintOf(iban, entry), signature: signatureOf(entry) }));
-    const set = fingerprintsByIban.get(iban) ?? new Set<string>();
-    for (const f of fingerprinted) set.add(f.fingerprint);
-    fingerprintsByIban.set(iban, set);
+    const fingerprinted = booked.map((entry) => ({ entry, fingerprint: fingerprintOf(iban, entry), signature: signatureOf(entry), traits: traitsOf(entry) }));
+    const here = new Map<string, string[]>();
+    for (const f of fingerprinted) {
+      const key = stateKey(iban, f.fingerprint);
+      let keys = here.get(key);
+      if (!keys) {
+        here.set(key, (keys = []));
+        const s = shown.get(key) ?? { iban, fingerprint: f.fingerprint, perReport: [] };
+        s.perReport.push(keys);
+        shown.set(key, s);
+      }
+      keys.push(pairKey(f.signature, f.traits.accountServicerReference));
+    }
     return { statement, iban, fingerprinted };
   });
-  const known = await loadKnownState(db, fingerprintsByIban);
+  const known = await loadKnownState(db, shown);
 
   const statements: PlannedStatement[] = [];
   const fresh: Omit<PlannedEntry, 'items'>[] = [];
+  const reportedAgain: PlannedAlert[] = [];
   for (const { statement, iban, fingerprinted } of perStatement) {
     const key = reportKey(kind, statement);
     const groups = new Map<string, typeof fingerprinted>();
@@ -266,16 +367,33 @@ export async function planIngest(db: Db, document: CamtDocument, options: PlanOp
       list.push(f);
       groups.set(f.fingerprint, list);
     }
-    const sightings = new Map<string, number>();
+    const sightings: PlannedStatement['sightings'][number][] = [];
+    const copy = statement.copyDuplicate !== null;
     for (const [fingerprint, group] of groups) {
-      sightings.set(fingerprint, group.length);
       const state = known.get(stateKey(iban, fingerprint))!;
-      const before = state.signatures.length;
-      state.sightings.push({ reportKind: kind, reportKey: key, seen: group.length });
+      const before = state.entries.length;
+      // Per AcctSvcrRef; the report's total only when some entries have none (else it is the sum of these).
+      const perRef = new Map<string, number>();
+      let withRef = 0;
+      for (const f of group) {
+        const ref = f.traits.accountServicerReference;
+        if (!ref) continue;
+        withRef += 1;
+        perRef.set(ref, (perRef.get(ref) ?? 0) + 1);
+      }
+      if (withRef < group.length) {
+        sightings.push({ reportKey: key, fingerprint, seen: group.length });
+        state.sightings.push({ reportKind: kind, reportKey: key, ref: null, seen: group.length, copy, source: THIS_FILE } satisfies Sighting);
+      }
+      for (const [ref, seen] of perRef) {
+        sightings.push({ reportKey: refReportKey(key, ref), fingerprint, seen });
+        state.sightings.push({ reportKind: kind, reportKey: key, ref, seen, copy, source: THIS_FILE });
+      }
       const after = Math.max(before, realCount(state.sightings));
-      for (const chosen of chooseNew(group, state.signatures, after - before)) {
-        const occurrence = state.signatures.length + 1;
-        state.signatures.push(chosen.signature);
+      const { chosen: chosenEntries, contradicting } = chooseNew(group, state.entries, after - before);
+      for (const chosen of chosenEntries) {
+        const occurrence = state.entries.length + 1;
+        state.entries.push({ signature: chosen.signature, traits: chosen.traits });
         const exception = exceptionOf(chosen.entry);
         fresh.push({
           statementIndex: statement.index,
@@ -288,6 +406,13 @@ export async function planIngest(db: Db, document: CamtDocument, options: PlanOp
           outcome: exception ? 'exception' : 'booked',
           exception,
         });
+        if (copy) reportedAgain.push(alertOn(statement, chosen.entry, 'new_in_copy', 'warning', `is marked ${statement.copyDuplicate} (a copy of an earlier report), but this entry was not known yet: booked now; check that the original report was not lost`));
+        if (exception?.startsWith('booking_date_out_of_range')) reportedAgain.push(alertOn(statement, chosen.entry, 'booking_date_out_of_range', 'error', `has booking date ${chosen.entry.bookingDate}, outside the days the ledger books (2000-01-01 to 2099-12-31): recorded as an exception, not booked; the rest of the file is booked`));
+      }
+      for (const c of contradicting) {
+        reportedAgain.push(
+          alertOn(statement, c.entry, 'reported_differently', 'warning', `matches no known entry (AcctSvcrRef ${c.entry.accountServicerReference ?? 'absent'}), but the reports so far prove no further entry of ${c.entry.amountText} ${c.entry.creditDebit} on ${c.entry.bookingDate ?? '?'}: not booked again; check the bank's reference and the balance`),
+        );
       }
     }
     const account = accounts.get(iban)!;
@@ -312,7 +437,7 @@ export async function planIngest(db: Db, document: CamtDocument, options: PlanOp
     })),
   }));
 
-  const alerts = [...camtAlerts(document), ...(await sequenceAlerts(db, statements))];
+  const alerts = [...camtAlerts(document), ...reportedAgain, ...(await sequenceAlerts(db, statements))];
   return { messageName: document.messageName, statements, newEntries, alerts, summary: summarise(document, newEntries) };
 }
 

@@ -9,7 +9,7 @@ import { assertRefundGemeente, createRefund, REFUND_HOLDS_RECEIPT, refundHistory
 import { returnReasonText } from '../payments/return-reasons.js';
 import type { InstructionStatus } from '../payments/rows.js';
 import { isValidIban, normaliseIban } from '../references/index.js';
-import { addOneYear, isBusinessDay, isIsoDate, nextBusinessDay } from '../schedule/index.js';
+import { addOneYear, amsterdamToday, isBusinessDay, isIsoDate, nextBusinessDay } from '../schedule/index.js';
 import { IngestError } from './errors.js';
 import { SUSPENSE_REASONS, type SuspenseReason } from './match.js';
 import type { IncomeType } from './rows.js';
@@ -87,7 +87,7 @@ function itemOf(r: ItemRow): SuspenseItem {
 
 /** The open queue: not assigned, not sent back (a refund on its way, paid or returned holds its receipt), file not undone. */
 export async function listSuspense(db: Db, filter: { olderThanDays?: number; asOf?: string; limit?: number; afterId?: bigint } = {}): Promise<SuspenseItem[]> {
-  const asOf = filter.asOf ?? new Date().toISOString().slice(0, 10);
+  const asOf = filter.asOf ?? amsterdamToday(new Date());
   let query = db
     .selectFrom('bank_entry_item as i')
     .innerJoin('bank_entry as e', 'e.id', 'i.entry_id')
@@ -330,7 +330,7 @@ export interface SuspenseItemView extends SuspenseItem {
 }
 
 /** One receipt in suspense with what became of it: the open queue leaves out what this shows. */
-export async function suspenseItem(db: Db, itemId: bigint, asOf = new Date().toISOString().slice(0, 10)): Promise<SuspenseItemView> {
+export async function suspenseItem(db: Db, itemId: bigint, asOf = amsterdamToday(new Date())): Promise<SuspenseItemView> {
   const row = await db
     .selectFrom('bank_entry_item as i')
     .innerJoin('bank_entry as e', 'e.id', 'i.entry_id')

@@ -1,3 +1,4 @@
+export { amsterdamToday } from './amsterdam.js';
 export { addDays, addOneYear, assertIsoDate, dayOfWeek, daysBetween, InvalidDate, isIsoDate, isoDate, type IsoDate } from './dates.js';
 export {
   addBusinessDays,

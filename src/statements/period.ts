@@ -16,12 +16,7 @@ export interface StatementMonthSpan {
 
 export const MAX_STATEMENT_MONTHS = 24;
 
-const AMSTERDAM_DAY = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Amsterdam', year: 'numeric', month: '2-digit', day: '2-digit' });
-
-/** Today in Europe/Amsterdam: the business day, whatever the server's zone (STYLE: times). */
-export function amsterdamToday(now: Date): IsoDate {
-  return AMSTERDAM_DAY.format(now);
-}
+export { amsterdamToday } from '../schedule/amsterdam.js';
 
 /**
  * The period asked for: both days given; one day given (the rest of its calendar month); or
