@@ -557,13 +557,7 @@ export function clientAdminRoutes({ app, db, verify, bsnKeys }: ClientAdminRoute
         summary: 'Assign the client to a caseworker or a team of a guiding organisation (Vluchtelingenwerk): they may then read the client\'s statement',
         security: bearer,
         params: clientIdParam,
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['organisation'],
-          anyOf: [{ required: ['caseworker'] }, { required: ['team'] }],
-          properties: { organisation: { type: 'string', minLength: 2, maxLength: 200 }, caseworker: { type: 'string', minLength: 1, maxLength: 200 }, team: { type: 'string', minLength: 1, maxLength: 200 } },
-        },
+        body: assignmentBody,
         response: { 200: { type: 'object', properties: { id: { type: 'string' }, organisation: { type: 'string' } } }, ...errorResponses },
       },
     },
@@ -587,13 +581,7 @@ export function clientAdminRoutes({ app, db, verify, bsnKeys }: ClientAdminRoute
         summary: 'End a caseworker\'s or team\'s assignment to the client (the guidance stopped): from now on they cannot read the client\'s statement, and their organisation gets no more of the client\'s signals',
         security: bearer,
         params: clientIdParam,
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['organisation'],
-          anyOf: [{ required: ['caseworker'] }, { required: ['team'] }],
-          properties: { organisation: { type: 'string', minLength: 2, maxLength: 200 }, caseworker: { type: 'string', minLength: 1, maxLength: 200 }, team: { type: 'string', minLength: 1, maxLength: 200 } },
-        },
+        body: assignmentBody,
         response: { 200: { type: 'object', properties: { id: { type: 'string' }, organisation: { type: 'string' }, ended: { type: 'integer' } } }, ...errorResponses },
       },
     },
@@ -609,6 +597,15 @@ export function clientAdminRoutes({ app, db, verify, bsnKeys }: ClientAdminRoute
       }),
   );
 }
+
+/** Who a client is assigned to: a caseworker or a team of a guiding organisation. */
+const assignmentBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['organisation'],
+  anyOf: [{ required: ['caseworker'] }, { required: ['team'] }],
+  properties: { organisation: { type: 'string', minLength: 2, maxLength: 200 }, caseworker: { type: 'string', minLength: 1, maxLength: 200 }, team: { type: 'string', minLength: 1, maxLength: 200 } },
+} as const;
 
 async function ownObligation(trx: Trx, clientId: bigint, obligationId: bigint): Promise<void> {
   const row = await trx.selectFrom('obligation').select('client_id').where('id', '=', obligationId).executeTakeFirst();
