@@ -17,6 +17,7 @@ import * as m0015 from './0015_webhook_secret_sealed.js';
 import * as m0016 from './0016_payment_event_ledger_key.js';
 import * as m0017 from './0017_payment_file_handed_over.js';
 import * as m0018 from './0018_bank_entry_identity_v2.js';
+import * as m0019 from './0019_payment_instruction_not_paid_idx.js';
 
 /**
  * Every migration, in order. Listed here rather than read from the file system so
@@ -42,4 +43,5 @@ export const migrations: Record<string, Migration> = {
   '0016_payment_event_ledger_key': m0016,
   '0017_payment_file_handed_over': m0017,
   '0018_bank_entry_identity_v2': m0018,
+  '0019_payment_instruction_not_paid_idx': m0019,
 };
