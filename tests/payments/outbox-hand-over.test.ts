@@ -80,6 +80,10 @@ describe.skipIf(unavailable !== '')('the outbox hands each released pain.001 ove
       expect(second.statusCode).toBeLessThan(500);
       // The file the bank already has must not be handed to the upload software a second time.
       expect(readdirSync(outbox).filter((f) => f.endsWith('.xml'))).toEqual([]);
+      // The batch view says when each file was handed over.
+      const view = await app.inject({ method: 'GET', url: `/api/batches/${batchId}`, headers: operator('operator-7') });
+      const [file] = view.json<{ files: { handedOverAt: string | null }[] }>().files;
+      expect(Date.parse(file!.handedOverAt!)).toBeGreaterThan(Date.now() - 60_000);
     } finally {
       uploadSoftwareTakesTheFiles();
       await app.close();

@@ -20,7 +20,7 @@ const batchSchema = {
     id: { type: 'string' }, gemeenteId: { type: 'string' }, debtorIban: { type: 'string' }, executionDate: { type: 'string' }, instant: { type: 'boolean' },
     status: { type: 'string' }, payments: { type: 'integer' }, total: { type: 'string' }, approvalsNeeded: { type: 'integer' }, approvedBy: { type: 'array', items: { type: 'string' } },
     createdBy: { type: 'string' }, releasedBy: { type: ['string', 'null'] },
-    files: { type: 'array', items: { type: 'object', properties: { sequence: { type: 'integer' }, messageId: { type: 'string' }, sha256: { type: 'string' }, payments: { type: 'integer' }, total: { type: 'string' } } } },
+    files: { type: 'array', items: { type: 'object', properties: { sequence: { type: 'integer' }, messageId: { type: 'string' }, sha256: { type: 'string' }, payments: { type: 'integer' }, total: { type: 'string' }, handedOverAt: { type: ['string', 'null'], description: 'When the file was written to the outbox for the bank-upload software (once ever); null: not yet' } } } },
   },
 } as const;
 
@@ -36,7 +36,7 @@ async function describeBatches(db: Kysely<Database>, ids: readonly bigint[]) {
   if (ids.length === 0) return [];
   const batches = await db.selectFrom('payment_batch').selectAll().where('id', 'in', ids).execute();
   const approvals = await db.selectFrom('payment_approval').select(['batch_id', 'approved_by']).where('batch_id', 'in', ids).orderBy('approved_at').execute();
-  const files = await db.selectFrom('payment_file').select(['batch_id', 'sequence', 'message_id', 'sha256', 'payments', 'total_cents']).where('batch_id', 'in', ids).orderBy('sequence').execute();
+  const files = await db.selectFrom('payment_file').select(['batch_id', 'sequence', 'message_id', 'sha256', 'payments', 'total_cents', 'handed_over_at']).where('batch_id', 'in', ids).orderBy('sequence').execute();
   const byId = new Map(batches.map((b) => [b.id, b]));
   return ids.map((id) => {
     const batch = byId.get(id)!;
@@ -45,7 +45,7 @@ async function describeBatches(db: Kysely<Database>, ids: readonly bigint[]) {
       payments: batch.payments, total: Money.fromCents(batch.total_cents).toString(), approvalsNeeded: batch.approvals_needed,
       approvedBy: approvals.filter((a) => a.batch_id === id).map((a) => a.approved_by),
       createdBy: batch.created_by, releasedBy: batch.released_by,
-      files: files.filter((f) => f.batch_id === id).map((f) => ({ sequence: f.sequence, messageId: f.message_id, sha256: f.sha256, payments: f.payments, total: Money.fromCents(f.total_cents).toString() })),
+      files: files.filter((f) => f.batch_id === id).map((f) => ({ sequence: f.sequence, messageId: f.message_id, sha256: f.sha256, payments: f.payments, total: Money.fromCents(f.total_cents).toString(), handedOverAt: f.handed_over_at?.toISOString() ?? null })),
     };
   });
 }
