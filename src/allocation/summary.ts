@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Trx } from '../db/transaction.js';
 import { Money } from '../money/money.js';
+import { moneyKeptReserved } from '../payments/retry.js';
 import type { IsoDate } from '../schedule/index.js';
 import type { ScheduledKind } from './rows.js';
 
@@ -93,7 +94,7 @@ export async function allocationSummary(db: Kysely<Database> | Trx, gemeenteId: 
         executionDate: w.execution_date,
         status: w.status,
         reason: w.return_reason,
-        moneyReserved: w.status !== 'returned' || w.kind === 'obligation',
+        moneyReserved: moneyKeptReserved(w.status, w.kind),
       })),
     },
     held: held.map((h) => ({

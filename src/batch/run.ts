@@ -7,7 +7,7 @@ import { inTransaction } from '../db/transaction.js';
 import { listSuspense } from '../ingest/suspense.js';
 import { Money } from '../money/money.js';
 import { groupIntoBatches, type PaymentBatch } from '../payments/batches.js';
-import { addBusinessDays, checkRentAgainstPayday, isIsoDate, yearMonthOf, type IsoDate } from '../schedule/index.js';
+import { addBusinessDays, amsterdamToday, checkRentAgainstPayday, isIsoDate, yearMonthOf, type IsoDate } from '../schedule/index.js';
 import { BatchError } from './errors.js';
 import { moveOverduePayments, reviewHolds } from './holds.js';
 import { instructPayments } from './instructions.js';
@@ -185,8 +185,7 @@ async function buildReport(
 /** Now, when the run date is today in Amsterdam; else midday of the run date (a catch-up or a test run). */
 function momentOf(runDate: IsoDate): Date {
   const now = new Date();
-  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Amsterdam', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
-  return today === runDate ? now : new Date(`${runDate}T11:00:00Z`);
+  return amsterdamToday(now) === runDate ? now : new Date(`${runDate}T11:00:00Z`);
 }
 
 /** The stored report of a gemeente's batch for a date, or null when it has not run. */

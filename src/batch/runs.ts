@@ -1,8 +1,7 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { addDays, isBusinessDay, isIsoDate, type IsoDate } from '../schedule/index.js';
 import { BatchError } from './errors.js';
-import type { BatchReport } from './report.js';
 
 /** One business day of a gemeente's daily batch, as the back office checks it each morning. */
 export interface BatchRunDay {
@@ -32,7 +31,13 @@ export async function batchRunDays(db: Kysely<Database>, gemeenteId: string, ran
   const until = range.to < today ? range.to : today;
   const rows = await db
     .selectFrom('batch_run')
-    .select(['run_date', 'status', 'runs', 'started_at', 'finished_at', 'started_by', 'error', 'report'])
+    .select(['run_date', 'status', 'runs', 'started_at', 'finished_at', 'started_by', 'error'])
+    // The headline figures only: a stored report holds lists of up to 1,000 lines each.
+    .select(
+      sql<{ batches: number; latePayments: number; awaitingRetry: number; failures: number } | null>`CASE WHEN report IS NULL THEN NULL ELSE json_build_object(
+        'batches', jsonb_array_length(report -> 'batches'), 'latePayments', (report ->> 'latePayments')::int,
+        'awaitingRetry', coalesce((report -> 'awaitingRetry' ->> 'count')::int, 0), 'failures', jsonb_array_length(report -> 'failures')) END`.as('summary'),
+    )
     .where('gemeente_id', '=', gemeenteId)
     .where('run_date', '>=', range.from)
     .where('run_date', '<=', until)
@@ -43,7 +48,6 @@ export async function batchRunDays(db: Kysely<Database>, gemeenteId: string, ran
     const row = byDate.get(day);
     // A run on a weekend or holiday (a catch-up by hand) is listed; a day off without one is not missing.
     if (!row && !isBusinessDay(day)) continue;
-    const report = (row?.report ?? null) as BatchReport | null;
     days.push({
       runDate: day,
       status: row?.status ?? 'not_run',
@@ -52,9 +56,7 @@ export async function batchRunDays(db: Kysely<Database>, gemeenteId: string, ran
       finishedAt: row?.finished_at?.toISOString() ?? null,
       startedBy: row?.started_by ?? null,
       error: row?.status === 'failed' ? row.error : null,
-      summary: report
-        ? { batches: report.batches.length, latePayments: report.latePayments, awaitingRetry: report.awaitingRetry?.count ?? 0, failures: report.failures.length }
-        : null,
+      summary: row?.summary ?? null,
     });
   }
   return days.reverse();

@@ -3,7 +3,7 @@ import { ClientError } from '../clients/errors.js';
 import type { Database } from '../db/schema.js';
 import { Money } from '../money/money.js';
 import { REFUND_HOLDS_RECEIPT } from '../payments/refunds.js';
-import { addDays, addMonths, firstDayOf, isYearMonth, lastDayOf, latestExecutionDate, monthsBetween, type IsoDate } from '../schedule/index.js';
+import { addDays, addMonths, amsterdamToday, firstDayOf, isYearMonth, lastDayOf, latestExecutionDate, monthsBetween, type IsoDate } from '../schedule/index.js';
 import { MAX_MONITOR_MONTHS, MonitorError } from './errors.js';
 
 /**
@@ -79,7 +79,6 @@ export interface GemeenteMonitor {
   readonly months: readonly MonitorMonth[];
 }
 
-const AMSTERDAM_DAY = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Amsterdam', year: 'numeric', month: '2-digit', day: '2-digit' });
 
 interface Range {
   readonly gemeenteId: string;
@@ -102,7 +101,7 @@ export async function gemeenteMonitor(db: Kysely<Database>, query: MonitorQuery)
   const months = monitorMonths(query.from, query.to);
   const gemeente = await db.selectFrom('gemeente').select(['id', 'name']).where('id', '=', query.gemeenteId).executeTakeFirst();
   if (!gemeente) throw new ClientError('gemeente_not_found', `there is no gemeente ${query.gemeenteId}`);
-  const range: Range = { gemeenteId: gemeente.id, months, start: firstDayOf(query.from), end: lastDayOf(query.to), asOf: query.asOf ?? AMSTERDAM_DAY.format(new Date()) };
+  const range: Range = { gemeenteId: gemeente.id, months, start: firstDayOf(query.from), end: lastDayOf(query.to), asOf: query.asOf ?? amsterdamToday(new Date()) };
   // One after the other: PGlite is one connection, and on PostgreSQL these are short index-driven reads.
   const clients = await clientFigures(db, range);
   const maatwerk = await maatwerkFigures(db, range);

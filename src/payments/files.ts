@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Trx } from '../db/transaction.js';
 import { Money } from '../money/money.js';
@@ -96,7 +96,7 @@ function toReleasedFile(r: { message_id: string; sha256: string; payments: numbe
  * between the claim and the write leaves a file unwritten: visible on the batch (`handedOverAt` without the
  * bank's debit), and put back by a person (`handOverAgain`), never by a retry.
  */
-export async function handOverToOutbox(db: Kysely<Database>, batchId: bigint, dir: string): Promise<{ written: ReleasedFile[]; earlier: ReleasedFile[] }> {
+export async function handOverToOutbox(db: Kysely<Database>, batchId: bigint, dir: string): Promise<ReleasedFile[]> {
   const claimed = await db
     .updateTable('payment_file')
     .set({ handed_over_at: new Date() })
@@ -111,15 +111,14 @@ export async function handOverToOutbox(db: Kysely<Database>, batchId: bigint, di
     await db.updateTable('payment_file').set({ handed_over_at: null }).where('id', 'in', claimed.map((c) => c.id)).execute();
     throw error;
   }
-  const claimedIds = new Set(claimed.map((c) => c.id));
-  const earlier = (await db.selectFrom('payment_file').selectAll().where('batch_id', '=', batchId).orderBy('sequence').execute()).filter((f) => !claimedIds.has(f.id)).map(toReleasedFile);
-  return { written, earlier };
+  return written;
 }
 
 /**
  * Puts a file of a released batch in the outbox once more, by a person's decision (the upload software lost
  * it, or the process stopped between claim and write): recorded with who and why, then handed over as above.
- * Only after the bank confirms it has not received the file: otherwise its payments go out twice.
+ * Only after the bank confirms it has not received the file: otherwise its payments go out twice. The reason is
+ * the decision's key: asked again with the same reason (a retried command) it answers the file and writes nothing.
  */
 export async function handOverAgain(db: Kysely<Database>, batchId: bigint, sequence: number, by: { actor: string; reason: string }, dir: string): Promise<ReleasedFile> {
   if (by.reason.trim().length < 5) throw new PaymentError('hand_over_reason_required', 'say why the file is handed over again (at least 5 characters): the bank must have confirmed it did not receive it');
@@ -127,13 +126,23 @@ export async function handOverAgain(db: Kysely<Database>, batchId: bigint, seque
     const batch = await trx.selectFrom('payment_batch').select(['status']).where('id', '=', batchId).forUpdate().executeTakeFirst();
     if (!batch) throw new PaymentError('batch_not_found', `there is no payment batch ${batchId}`);
     if (batch.status !== 'released') throw new PaymentError('batch_not_released', `payment batch ${batchId} is ${batch.status.replace('_', ' ')}: only a released batch's file can be handed over again`);
-    const row = await trx.updateTable('payment_file').set({ handed_over_at: null }).where('batch_id', '=', batchId).where('sequence', '=', sequence).returning(['id', 'message_id']).executeTakeFirst();
+    const row = await trx.selectFrom('payment_file').select(['id', 'message_id']).where('batch_id', '=', batchId).where('sequence', '=', sequence).executeTakeFirst();
     if (!row) throw new PaymentError('batch_not_found', `batch ${batchId} has no file ${sequence}`);
+    // The decision's reason is its key: the same request again (a retried command) hands nothing over again.
+    const decided = await trx
+      .selectFrom('payment_event')
+      .select('id')
+      .where('batch_id', '=', batchId)
+      .where('kind', '=', 'handed_over_again')
+      .where(sql<boolean>`details ->> 'file' = ${row.message_id} AND details ->> 'reason' = ${by.reason}`)
+      .executeTakeFirst();
+    if (decided) return { ...row, repeated: true };
+    await trx.updateTable('payment_file').set({ handed_over_at: null }).where('id', '=', row.id).execute();
     await trx.insertInto('payment_event').values({ batch_id: batchId, kind: 'handed_over_again', actor: by.actor, details: JSON.stringify({ file: row.message_id, reason: by.reason }) }).execute();
-    return row;
+    return { ...row, repeated: false };
   });
-  const { written } = await handOverToOutbox(db, batchId, dir);
-  return written.find((w) => w.messageId === file.message_id)!;
+  if (!file.repeated) await handOverToOutbox(db, batchId, dir);
+  return (await releasedFiles(db, batchId)).find((w) => w.messageId === file.message_id)!;
 }
 
 /** Writes files to the outbox atomically (temp file, then rename); an identical file already there is left alone. */

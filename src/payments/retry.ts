@@ -83,6 +83,15 @@ export async function rejectBatchByBank(trx: Trx, batchId: bigint, by: { actor: 
   await trx.insertInto('payment_event').values({ batch_id: batchId, kind: 'bank_rejected', actor: by.actor, details: JSON.stringify({ reason: by.reason }) }).execute();
 }
 
+/**
+ * Whether a payment that did not go out still has its money reserved for it: a cancelled one keeps its reservation,
+ * a bank-rejected or returned obligation was reserved again; a returned leefgeld or pass-on came back as the
+ * client's free money (issued again, it reserves itself anew).
+ */
+export function moneyKeptReserved(status: 'cancelled' | 'bank_rejected' | 'returned', kind: string): boolean {
+  return status !== 'returned' || kind === 'obligation';
+}
+
 export interface RetryChanges {
   readonly actor: string;
   /** The corrected payee account (after AC04 "account closed", for example). */
@@ -104,7 +113,7 @@ export async function retryPayment(trx: Trx, instructionId: bigint, changes: Ret
   const reservationKey =
     original.status === 'cancelled' ? original.reservation_key
     : original.status === 'bank_rejected' ? `bank-rejected-reserve/${original.id.toString()}`
-    : original.status === 'returned' && original.kind === 'obligation' ? `return-reserve/${original.id.toString()}`
+    : original.status === 'returned' && moneyKeptReserved('returned', original.kind) ? `return-reserve/${original.id.toString()}`
     : original.status === 'returned' ? undefined
     : null;
   if (reservationKey === null) throw new PaymentError('not_retryable', `payment ${original.end_to_end_id ?? instructionId} is ${original.status}; only a returned, cancelled or bank-rejected payment can be issued again`);
@@ -174,17 +183,14 @@ export async function notPaidFacts(db: Kysely<Database> | Trx, payments: readonl
     .selectFrom('payment_event')
     .select(['instruction_id', 'kind', 'details'])
     .where('instruction_id', 'in', wanted.map((p) => p.id))
-    .where('kind', 'in', ['bank_rejected', 'retried'])
+    .where('kind', '=', 'bank_rejected')
     .orderBy('id')
     .execute();
   const rejectedBy = new Map<bigint, Record<string, unknown>>();
-  const reissued = new Map<bigint, bigint>();
-  for (const e of events) {
-    const details = detailsOf(e.details);
-    if (e.kind === 'bank_rejected') rejectedBy.set(e.instruction_id!, details);
-    const next = textOf(details['newInstruction']);
-    if (e.kind === 'retried' && next !== null && /^\d{1,18}$/.test(next)) reissued.set(e.instruction_id!, BigInt(next));
-  }
+  for (const e of events) rejectedBy.set(e.instruction_id!, detailsOf(e.details));
+  // Issued again: the instruction that names it in `retry_of` (as the daily report's waiting list asks; indexed, 0019).
+  const retries = await db.selectFrom('payment_instruction').select(['id', 'retry_of']).where('retry_of', 'in', wanted.map((p) => p.id)).execute();
+  const reissued = new Map(retries.map((r) => [r.retry_of!, r.id]));
   // A batch refused as a whole by a person (the bank's portal) has one event for the batch, none per payment.
   const refusedBatches = [...new Set(wanted.filter((p) => p.status === 'bank_rejected' && !rejectedBy.has(p.id) && p.batchId !== null).map((p) => p.batchId!))];
   const batchEvents = refusedBatches.length === 0 ? [] : await db.selectFrom('payment_event').select(['batch_id', 'details']).where('batch_id', 'in', refusedBatches).where('instruction_id', 'is', null).where('kind', '=', 'bank_rejected').orderBy('id').execute();

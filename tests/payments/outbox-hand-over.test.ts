@@ -112,6 +112,10 @@ describe.skipIf(unavailable !== '')('the outbox hands each released pain.001 ove
     const events = await handle.db.selectFrom('payment_event').select(['kind', 'actor', 'details']).where('batch_id', '=', batchId).where('kind', '=', 'handed_over_again').execute();
     expect(events).toEqual([{ kind: 'handed_over_again', actor: 'operator-8', details: { file: again.messageId, reason: 'ING confirmed by phone (ticket 4411) the upload never arrived' } }]);
     uploadSoftwareTakesTheFiles();
+    // The same command retried (same reason) is the same decision: nothing is handed over again, nothing recorded twice.
+    await handOverAgain(handle.db, batchId, 1, { actor: 'operator-8', reason: 'ING confirmed by phone (ticket 4411) the upload never arrived' }, outbox);
+    expect(readdirSync(outbox)).toEqual([]);
+    expect(await handle.db.selectFrom('payment_event').select('id').where('batch_id', '=', batchId).where('kind', '=', 'handed_over_again').execute()).toHaveLength(1);
     // A release asked again afterwards still does not write it a third time.
     await releaseBatch(handle.db, batchId, { releasedBy: 'operator-7', now: new Date('2026-12-28T10:00:00Z'), outboxDir: outbox });
     expect(readdirSync(outbox)).toEqual([]);

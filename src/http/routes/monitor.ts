@@ -6,6 +6,7 @@ import { ClientError } from '../../clients/errors.js';
 import { gemeenteMonitor, renderMonitorCsv, renderMonitorPage, type GemeenteMonitor } from '../../monitor/index.js';
 import { authorize, principalOf } from '../auth.js';
 import { bearer, errorResponses, type RouteContext } from './common.js';
+import { amsterdamToday } from '../../schedule/index.js';
 
 /**
  * The monitor per gemeente (issue 8): JSON and CSV under /api/monitor, and a page with charts at /monitor.
@@ -148,5 +149,4 @@ export function monitorRoutes({ app, db, verify, now }: RouteContext & { now: ()
   );
 }
 
-const AMSTERDAM_DAY = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Amsterdam', year: 'numeric', month: '2-digit', day: '2-digit' });
-const amsterdamDay = (date: Date): string => AMSTERDAM_DAY.format(date);
+const amsterdamDay = amsterdamToday;
