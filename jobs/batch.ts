@@ -5,8 +5,8 @@ import { runDailyBatch, type DailyBatchResult } from '../src/batch/run.js';
 import { ClientError } from '../src/clients/errors.js';
 import { gemeentePolicies } from '../src/clients/policy.js';
 import type { Database } from '../src/db/schema.js';
+import { amsterdamToday, amsterdamWallClock } from '../src/schedule/index.js';
 import { dueAt } from './due-at.js';
-import { amsterdamClock } from './inline.js';
 import type { QueueConnection } from './verify-ledger.js';
 import { recordNoticesAfter } from './webhooks.js';
 
@@ -38,7 +38,7 @@ export function dailyBatchQueue({ connection, prefix }: QueueConnection): Queue<
  * paid is made up as late, and BullMQ makes no separate job for the day it runs on.
  */
 export function runDateOf(data: DailyBatchJobData, dueAtMillis: number, nowMillis: number = dueAtMillis): string {
-  return data.runDate ?? amsterdamClock(new Date(Math.max(dueAtMillis, nowMillis))).date;
+  return data.runDate ?? amsterdamToday(new Date(Math.max(dueAtMillis, nowMillis)));
 }
 
 export async function dailyBatchJob(db: Kysely<Database>, data: DailyBatchJobData, firedAt: number, jobId: string | undefined, nowMillis: number = firedAt): Promise<DailyBatchResult> {
@@ -108,7 +108,7 @@ export function inlineDailyBatches(db: Kysely<Database>, logger: Logger): { tick
     },
   };
   async function runDue(now: Date): Promise<void> {
-    const { date, time } = amsterdamClock(now);
+    const { date, time } = amsterdamWallClock(now);
     for (const policy of await gemeentePolicies(db)) {
       if (lastRun.get(policy.gemeenteId) === date || time < policy.batchTime) continue;
       try {

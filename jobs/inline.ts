@@ -1,21 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../src/db/schema.js';
+import { amsterdamWallClock } from '../src/schedule/index.js';
 import { inlineDailyBatches } from './batch.js';
 import { inlineMonthlyStatements } from './statements.js';
 import { verifyLedgerJob } from './verify-ledger.js';
 import { inlineWebhooks } from './webhooks.js';
 import type { WebhookSettings } from '../src/webhooks/index.js';
-
-/** The day and time on the wall in Amsterdam, where the business day is. */
-export function amsterdamClock(now: Date): { date: string; time: string } {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Amsterdam', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
-      .formatToParts(now)
-      .map((p) => [p.type, p.value]),
-  );
-  return { date: `${parts.year}-${parts.month}-${parts.day}`, time: `${parts.hour}:${parts.minute}` };
-}
 
 export interface InlineJobs {
   /** Runs what is due at `now`; the timer calls it every minute, tests call it directly. */
@@ -45,7 +36,7 @@ export function startInlineJobs(options: { db: Kysely<Database>; logger: Logger;
     await webhooks.tick(now);
   };
   const verifyTick = async (now: Date): Promise<void> => {
-    const { date, time } = amsterdamClock(now);
+    const { date, time } = amsterdamWallClock(now);
     if (running || lastRun === date || time < at) return;
     running = true;
     try {

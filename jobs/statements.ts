@@ -4,10 +4,9 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { gemeentePolicies } from '../src/clients/policy.js';
 import type { Database } from '../src/db/schema.js';
-import { addMonths, firstDayOf, isIsoDate, lastDayOf } from '../src/schedule/index.js';
+import { addMonths, amsterdamToday, amsterdamWallClock, firstDayOf, isIsoDate, lastDayOf } from '../src/schedule/index.js';
 import { LANGUAGE_CODES, writeStatementFiles } from '../src/statements/index.js';
 import { dueAt } from './due-at.js';
-import { amsterdamClock } from './inline.js';
 import type { QueueConnection } from './verify-ledger.js';
 
 export const STATEMENTS_QUEUE = 'statements';
@@ -36,7 +35,7 @@ const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 
 /** The month and "now" of a job: its own, or from the Amsterdam day it was due (`dueAt`). */
 export function statementsJobDays(data: StatementsJobData, dueAtMillis: number): { month: string; asOf: string } {
-  const today = amsterdamClock(new Date(dueAtMillis)).date;
+  const today = amsterdamToday(new Date(dueAtMillis));
   return { month: data.month ?? addMonths(today.slice(0, 7), -1), asOf: data.asOf ?? today };
 }
 
@@ -123,7 +122,7 @@ export function inlineMonthlyStatements(db: Kysely<Database>, logger: Logger, ba
   let running = false;
   return {
     async tick(now) {
-      const { date, time } = amsterdamClock(now);
+      const { date, time } = amsterdamWallClock(now);
       if (running || lastRun === date || !date.endsWith('-01') || time < '07:00') return;
       running = true;
       try {

@@ -259,9 +259,9 @@ async function ingest(config: Config, files: string[], preview: boolean): Promis
 async function applyStatusReportFile(handle: DatabaseHandle, name: string, bytes: Uint8Array): Promise<boolean> {
   const { applyStatusReport } = await import('../payments/status-reports.js');
   const { PaymentError } = await import('../payments/errors.js');
-  const { amsterdam } = await import('../payments/files.js');
+  const { amsterdamToday } = await import('../schedule/index.js');
   try {
-    const r = await applyStatusReport(handle.db, bytes, { receivedBy: `cli:${process.env['USER'] ?? 'unknown'}`, bookingDate: amsterdam(new Date()).date });
+    const r = await applyStatusReport(handle.db, bytes, { receivedBy: `cli:${process.env['USER'] ?? 'unknown'}`, bookingDate: amsterdamToday(new Date()) });
     console.log(`${name}: status report ${r.messageId} on file ${r.originalMessageId} (batch ${r.batchId})${r.replayed ? ', applied before; nothing changed' : ''}`);
     console.log(`  accepted: ${r.counts.accepted}, pending: ${r.counts.pending}, rejected: ${r.counts.rejected}, already rejected: ${r.counts.alreadyRejected}, conflicts: ${r.counts.conflicts}`);
     for (const a of r.alerts) console.log(`  ${a.severity === 'error' ? '✗' : '!'} ${a.code}: ${a.message}`);

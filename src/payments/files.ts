@@ -5,6 +5,7 @@ import type { Database } from '../db/schema.js';
 import type { Trx } from '../db/transaction.js';
 import { Money } from '../money/money.js';
 import { buildAndValidatePain001Files, type CreditTransfer } from '../sepa/index.js';
+import { amsterdamWallClock } from '../schedule/index.js';
 import { PaymentError } from './errors.js';
 
 export interface ReleasedFile {
@@ -16,15 +17,6 @@ export interface ReleasedFile {
   readonly content: Uint8Array;
   /** When it was handed to the bank-upload software (written to the outbox); null: not yet. */
   readonly handedOverAt: Date | null;
-}
-
-export function amsterdam(now: Date): { date: string; dateTime: string } {
-  const p = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Amsterdam', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
-      .formatToParts(now)
-      .map((x) => [x.type, x.value]),
-  );
-  return { date: `${p.year}-${p.month}-${p.day}`, dateTime: `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}` };
 }
 
 export function fileNameOf(messageId: string): string {
@@ -41,7 +33,7 @@ export async function prepareBatchFiles(trx: Trx, batch: { readonly id: bigint; 
   const batchId = batch.id;
   const account = await trx.selectFrom('payment_account').selectAll().where('iban', '=', batch.debtor_iban).executeTakeFirstOrThrow();
   const instructions = await trx.selectFrom('payment_instruction').selectAll().where('batch_id', '=', batchId).where('status', '=', 'batched').orderBy('id').execute();
-  const { date: today, dateTime } = amsterdam(now);
+  const { date: today, dateTime } = amsterdamWallClock(now);
   const payments: CreditTransfer[] = instructions.map((i) => ({
     endToEndId: i.end_to_end_id!,
     executionDate: i.execution_date,

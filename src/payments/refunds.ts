@@ -4,8 +4,8 @@ import type { Trx } from '../db/transaction.js';
 import { book, bookBatch, expectBooked, type LedgerRequest } from '../ledger/index.js';
 import type { Money } from '../money/money.js';
 import { assessEpcText, REMITTANCE_MAX, toEpcText } from '../sepa/index.js';
+import { amsterdamToday } from '../schedule/index.js';
 import { PaymentError } from './errors.js';
-import { amsterdam } from './files.js';
 import { createPaymentInstructions } from './instructions.js';
 import { returnReasonText } from './return-reasons.js';
 import type { InstructionStatus } from './rows.js';
@@ -152,7 +152,7 @@ export async function createRefund(trx: Trx, draft: RefundDraft): Promise<Refund
  */
 export async function releaseCancelledRefunds(trx: Trx, refunds: readonly { readonly id: bigint; readonly reservation_key: string }[], why: string): Promise<void> {
   if (refunds.length === 0) return;
-  const { date } = amsterdam(new Date());
+  const date = amsterdamToday(new Date());
   const requests: LedgerRequest[] = refunds.map((r) => ({ type: 'void_pending', idempotencyKey: `refund-cancelled/${r.id.toString()}`, pendingKey: r.reservation_key, bookingDate: date, description: `refund cancelled, money back in suspense: ${why}`.slice(0, 500) }));
   for (let n = 0; n < requests.length; n += 5_000) {
     const failed = (await bookBatch(trx, requests.slice(n, n + 5_000))).find((r) => r.outcome !== 'booked');

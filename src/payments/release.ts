@@ -5,10 +5,11 @@ import type { Database } from '../db/schema.js';
 import { inTransaction, type Trx } from '../db/transaction.js';
 import { bookBatch, type LedgerRequest } from '../ledger/index.js';
 import { Money } from '../money/money.js';
+import { amsterdamToday } from '../schedule/index.js';
 import { validatePain001, type Pain001Version } from '../sepa/index.js';
 import { lockBatch } from './batches.js';
 import { PaymentError } from './errors.js';
-import { amsterdam, handOverToOutbox, releasedFiles, type ReleasedFile } from './files.js';
+import { handOverToOutbox, releasedFiles, type ReleasedFile } from './files.js';
 
 /** The steps of a release, named so a test can stop the process between any two of them. */
 export const RELEASE_STEPS = ['locked', 'validated', 'posted', 'recorded', 'committed', 'outbox'] as const;
@@ -40,7 +41,7 @@ export async function releaseBatch(db: Kysely<Database>, batchId: bigint, option
     step('locked');
     if (batch.status === 'released') return;
     if (batch.status !== 'approved') throw new PaymentError('batch_not_approved', `payment batch ${batchId} is ${batch.status.replace('_', ' ')}; only an approved batch can be released`);
-    const { date: today } = amsterdam(options.now);
+    const today = amsterdamToday(options.now);
     const files = await trx.selectFrom('payment_file').select(['message_id', 'content', 'pain_version']).where('batch_id', '=', batchId).orderBy('sequence').execute();
     const problems = files.flatMap((f) => validatePain001(f.content, f.pain_version as Pain001Version, { today }).errors);
     if (problems.length > 0) {

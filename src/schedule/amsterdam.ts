@@ -10,3 +10,22 @@ const AMSTERDAM_DAY = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Amste
 export function amsterdamToday(now: Date): IsoDate {
   return AMSTERDAM_DAY.format(now);
 }
+
+const AMSTERDAM_WALL = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/Amsterdam',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
+
+/** The wall clock in Amsterdam: its day, its time (HH:MM, what schedules compare), and both to the second (a pain.001's creation time). */
+export function amsterdamWallClock(now: Date): { readonly date: IsoDate; readonly time: string; readonly dateTime: string } {
+  const p: Partial<Record<Intl.DateTimeFormatPartTypes, string>> = {};
+  for (const part of AMSTERDAM_WALL.formatToParts(now)) p[part.type] = part.value;
+  const date = `${p.year}-${p.month}-${p.day}`;
+  return { date, time: `${p.hour}:${p.minute}`, dateTime: `${date}T${p.hour}:${p.minute}:${p.second}` };
+}

@@ -1,4 +1,4 @@
-export { amsterdamToday } from './amsterdam.js';
+export { amsterdamToday, amsterdamWallClock } from './amsterdam.js';
 export { addDays, addOneYear, assertIsoDate, dayOfWeek, daysBetween, InvalidDate, isIsoDate, isoDate, type IsoDate } from './dates.js';
 export {
   addBusinessDays,

@@ -7,8 +7,8 @@ import { aRegion, bijstand, ingest, statementFile } from './region.js';
 const unavailable = inject('pgUnavailable');
 
 /**
- * "Today" is the Amsterdam day everywhere else (jobs/inline.ts amsterdamClock, payments/files.ts amsterdam,
- * statements amsterdamToday). An operator who undoes a wrongly loaded bank file at 00:30 on 1 April (Amsterdam,
+ * "Today" is the Amsterdam day everywhere else (amsterdamToday and amsterdamWallClock in src/schedule,
+ * used by jobs, payments and statements). An operator who undoes a wrongly loaded bank file at 00:30 on 1 April (Amsterdam,
  * summer time; 22:30 UTC on 31 March) does so on 1 April: the reversals belong on 1 April, in April's
  * statements, not in March's (already being written on the 1st at 07:00 with the undo in it).
  */

@@ -2,7 +2,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectRedis } from '../../jobs/connection.js';
 import { dueAt } from '../../jobs/due-at.js';
-import { amsterdamClock } from '../../jobs/inline.js';
+import { amsterdamWallClock } from '../../src/schedule/index.js';
 import { dailyBatchProcessor, dailyBatchQueue, runDateOf, scheduleDailyBatches } from '../../jobs/batch.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { statementsJobDays } from '../../jobs/statements.js';
@@ -62,8 +62,8 @@ describe('the day a scheduled job runs for', () => {
         const due = dueAt(job!);
         expect(due).toBeGreaterThan(Date.now());
         // 06:30 in Amsterdam, the gemeente's batch time, and the run date is that day.
-        expect(amsterdamClock(new Date(due)).time).toBe('06:30');
-        expect(runDateOf(job!.data, due)).toBe(amsterdamClock(new Date(due)).date);
+        expect(amsterdamWallClock(new Date(due)).time).toBe('06:30');
+        expect(runDateOf(job!.data, due)).toBe(amsterdamWallClock(new Date(due)).date);
       } finally {
         await queue.obliterate({ force: true });
         await queue.close();

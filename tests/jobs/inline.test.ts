@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { amsterdamClock, startInlineJobs } from '../../jobs/inline.js';
+import { startInlineJobs } from '../../jobs/inline.js';
+import { amsterdamWallClock } from '../../src/schedule/index.js';
 import type { DatabaseHandle } from '../../src/db/connect.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { freshPGlite } from '../support/db.js';
@@ -15,9 +16,9 @@ describe('daily jobs inline in the embedded mode', () => {
   });
 
   it('reads the wall clock in Amsterdam, summer and winter', () => {
-    expect(amsterdamClock(new Date('2026-11-25T04:59:00Z'))).toEqual({ date: '2026-11-25', time: '05:59' });
-    expect(amsterdamClock(new Date('2026-07-01T04:00:00Z'))).toEqual({ date: '2026-07-01', time: '06:00' });
-    expect(amsterdamClock(new Date('2026-12-31T23:30:00Z'))).toEqual({ date: '2027-01-01', time: '00:30' });
+    expect(amsterdamWallClock(new Date('2026-11-25T04:59:30Z'))).toEqual({ date: '2026-11-25', time: '05:59', dateTime: '2026-11-25T05:59:30' });
+    expect(amsterdamWallClock(new Date('2026-07-01T04:00:00Z'))).toEqual({ date: '2026-07-01', time: '06:00', dateTime: '2026-07-01T06:00:00' });
+    expect(amsterdamWallClock(new Date('2026-12-31T23:30:00Z'))).toEqual({ date: '2027-01-01', time: '00:30', dateTime: '2027-01-01T00:30:00' });
   });
 
   it('seals and verifies the ledger once per day from 06:00, not before', async () => {

@@ -1,7 +1,7 @@
 import { audit } from '../../auth/audit.js';
 import { PaymentError } from '../../payments/errors.js';
-import { amsterdam } from '../../payments/files.js';
 import { applyStatusReport } from '../../payments/status-reports.js';
+import { amsterdamToday } from '../../schedule/index.js';
 import { authorize, principalOf } from '../auth.js';
 import { idempotent } from '../idempotency.js';
 import { bearer, errorResponses, idParam, type RouteContext } from './common.js';
@@ -45,7 +45,7 @@ export function statusReportRoutes({ app, db, verify }: RouteContext): void {
         const principal = principalOf(request);
         const bytes = request.body as Buffer;
         // Only a report on a file of the caller's own gemeenten moves money back (another's answers as unknown).
-        const applied = await applyStatusReport(db, bytes, { receivedBy: principal.userId, bookingDate: amsterdam(new Date()).date, gemeenten: principal.gemeenten });
+        const applied = await applyStatusReport(db, bytes, { receivedBy: principal.userId, bookingDate: amsterdamToday(new Date()), gemeenten: principal.gemeenten });
         const gemeenteId = (await db.selectFrom('payment_batch').select('gemeente_id').where('id', '=', BigInt(applied.batchId)).executeTakeFirst())?.gemeente_id ?? null;
         await audit(db, principal, { action: 'status_report.upload', subject: `payment_status_report/${applied.reportId}`, gemeenteId, requestId: request.id, details: { bytes: bytes.length, replayed: applied.replayed, rejected: applied.counts.rejected } });
         return { status: 200, body: applied };
