@@ -34,8 +34,8 @@ export async function clientStatement(db: Kysely<Database> | Trx, clientId: bigi
   if (!facts) return null;
   // Rule 11: an advance is explained with its terms on every statement; read only for a client who had one.
   const advanceTerms = facts.header.advance_accounts > 0n ? await advanceTermsOf(db, clientId) : null;
-  // Maatwerk is shown to the client and the caseworker (issue 6); one indexed read, a second only when there are decisions.
-  const maatwerk = (await decisionsOf(db, [clientId])).get(clientId) ?? [];
+  // Maatwerk is shown to the client and the caseworker (issue 6); read only for a client who has a decision.
+  const maatwerk = facts.hasMaatwerk ? ((await decisionsOf(db, [clientId])).get(clientId) ?? []) : [];
   const statement = assembleStatement({ ...facts, advanceTerms, maatwerk }, options);
   return { ...statement, maatwerk: maatwerkOnStatement(maatwerk, facts.obligations, options.asOf) };
 }

@@ -100,6 +100,8 @@ export interface StatementFacts {
   readonly advanceTerms?: AdvanceTerms | null;
   /** Maatwerk decisions and revocations (rule 10); absent: none read. */
   readonly maatwerk?: readonly StoredDecision[];
+  /** Whether the client has any maatwerk decision: read with the facts, so the decisions are read only for those who do. */
+  readonly hasMaatwerk?: boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -226,12 +228,16 @@ function period(j: Json): StoredPeriod {
 
 /** Everything one statement needs, in one snapshot; null when there is no such client. */
 export async function readFacts(db: Kysely<Database> | Trx, clientId: bigint, from: IsoDate, to: IsoDate, months: readonly string[]): Promise<StatementFacts | null> {
-  const { rows } = await sql<{ facts: Json | null }>`
-    SELECT statement_facts(${clientId.toString()}::bigint, ${from}::date, ${to}::date, ${[...months]}::text[]) AS facts
+  // The maatwerk question rides along in the same statement (same snapshot): most clients have no decision, and asking
+  // separately cost every statement a second round trip.
+  const { rows } = await sql<{ facts: Json | null; has_maatwerk: boolean }>`
+    SELECT statement_facts(${clientId.toString()}::bigint, ${from}::date, ${to}::date, ${[...months]}::text[]) AS facts,
+           EXISTS (SELECT 1 FROM maatwerk_decision d WHERE d.client_id = ${clientId.toString()}::bigint) AS has_maatwerk
   `.execute(db);
   const facts = rows[0]?.facts;
   if (!facts) return null;
   return {
+    hasMaatwerk: rows[0]!.has_maatwerk,
     header: header(facts.header as Json),
     lines: (facts.lines as Json[]).map(line),
     pending: (facts.pending as Json[]).map(pending),
