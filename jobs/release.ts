@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Database } from '../src/db/schema.js';
 import { PaymentError } from '../src/payments/errors.js';
 import type { ReleasedFile } from '../src/payments/files.js';
-import { releaseBatch } from '../src/payments/release.js';
+import { recordReleaseFailure, releaseBatch } from '../src/payments/release.js';
 import type { QueueConnection } from './verify-ledger.js';
 
 export const RELEASE_QUEUE = 'release';
@@ -72,7 +72,15 @@ export function releaseWorker(
     concurrency: 2,
     ...(prefix ? { prefix } : {}),
   });
-  worker.on('failed', (job, error) => logger.error({ job: job?.id, queue: RELEASE_QUEUE, batch: job?.data.batchId, attempts: job?.attemptsMade, err: error }, 'batch release failed'));
+  worker.on('failed', (job, error) => {
+    logger.error({ job: job?.id, queue: RELEASE_QUEUE, batch: job?.data.batchId, attempts: job?.attemptsMade, err: error }, 'batch release failed');
+    // Failed for good: no retry follows, so the batch itself must say so (the back office looks at batches, not at queues).
+    const forGood = error instanceof UnrecoverableError || (job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1));
+    if (!job || !forGood || !/^[0-9]{1,18}$/.test(job.data.batchId)) return;
+    recordReleaseFailure(db, BigInt(job.data.batchId), error.message).catch((err: unknown) =>
+      logger.error({ job: job.id, queue: RELEASE_QUEUE, batch: job.data.batchId, err }, 'recording the failed release on its batch failed'),
+    );
+  });
   worker.on('completed', (job, result) => logger.info({ job: job.id, queue: RELEASE_QUEUE, batch: result.batchId, files: result.files.map((f) => f.messageId) }, 'batch released'));
   return worker;
 }

@@ -105,6 +105,21 @@ async function recordRelease(trx: Trx, batchId: bigint, instructionIds: readonly
     await sql`INSERT INTO payment_release (instruction_id, batch_id) SELECT unnest(${ids.slice(n, n + 10_000)}::bigint[]), ${batchId.toString()}::bigint`.execute(trx);
   }
   await sql`UPDATE payment_instruction SET status = 'released' WHERE id = ANY(${ids}::bigint[])`.execute(trx);
-  await trx.updateTable('payment_batch').set({ status: 'released', released_by: releasedBy, released_at: new Date() }).where('id', '=', batchId).execute();
+  await trx.updateTable('payment_batch').set({ status: 'released', released_by: releasedBy, released_at: new Date(), release_failed_at: null, release_error: null }).where('id', '=', batchId).execute();
   await trx.insertInto('payment_event').values({ batch_id: batchId, kind: 'released', actor: releasedBy, details: JSON.stringify({ files: messageIds }) }).execute();
+}
+
+/**
+ * A release that failed for good (the queue gave up, or the refusal is one no retry can change), written onto its batch so
+ * the back office sees it where it looks: the batch stays approved and its payments unsent until someone acts. A batch
+ * released meanwhile (another attempt won) is left alone.
+ */
+export async function recordReleaseFailure(db: Kysely<Database>, batchId: bigint, reason: string, at: Date = new Date()): Promise<boolean> {
+  const result = await db
+    .updateTable('payment_batch')
+    .set({ release_failed_at: at, release_error: reason.slice(0, 1_000) })
+    .where('id', '=', batchId)
+    .where('status', 'in', ['awaiting_approval', 'approved'])
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }

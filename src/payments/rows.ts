@@ -39,6 +39,9 @@ export interface PaymentBatchTable {
   released_by: string | null;
   released_at: Date | null;
   reissue_of: bigint | null;
+  /** The last release that failed for good (migration 0023); cleared by a release that succeeds. */
+  release_failed_at: Date | null;
+  release_error: string | null;
 }
 
 export interface PaymentApprovalTable {

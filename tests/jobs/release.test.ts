@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueueEvents, type Job } from 'bullmq';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectRedis } from '../../jobs/connection.js';
 import { enqueueRelease, RELEASE_QUEUE, releaseJobId, releaseQueue, releaseWorker, type ReleaseJobResult } from '../../jobs/release.js';
@@ -197,6 +198,56 @@ describe.skipIf(unavailable !== '')('the release queue on PostgreSQL and Redis',
       }
     } finally {
       await worker.close();
+    }
+  });
+
+  it('a release that fails for good is shown on its batch, where the back office looks; a release that succeeds afterwards clears it', async () => {
+    const settings: AuthSettings = { jwksUrl: undefined, secret: Buffer.alloc(32, 6), issuer: 'ontzorg', audience: 'ontzorg-api' };
+    const operator = { authorization: `Bearer ${await mintLocalToken(settings, { userId: 'operator-8', role: 'operator', gemeenten: ['GM0505'] })}` };
+    const app = await buildApp({ db: handle.db, logger, verify: tokenVerifier(settings), outboxDir: outbox, submitRelease: async (id, by) => void (await enqueueRelease(queue, id, by)) });
+    const worker = releaseWorker({ connection, prefix }, handle.db, logger, { outboxDir: outbox, now: NOW });
+    const shown = async (id: bigint) => (await app.inject({ method: 'GET', url: `/api/batches/${id}`, headers: operator })).json() as { status: string; releaseFailure: { at: string; reason: string } | null };
+    const until = async (check: () => Promise<boolean>) => {
+      for (const stop = Date.now() + 30_000; !(await check()); ) {
+        if (Date.now() > stop) throw new Error('waited 30 s in vain');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    try {
+      // Not approved: refused by the release itself, which no retry can change.
+      const waiting = await aBatch('shown-unapproved', '11', 2, false);
+      await queue.add('release-batch', { batchId: waiting.id.toString(), releasedBy: 'operator-8' }, { jobId: releaseJobId(waiting.id) });
+      await until(async () => (await shown(waiting.id)).releaseFailure !== null);
+      expect(await shown(waiting.id)).toMatchObject({ status: 'awaiting_approval', releaseFailure: { reason: expect.stringContaining('batch_not_approved') } });
+
+      // Approved, but the database refuses the release on every attempt (a trigger stands in for an outage).
+      const approved = await aBatch('shown-refused', '12', 3);
+      await sql`CREATE FUNCTION test_refuse_release() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'release refused for this test'; END $$`.execute(handle.db);
+      await sql`CREATE TRIGGER test_refuse_release BEFORE INSERT ON payment_release FOR EACH ROW EXECUTE FUNCTION test_refuse_release()`.execute(handle.db);
+      try {
+        await queue.add('release-batch', { batchId: approved.id.toString(), releasedBy: 'operator-8' }, { jobId: releaseJobId(approved.id), attempts: 2, backoff: { type: 'fixed', delay: 50 } });
+        const job = (await queue.getJob(releaseJobId(approved.id)))!;
+        expect(await waitForState(job, ['failed', 'completed'])).toBe('failed');
+        await until(async () => (await shown(approved.id)).releaseFailure !== null);
+        const failed = await shown(approved.id);
+        expect(failed).toMatchObject({ status: 'approved', releaseFailure: { reason: expect.stringContaining('release refused for this test') } });
+        expect(Date.parse(failed.releaseFailure!.at)).toBeGreaterThan(Date.now() - 60_000);
+        expect(await handle.db.selectFrom('payment_release').select('instruction_id').where('batch_id', '=', approved.id).execute()).toEqual([]);
+      } finally {
+        await sql`DROP TRIGGER test_refuse_release ON payment_release`.execute(handle.db);
+        await sql`DROP FUNCTION test_refuse_release()`.execute(handle.db);
+      }
+
+      // The cause gone, released again through the API: sent once, and the batch no longer shows the failure.
+      const again = await app.inject({ method: 'POST', url: `/api/batches/${approved.id}/release`, headers: operator });
+      expect(again.statusCode).toBe(202);
+      await until(async () => (await shown(approved.id)).status === 'released');
+      expect(await shown(approved.id)).toMatchObject({ status: 'released', releasedBy: 'operator-8', releaseFailure: null });
+      expect(await handle.db.selectFrom('payment_release').select('instruction_id').where('batch_id', '=', approved.id).execute()).toHaveLength(3);
+      expect((await verifyLedger(handle.db)).problems).toEqual([]);
+    } finally {
+      await worker.close();
+      await app.close();
     }
   });
 });

@@ -20,6 +20,11 @@ const batchSchema = {
     id: { type: 'string' }, gemeenteId: { type: 'string' }, debtorIban: { type: 'string' }, executionDate: { type: 'string' }, instant: { type: 'boolean' },
     status: { type: 'string' }, payments: { type: 'integer' }, total: { type: 'string' }, approvalsNeeded: { type: 'integer' }, approvedBy: { type: 'array', items: { type: 'string' } },
     createdBy: { type: 'string' }, releasedBy: { type: ['string', 'null'] },
+    releaseFailure: {
+      type: ['object', 'null'],
+      description: 'The last release that failed for good (the queue gave up); null once a release succeeds. Its payments are not sent: put the cause right, then release again.',
+      properties: { at: { type: 'string', format: 'date-time' }, reason: { type: 'string' } },
+    },
     files: { type: 'array', items: { type: 'object', properties: { sequence: { type: 'integer' }, messageId: { type: 'string' }, sha256: { type: 'string' }, payments: { type: 'integer' }, total: { type: 'string' }, handedOverAt: { type: ['string', 'null'], description: 'When the file was written to the outbox for the bank-upload software (once ever); null: not yet' } } } },
   },
 } as const;
@@ -45,6 +50,7 @@ async function describeBatches(db: Kysely<Database>, ids: readonly bigint[]) {
       payments: batch.payments, total: Money.fromCents(batch.total_cents).toString(), approvalsNeeded: batch.approvals_needed,
       approvedBy: approvals.filter((a) => a.batch_id === id).map((a) => a.approved_by),
       createdBy: batch.created_by, releasedBy: batch.released_by,
+      releaseFailure: batch.release_failed_at ? { at: batch.release_failed_at.toISOString(), reason: batch.release_error ?? '' } : null,
       files: files.filter((f) => f.batch_id === id).map((f) => ({ sequence: f.sequence, messageId: f.message_id, sha256: f.sha256, payments: f.payments, total: Money.fromCents(f.total_cents).toString(), handedOverAt: f.handed_over_at?.toISOString() ?? null })),
     };
   });
