@@ -27,7 +27,7 @@ export function classify(text: string): Phase {
   if (s.includes('nextval')) return 'allocate ids';
   if (/^with written as \(\s*insert into "?ledger_transaction"? /.test(s)) return 'insert transactions and postings';
   if (s.startsWith('update account')) return 'update balances';
-  if (s.startsWith('select') && (s.includes('"ledger_transaction"') || s.includes('"ledger_posting"'))) return 'read journal';
+  if (s.startsWith('select') && /\bledger_(transaction|posting)\b/.test(s)) return 'read journal';
   return 'other sql';
 }
 

@@ -18,6 +18,7 @@ import * as m0016 from './0016_payment_event_ledger_key.js';
 import * as m0017 from './0017_payment_file_handed_over.js';
 import * as m0018 from './0018_bank_entry_identity_v2.js';
 import * as m0019 from './0019_payment_instruction_not_paid_idx.js';
+import * as m0020 from './0020_ledger_checks_per_batch.js';
 import * as m0023 from './0023_payment_batch_release_failure.js';
 
 /**
@@ -45,5 +46,6 @@ export const migrations: Record<string, Migration> = {
   '0017_payment_file_handed_over': m0017,
   '0018_bank_entry_identity_v2': m0018,
   '0019_payment_instruction_not_paid_idx': m0019,
+  '0020_ledger_checks_per_batch': m0020,
   '0023_payment_batch_release_failure': m0023,
 };

@@ -419,10 +419,11 @@ async function writeJournal(trx: Trx, tx: TransactionColumns, postings: PostingC
     WITH written AS (
       INSERT INTO ledger_transaction (id, idempotency_key, type, outcome, pending_id, reverses_id, booking_date, description,
                                       request, content_hash, refusal_code, refusal_message)
-      SELECT * FROM unnest(${numberArray(tx.id)}::bigint[], ${textArray(tx.key)}::text[], ${textArray(tx.type)}::text[],
-                           ${textArray(tx.outcome)}::text[], ${numberArray(tx.pendingId)}::bigint[], ${numberArray(tx.reversesId)}::bigint[],
-                           ${textArray(tx.bookingDate)}::date[], ${textArray(tx.description)}::text[], ${textArray(tx.request)}::jsonb[],
-                           ${textArray(tx.hash)}::text[], ${textArray(tx.refusalCode)}::text[], ${textArray(tx.refusalMessage)}::text[])
+      SELECT * FROM ROWS FROM (
+        unnest(${numberArray(tx.id)}::bigint[]), unnest(${textArray(tx.key)}::text[]), unnest(${textArray(tx.type)}::text[]),
+        unnest(${textArray(tx.outcome)}::text[]), unnest(${numberArray(tx.pendingId)}::bigint[]), unnest(${numberArray(tx.reversesId)}::bigint[]),
+        unnest(${textArray(tx.bookingDate)}::date[]), unnest(${textArray(tx.description)}::text[]), jsonb_array_elements(${requestArray(tx.request)}::jsonb),
+        unnest(${textArray(tx.hash)}::text[]), unnest(${textArray(tx.refusalCode)}::text[]), unnest(${textArray(tx.refusalMessage)}::text[]))
     )
     INSERT INTO ledger_posting (transaction_id, account_id, gemeente_id, side, phase, amount_cents, account_seq, booking_date,
                                 debits_posted_after, credits_posted_after, debits_pending_after, credits_pending_after)
@@ -432,6 +433,16 @@ async function writeJournal(trx: Trx, tx: TransactionColumns, postings: PostingC
                          ${numberArray(postings.dp)}::bigint[], ${numberArray(postings.cp)}::bigint[], ${numberArray(postings.dpn)}::bigint[],
                          ${numberArray(postings.cpn)}::bigint[])
   `.execute(trx);
+}
+
+/**
+ * The canonical requests as one JSON array rather than a jsonb[] literal: JSON is full of double quotes, and
+ * escaping each of them for the array literal took about 8 µs of node's 40–75 µs per booking (40 ms per batch of
+ * 5,000). `ROWS FROM` pairs the array's elements with the other columns by position; every element is
+ * JSON.stringify output, so the joined text is a valid array, and the server parses each request as jsonb as before.
+ */
+function requestArray(requests: readonly string[]): string {
+  return `[${requests.join(',')}]`;
 }
 
 async function writeBalances(trx: Trx, states: readonly AccountState[]): Promise<void> {

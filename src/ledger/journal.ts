@@ -1,9 +1,12 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { textArray } from '../db/array-literals.js';
 import type { Database } from '../db/schema.js';
 import type { Trx } from '../db/transaction.js';
 import type { Delta } from './book.js';
 import type { CanonicalRequest } from './requests.js';
-import type { Outcome, TransactionType } from './rows.js';
+import type { LedgerTransactionTable, Outcome, TransactionType } from './rows.js';
+
+type KnownColumn = 'id' | 'idempotency_key' | 'type' | 'outcome' | 'request' | 'content_hash' | 'refusal_code' | 'refusal_message' | 'pending_id' | 'reverses_id';
 
 /** A journal entry as the booking engine needs it: identity, outcome, and (when asked) its postings. */
 export interface KnownTransaction {
@@ -28,11 +31,13 @@ export async function loadTransactions(
 ): Promise<Map<string, KnownTransaction>> {
   const found = new Map<string, KnownTransaction>();
   if (keys.length === 0) return found;
-  const rows = await db
-    .selectFrom('ledger_transaction')
-    .select(['id', 'idempotency_key', 'type', 'outcome', 'request', 'content_hash', 'refusal_code', 'refusal_message', 'pending_id', 'reverses_id'])
-    .where('idempotency_key', '=', sql<string>`ANY(${[...new Set(keys)]}::text[])`)
-    .execute();
+  // One index probe per key: as `= ANY(…)` the planner scans the whole journal for a batch of a thousand keys
+  // until the journal is several times larger than the batch, and OFFSET 0 keeps it from turning this back into a join.
+  const { rows } = await sql<Pick<Selectable<LedgerTransactionTable>, KnownColumn>>`
+    SELECT t.* FROM unnest(${textArray([...new Set(keys)])}::text[]) AS k (key)
+      CROSS JOIN LATERAL (
+        SELECT id, idempotency_key, type, outcome, request, content_hash, refusal_code, refusal_message, pending_id, reverses_id
+          FROM ledger_transaction WHERE idempotency_key = k.key OFFSET 0) AS t`.execute(db);
   const deltas = new Map<bigint, Delta[]>();
   if (options.withPostings && rows.length > 0) {
     const postings = await db

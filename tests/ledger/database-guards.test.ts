@@ -79,6 +79,57 @@ describeOnEachDatabase('the database guards the journal', (handle) => {
     await expect(attempt).rejects.toThrow(/has no postings; a booking must move money, and its postings are written in the statement that creates it/);
   });
 
+  it('refuses postings of a later statement that unbalance a transaction of the same database transaction (0020 sums each statement\'s own postings)', async () => {
+    const { db, chart, client } = await oneBooking();
+    const attempt = inTransaction(db, async (trx) => {
+      const { rows } = await sql<{ transaction_id: bigint }>`
+        WITH t AS (
+          INSERT INTO ledger_transaction (idempotency_key, type, outcome, booking_date, description, request, content_hash)
+          VALUES (${uniqueKey('later')}, 'transfer', 'booked', '2026-11-02', 'later', '{}', ${'0'.repeat(64)}) RETURNING id)
+        INSERT INTO ledger_posting (transaction_id, account_id, gemeente_id, side, phase, amount_cents, account_seq, booking_date,
+                                    debits_posted_after, credits_posted_after, debits_pending_after, credits_pending_after)
+        SELECT t.id, v.account, v.gemeente, v.side, 'posted', 5, v.seq, '2026-11-02', 0, 0, 0, 0
+          FROM t, (VALUES (${chart.bank}::bigint, NULL::text, 'D', 1000), (${client.available}::bigint, ${client.gemeenteId}::text, 'C', 1000)) AS v (account, gemeente, side, seq)
+        RETURNING transaction_id`.execute(trx);
+      await sql`
+        INSERT INTO ledger_posting (transaction_id, account_id, gemeente_id, side, phase, amount_cents, account_seq, booking_date,
+                                    debits_posted_after, credits_posted_after, debits_pending_after, credits_pending_after)
+        VALUES (${rows[0]!.transaction_id}, ${chart.bank}, NULL, 'D', 'posted', 1, 1001, '2026-11-02', 0, 0, 0, 0)`.execute(trx);
+    });
+    const error = await attempt.catch((e: unknown) => e);
+    expect(String(error)).toMatch(/does not balance: debits must equal credits/);
+    expect(sqlState(error)).toBe('23514');
+  });
+
+  it('refuses a content hash that is not 64 lowercase hex digits (0020 checks it without a bounded regex)', async () => {
+    const { db } = await oneBooking();
+    const refusedWith = (hash: string) =>
+      sql`INSERT INTO ledger_transaction (idempotency_key, type, outcome, booking_date, description, request, content_hash, refusal_code, refusal_message)
+          VALUES (${uniqueKey('hash')}, 'transfer', 'refused', '2026-11-02', 'x', '{}', ${hash}, 'insufficient_funds', 'x')`.execute(db);
+    const good = '0123456789abcdef'.repeat(4);
+    for (const bad of [good.slice(1), `${good}0`, good.toUpperCase(), `${good.slice(1)}g`, `${good.slice(2)}é`, `${good.slice(1)}\n`, `\n${good.slice(1)}`, '']) {
+      await expect(refusedWith(bad), JSON.stringify(bad)).rejects.toThrow(/ledger_transaction_content_hash_check/);
+    }
+    await refusedWith(good);
+  });
+
+  it('refuses a transaction that resolves or reverses a transaction that does not exist', async () => {
+    const { db, transactionId } = await oneBooking();
+    for (const column of ['pending_id', 'reverses_id'] as const) {
+      const type = column === 'pending_id' ? 'void_pending' : 'reversal';
+      const attempt = inTransaction(db, (trx) =>
+        sql`INSERT INTO ledger_transaction (idempotency_key, type, outcome, booking_date, description, request, content_hash, refusal_code, refusal_message, ${sql.ref(column)})
+            VALUES (${uniqueKey('dangling')}, ${type}, 'refused', '2026-11-02', 'dangling', '{}', ${'0'.repeat(64)}, 'insufficient_funds', 'x', ${transactionId + 1_000_000n})`.execute(trx),
+      );
+      const error = await attempt.catch((e: unknown) => e);
+      expect(String(error)).toMatch(new RegExp(`has ${column} ${transactionId + 1_000_000n}, a ledger transaction that does not exist`));
+      expect(sqlState(error)).toBe('23503');
+    }
+    // The same reference to a transaction that exists goes in.
+    await sql`INSERT INTO ledger_transaction (idempotency_key, type, outcome, booking_date, description, request, content_hash, refusal_code, refusal_message, reverses_id)
+              VALUES (${uniqueKey('dangling')}, 'reversal', 'refused', '2026-11-02', 'fine', '{}', ${'0'.repeat(64)}, 'insufficient_funds', 'x', ${transactionId})`.execute(db);
+  });
+
   it('refuses a posting to an account that does not exist, or under another gemeente than its account', async () => {
     const { db, chart, client } = await oneBooking();
     const forge = (account: bigint, gemeente: string | null) =>
