@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { lockAvailableAccounts } from '../clients/accounts.js';
+import { availableAccounts } from '../clients/accounts.js';
 import { floorDecisionsOf } from '../clients/floor-decisions.js';
 import { machtigingenOf } from '../clients/machtigingen.js';
 import { obligationsOf } from '../clients/obligations.js';
@@ -41,25 +41,54 @@ function json(rows: readonly Record<string, unknown>[]): string {
 
 const ids = (list: readonly bigint[]) => list.map(String);
 
-export async function allocateChunk(trx: Trx, ctx: RunContext, clientIds: readonly bigint[]): Promise<ChunkAllocation> {
+export interface ChunkOptions {
+  /**
+   * When the payments-in-transit account is locked with the clients' accounts. `always` (the default): whatever the
+   * chunk books. `when_booked`: only when the chunk books there (a reservation, a release, any ledger booking of its
+   * plans, or a payment that reserves itself when the caller instructs it in this transaction); a chunk booking
+   * nothing there (a quiet day, a day paying from reservations) then does not queue behind another chunk holding it.
+   * Should the decision made before locking change under the lock and need it after all, `InTransitLockNeeded` is
+   * thrown (nothing is kept: the caller's transaction rolls back) and the chunk must be run again with `always`.
+   */
+  readonly inTransit?: 'always' | 'when_booked';
+}
+
+/** A chunk run with `inTransit: 'when_booked'` found, under its locks, that it books against the in-transit account. */
+export class InTransitLockNeeded extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InTransitLockNeeded';
+  }
+}
+
+/** A client's available account as read: its free money and the sequence number of its last posting. */
+interface AvailableState {
+  readonly accountId: bigint;
+  readonly freeCents: bigint;
+  readonly lastSeq: bigint;
+}
+
+export async function allocateChunk(trx: Trx, ctx: RunContext, clientIds: readonly bigint[], options: ChunkOptions = {}): Promise<ChunkAllocation> {
   if (clientIds.length === 0) return { plans: [], periodSignals: [], bookings: 0, failures: [] };
-  const locked = await lockAvailableAccounts(trx, clientIds, [ctx.inTransitAccountId]);
-  const states = await loadStates(trx, ctx, clientIds, locked);
-  const plans: ClientPlan[] = [];
-  const failures: { clientId: bigint; message: string }[] = [];
-  for (const state of states) {
-    try {
-      plans.push(planClient(state, ctx));
-    } catch (error) {
-      // One client's impossible data (a rule refusing what is recorded) must not stop every other client's payments.
-      failures.push({ clientId: state.record.id, message: error instanceof Error ? error.message : String(error) });
+  // Read and decide first, without locks, then lock and check that no client's account moved in between: every
+  // booking for a client (a receipt, a reservation, a release, an advance) adds a posting to its available account,
+  // so an unchanged last posting means the reads still stand. The locks are then held only while booking and
+  // writing, and another chunk of the run can read and decide meanwhile. When something moved (ingestion booked a
+  // receipt in between), the chunk is read and decided again under the locks, as before.
+  const accounts = await availableAccounts(trx, clientIds);
+  const accountIds = [...accounts.values()];
+  const seen = await availableStates(trx, accountIds, { lock: false });
+  let decided = await decideChunk(trx, ctx, clientIds, seen);
+  const withInTransit = options.inTransit !== 'when_booked' || touchesInTransit(decided.plans);
+  // One sorted FOR UPDATE with the in-transit account: the ledger's order, so no deadlock with a booking.
+  const locked = await availableStates(trx, withInTransit ? [...accountIds, ctx.inTransitAccountId] : accountIds, { lock: true });
+  if (!sameStates(seen, locked)) {
+    decided = await decideChunk(trx, ctx, clientIds, locked);
+    if (!withInTransit && touchesInTransit(decided.plans)) {
+      throw new InTransitLockNeeded(`allocation for ${ctx.policy.gemeenteId} on ${ctx.asOf}: a client's account changed while the chunk was read, and it now books against the in-transit account`);
     }
   }
-  const periodSignals = periodsNeedingDecision(
-    states.map((s) => ({ clientId: s.record.id.toString(), periods: s.periods, ontzorgenEndedOn: s.record.ontzorgenEndedOn })),
-    ctx.asOf,
-    30,
-  );
+  const { states, plans, failures, periodSignals } = decided;
 
   const requests = plans.flatMap((plan) => plan.bookings);
   const results = await bookBatch(trx, requests);
@@ -94,7 +123,57 @@ export async function allocateChunk(trx: Trx, ctx: RunContext, clientIds: readon
   return { plans, periodSignals, bookings: requests.length, failures };
 }
 
-async function loadStates(trx: Trx, ctx: RunContext, clientIds: readonly bigint[], locked: Map<bigint, { accountId: bigint; freeCents: bigint }>): Promise<ClientState[]> {
+async function decideChunk(trx: Trx, ctx: RunContext, clientIds: readonly bigint[], available: ReadonlyMap<bigint, AvailableState>) {
+  const states = await loadStates(trx, ctx, clientIds, available);
+  const plans: ClientPlan[] = [];
+  const failures: { clientId: bigint; message: string }[] = [];
+  for (const state of states) {
+    try {
+      plans.push(planClient(state, ctx));
+    } catch (error) {
+      // One client's impossible data (a rule refusing what is recorded) must not stop every other client's payments.
+      failures.push({ clientId: state.record.id, message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  const periodSignals = periodsNeedingDecision(
+    states.map((s) => ({ clientId: s.record.id.toString(), periods: s.periods, ontzorgenEndedOn: s.record.ontzorgenEndedOn })),
+    ctx.asOf,
+    30,
+  );
+  return { states, plans, failures, periodSignals };
+}
+
+/** Whether booking these plans, or instructing their payments, touches the payments-in-transit account. */
+function touchesInTransit(plans: readonly ClientPlan[]): boolean {
+  // Any ledger booking counts (most are reservations into in transit); a payment without a reservation of its own reserves itself there.
+  return plans.some((plan) => plan.bookings.length > 0 || plan.payments.some((payment) => !payment.reservationKey));
+}
+
+/** The clients' available accounts by client (others named, such as in transit, are locked but not answered). */
+async function availableStates(trx: Trx, accountIds: readonly bigint[], options: { lock: boolean }): Promise<Map<bigint, AvailableState>> {
+  const result = new Map<bigint, AvailableState>();
+  if (accountIds.length === 0) return result;
+  const list = [...new Set(accountIds)].map(String);
+  const { rows } = await sql<{ id: bigint; client_id: bigint | null; purpose: string; free: bigint; last_seq: bigint }>`
+    SELECT id, client_id, purpose, credits_posted - debits_posted - debits_pending AS free, last_seq
+      FROM account WHERE id = ANY(${list}::bigint[]) ORDER BY id ${options.lock ? sql`FOR UPDATE` : sql``}
+  `.execute(trx);
+  for (const row of rows) {
+    if (row.client_id !== null && row.purpose === 'client_available') result.set(row.client_id, { accountId: row.id, freeCents: row.free, lastSeq: row.last_seq });
+  }
+  return result;
+}
+
+function sameStates(a: ReadonlyMap<bigint, AvailableState>, b: ReadonlyMap<bigint, AvailableState>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [clientId, x] of a) {
+    const y = b.get(clientId);
+    if (!y || y.accountId !== x.accountId || y.freeCents !== x.freeCents || y.lastSeq !== x.lastSeq) return false;
+  }
+  return true;
+}
+
+async function loadStates(trx: Trx, ctx: RunContext, clientIds: readonly bigint[], locked: ReadonlyMap<bigint, { accountId: bigint; freeCents: bigint }>): Promise<ClientState[]> {
   const list = ids(clientIds);
   const reservations = await trx
     .selectFrom('allocation_reservation')

@@ -1,7 +1,8 @@
 import { sql, type Kysely } from 'kysely';
-import { allocateChunk, clientIdsPage } from '../allocation/run.js';
+import { allocateChunk, clientIdsPage, InTransitLockNeeded } from '../allocation/run.js';
 import { allocationSummary } from '../allocation/summary.js';
 import { getGemeentePolicy, type GemeentePolicy } from '../clients/policy.js';
+import { connectionLimit } from '../db/connect.js';
 import type { Database } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
 import { listSuspense } from '../ingest/suspense.js';
@@ -35,6 +36,13 @@ export interface DailyBatchResult {
   readonly timings: { readonly allocateMs: number; readonly groupMs: number; readonly reportMs: number };
 }
 
+/**
+ * Per database object, what this process's runs hold of its pool: connections pinned (one per run, for its lock, also
+ * while waiting for it) and chunk transactions on pooled connections. A chunk takes a pooled connection only when one
+ * is left over after these, so runs waiting for each other's lock can never take the last one a run needs.
+ */
+const poolUse = new WeakMap<Kysely<Database>, { pinned: number; chunks: number }>();
+
 /** Serialises runs of one gemeente's batch, across processes: the second waits for the first, then finds nothing left to do. */
 const BATCH_LOCK = 7270512;
 
@@ -53,10 +61,16 @@ const BATCH_LOCK = 7270512;
  */
 export async function runDailyBatch(db: Kysely<Database>, options: DailyBatchOptions): Promise<DailyBatchResult> {
   if (!isIsoDate(options.runDate ?? '')) throw new BatchError('invalid_run_date', `run date "${String(options.runDate)}" is not a day written as YYYY-MM-DD`);
+  const use = poolUse.get(db) ?? { pinned: 0, chunks: 0 };
+  poolUse.set(db, use);
   return db.connection().execute(async (conn) => {
-    await sql`SELECT pg_advisory_lock(${BATCH_LOCK}, hashtext(${options.gemeenteId}))`.execute(conn);
+    use.pinned += 1;
+    await sql`SELECT pg_advisory_lock(${BATCH_LOCK}, hashtext(${options.gemeenteId}))`.execute(conn).catch((error: unknown) => {
+      use.pinned -= 1;
+      throw error;
+    });
     try {
-      return await runLocked(conn, options);
+      return await runLocked(db, conn, options);
     } catch (error) {
       await conn
         .updateTable('batch_run')
@@ -67,12 +81,13 @@ export async function runDailyBatch(db: Kysely<Database>, options: DailyBatchOpt
         .catch(() => undefined);
       throw error;
     } finally {
+      use.pinned -= 1;
       await sql`SELECT pg_advisory_unlock(${BATCH_LOCK}, hashtext(${options.gemeenteId}))`.execute(conn);
     }
   });
 }
 
-async function runLocked(conn: Kysely<Database>, options: DailyBatchOptions): Promise<DailyBatchResult> {
+async function runLocked(db: Kysely<Database>, conn: Kysely<Database>, options: DailyBatchOptions): Promise<DailyBatchResult> {
   const { gemeenteId, runDate } = options;
   const policy = await getGemeentePolicy(conn, gemeenteId);
   const account = await conn.selectFrom('payment_account').select(['in_transit_account_id']).where('iban', '=', policy.debtorIban).executeTakeFirstOrThrow();
@@ -99,20 +114,77 @@ async function runLocked(conn: Kysely<Database>, options: DailyBatchOptions): Pr
   const collector = new ReportCollector();
   const chunkSize = options.chunkSize ?? 1_000;
   let created = 0;
-  let afterId = 0n;
   const started = Date.now();
-  for (;;) {
-    const page = await clientIdsPage(conn, gemeenteId, runDate, afterId, chunkSize);
-    if (page.length === 0) break;
-    const outcome = await inTransaction(conn, async (trx) => {
-      const chunk = await allocateChunk(trx, ctx, page);
-      const instructed = await instructPayments(trx, runDate, policy.debtorIban, chunk.plans.flatMap((plan) => plan.payments));
-      return { chunk, instructed };
-    });
-    collector.add(outcome.chunk.plans, outcome.chunk.periodSignals, outcome.chunk.failures);
-    created += outcome.instructed.created;
-    afterId = page[page.length - 1]!;
+  // Step 1 and 2 per chunk, in one transaction each, two chunks in flight: one reads and decides while the other
+  // books and commits, so node and the server work at the same time. They are disjoint sets of clients and meet only
+  // on the in-transit account, which a chunk locks (in the ledger's sorted order) only while booking against it.
+  // A chunk runs on a pooled connection when one is to be had without waiting on this process's other runs (each
+  // keeps a connection pinned for its lock, and one waiting for another's lock would never give it back), else on
+  // this run's own connection. PGlite has one connection: there every chunk runs on it, one after the other.
+  const use = poolUse.get(db)!;
+  let pinnedBusy = false;
+  const poolFree = () => connectionLimit(db) - use.pinned - use.chunks >= 1;
+  const runChunk = async (page: readonly bigint[]) => {
+    const onPool = poolFree();
+    if (onPool) use.chunks += 1;
+    else pinnedBusy = true;
+    const attempt = (inTransit: 'always' | 'when_booked') =>
+      inTransaction(onPool ? db : conn, async (trx) => {
+        const chunk = await allocateChunk(trx, ctx, page, { inTransit });
+        const instructed = await instructPayments(trx, runDate, policy.debtorIban, chunk.plans.flatMap((plan) => plan.payments));
+        return { chunk, instructed };
+      });
+    try {
+      return await attempt('when_booked');
+    } catch (error) {
+      // Rare: a client's account moved between the reads and the locks, and the chunk decided again needs in transit.
+      if (error instanceof InTransitLockNeeded) return await attempt('always');
+      throw error;
+    } finally {
+      if (onPool) use.chunks -= 1;
+      else pinnedBusy = false;
+    }
+  };
+  type Outcome = Awaited<ReturnType<typeof runChunk>>;
+  // Settled at once, so a chunk failing while an earlier one is awaited is not an unhandled rejection.
+  const pending: Promise<{ ok: true; outcome: Outcome } | { ok: false; error: unknown }>[] = [];
+  // In page order, whatever order the chunks finish in: the report is the same as one chunk at a time.
+  const collect = async (): Promise<void> => {
+    const settled = await pending.shift()!;
+    if (!settled.ok) {
+      // The run fails as it would one chunk at a time, but only once the chunk still in flight has committed or
+      // rolled back: nothing of this run is then still writing, and a rerun does the rest (every chunk is idempotent).
+      await Promise.all(pending.splice(0));
+      throw settled.error;
+    }
+    collector.add(settled.outcome.chunk.plans, settled.outcome.chunk.periodSignals, settled.outcome.chunk.failures);
+    created += settled.outcome.instructed.created;
     options.onChunk?.(collector.clients);
+  };
+  let afterId = 0n;
+  // Once a chunk has failed no other starts: the run stops as soon as it would one chunk at a time.
+  let failed = false;
+  try {
+    while (!failed) {
+      const page = await clientIdsPage(conn, gemeenteId, runDate, afterId, chunkSize);
+      if (page.length === 0) break;
+      afterId = page[page.length - 1]!;
+      while (pending.length >= 2 || (pinnedBusy && !poolFree())) await collect();
+      pending.push(
+        runChunk(page).then(
+          (outcome) => ({ ok: true as const, outcome }),
+          (error: unknown) => {
+            failed = true;
+            return { ok: false as const, error };
+          },
+        ),
+      );
+    }
+    while (pending.length > 0) await collect();
+  } catch (error) {
+    // The next page could not be read: the chunks in flight still end before the run reports failure.
+    await Promise.all(pending.splice(0));
+    throw error;
   }
 
   const allocated = Date.now();

@@ -34,6 +34,17 @@ export interface PostgresOptions {
   readonly log?: (event: LogEvent) => void;
 }
 
+/**
+ * How many transactions each database object can have open at once: its pool's size on PostgreSQL, one on PGlite
+ * (a single connection: a second transaction would wait for the first forever). For callers that fan out.
+ */
+const connectionLimits = new WeakMap<Kysely<Database>, number>();
+
+/** The connections `db` can use at once; 1 for PGlite and for a database object not made here. */
+export function connectionLimit(db: Kysely<Database>): number {
+  return connectionLimits.get(db) ?? 1;
+}
+
 export function connectPostgres(options: PostgresOptions): DatabaseHandle {
   const pool = new pg.Pool({
     connectionString: options.url,
@@ -51,6 +62,7 @@ export function connectPostgres(options: PostgresOptions): DatabaseHandle {
   // listener that error would crash the process. The pool drops the connection and opens a new one.
   pool.on('error', (error) => options.onIdleError?.(error));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(options.log ? { log: options.log } : {}) });
+  connectionLimits.set(db, options.poolSize ?? 10);
   return { db, driver: 'postgres', close: () => db.destroy() };
 }
 
