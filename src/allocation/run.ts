@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { availableAccounts } from '../clients/accounts.js';
+import { availableAccounts, availableAccountStates, type AvailableAccountState } from '../clients/accounts.js';
 import { floorDecisionsOf } from '../clients/floor-decisions.js';
 import { machtigingenOf } from '../clients/machtigingen.js';
 import { obligationsOf } from '../clients/obligations.js';
@@ -61,13 +61,6 @@ export class InTransitLockNeeded extends Error {
   }
 }
 
-/** A client's available account as read: its free money and the sequence number of its last posting. */
-interface AvailableState {
-  readonly accountId: bigint;
-  readonly freeCents: bigint;
-  readonly lastSeq: bigint;
-}
-
 export async function allocateChunk(trx: Trx, ctx: RunContext, clientIds: readonly bigint[], options: ChunkOptions = {}): Promise<ChunkAllocation> {
   if (clientIds.length === 0) return { plans: [], periodSignals: [], bookings: 0, failures: [] };
   // Read and decide first, without locks, then lock and check that no client's account moved in between: every
@@ -76,12 +69,11 @@ export async function allocateChunk(trx: Trx, ctx: RunContext, clientIds: readon
   // writing, and another chunk of the run can read and decide meanwhile. When something moved (ingestion booked a
   // receipt in between), the chunk is read and decided again under the locks, as before.
   const accounts = await availableAccounts(trx, clientIds);
-  const accountIds = [...accounts.values()];
-  const seen = await availableStates(trx, accountIds, { lock: false });
+  const seen = await availableAccountStates(trx, accounts, { lock: false });
   let decided = await decideChunk(trx, ctx, clientIds, seen);
   const withInTransit = options.inTransit !== 'when_booked' || touchesInTransit(decided.plans);
   // One sorted FOR UPDATE with the in-transit account: the ledger's order, so no deadlock with a booking.
-  const locked = await availableStates(trx, withInTransit ? [...accountIds, ctx.inTransitAccountId] : accountIds, { lock: true });
+  const locked = await availableAccountStates(trx, accounts, { lock: true, alsoLock: withInTransit ? [ctx.inTransitAccountId] : [] });
   if (!sameStates(seen, locked)) {
     decided = await decideChunk(trx, ctx, clientIds, locked);
     if (!withInTransit && touchesInTransit(decided.plans)) {
@@ -123,7 +115,7 @@ export async function allocateChunk(trx: Trx, ctx: RunContext, clientIds: readon
   return { plans, periodSignals, bookings: requests.length, failures };
 }
 
-async function decideChunk(trx: Trx, ctx: RunContext, clientIds: readonly bigint[], available: ReadonlyMap<bigint, AvailableState>) {
+async function decideChunk(trx: Trx, ctx: RunContext, clientIds: readonly bigint[], available: ReadonlyMap<bigint, AvailableAccountState>) {
   const states = await loadStates(trx, ctx, clientIds, available);
   const plans: ClientPlan[] = [];
   const failures: { clientId: bigint; message: string }[] = [];
@@ -149,22 +141,7 @@ function touchesInTransit(plans: readonly ClientPlan[]): boolean {
   return plans.some((plan) => plan.bookings.length > 0 || plan.payments.some((payment) => !payment.reservationKey));
 }
 
-/** The clients' available accounts by client (others named, such as in transit, are locked but not answered). */
-async function availableStates(trx: Trx, accountIds: readonly bigint[], options: { lock: boolean }): Promise<Map<bigint, AvailableState>> {
-  const result = new Map<bigint, AvailableState>();
-  if (accountIds.length === 0) return result;
-  const list = [...new Set(accountIds)].map(String);
-  const { rows } = await sql<{ id: bigint; client_id: bigint | null; purpose: string; free: bigint; last_seq: bigint }>`
-    SELECT id, client_id, purpose, credits_posted - debits_posted - debits_pending AS free, last_seq
-      FROM account WHERE id = ANY(${list}::bigint[]) ORDER BY id ${options.lock ? sql`FOR UPDATE` : sql``}
-  `.execute(trx);
-  for (const row of rows) {
-    if (row.client_id !== null && row.purpose === 'client_available') result.set(row.client_id, { accountId: row.id, freeCents: row.free, lastSeq: row.last_seq });
-  }
-  return result;
-}
-
-function sameStates(a: ReadonlyMap<bigint, AvailableState>, b: ReadonlyMap<bigint, AvailableState>): boolean {
+function sameStates(a: ReadonlyMap<bigint, AvailableAccountState>, b: ReadonlyMap<bigint, AvailableAccountState>): boolean {
   if (a.size !== b.size) return false;
   for (const [clientId, x] of a) {
     const y = b.get(clientId);

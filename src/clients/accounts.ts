@@ -46,15 +46,34 @@ export interface LockedAvailable {
  * held no receipt, reservation or payment of these clients can commit, so what is read afterwards is
  * the state the allocation books against. Three round trips whatever the number of clients.
  */
-export async function lockAvailableAccounts(trx: Trx, clientIds: readonly bigint[], alsoLock: readonly bigint[] = []): Promise<Map<bigint, LockedAvailable>> {
-  const accounts = await availableAccounts(trx, clientIds);
-  const ids = [...new Set([...accounts.values(), ...alsoLock])].map(String);
-  const result = new Map<bigint, LockedAvailable>();
+export async function lockAvailableAccounts(trx: Trx, clientIds: readonly bigint[], alsoLock: readonly bigint[] = []): Promise<Map<bigint, AvailableAccountState>> {
+  return availableAccountStates(trx, await availableAccounts(trx, clientIds), { lock: true, alsoLock });
+}
+
+export interface AvailableAccountState extends LockedAvailable {
+  /** The account's sequence number of its last posting: every booking for the client moves it. */
+  readonly lastSeq: bigint;
+}
+
+/**
+ * The clients' available accounts as they stand (`accounts`: client → account, from `availableAccounts`), read in one
+ * statement; with `lock`, together with `alsoLock`, in the ledger's sorted `FOR UPDATE` order. Unlocked, it lets a
+ * caller decide first and check afterwards, under the locks, that nothing moved (same free money, same last posting).
+ */
+export async function availableAccountStates(
+  trx: Trx,
+  accounts: ReadonlyMap<bigint, bigint>,
+  options: { readonly lock: boolean; readonly alsoLock?: readonly bigint[] },
+): Promise<Map<bigint, AvailableAccountState>> {
+  const ids = [...new Set([...accounts.values(), ...(options.lock ? (options.alsoLock ?? []) : [])])].map(String);
+  const result = new Map<bigint, AvailableAccountState>();
   if (ids.length === 0) return result;
-  const rows = await sql<{ id: bigint; client_id: bigint | null; free: bigint }>`
-    SELECT id, client_id, credits_posted - debits_posted - debits_pending AS free
-      FROM account WHERE id = ANY(${ids}::bigint[]) ORDER BY id FOR UPDATE
+  const rows = await sql<{ id: bigint; client_id: bigint | null; free: bigint; last_seq: bigint }>`
+    SELECT id, client_id, credits_posted - debits_posted - debits_pending AS free, last_seq
+      FROM account WHERE id = ANY(${ids}::bigint[]) ORDER BY id ${options.lock ? sql`FOR UPDATE` : sql``}
   `.execute(trx);
-  for (const row of rows.rows) if (row.client_id !== null && accounts.get(row.client_id) === row.id) result.set(row.client_id, { accountId: row.id, freeCents: row.free });
+  for (const row of rows.rows) {
+    if (row.client_id !== null && accounts.get(row.client_id) === row.id) result.set(row.client_id, { accountId: row.id, freeCents: row.free, lastSeq: row.last_seq });
+  }
   return result;
 }
