@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { numberArray, textArray } from '../db/array-literals.js';
 import type { Trx } from '../db/transaction.js';
 import { PaymentError } from './errors.js';
 import { prepareBatchFiles } from './files.js';
@@ -10,10 +11,17 @@ export type PaymentBatch = Selectable<PaymentBatchTable>;
 
 /**
  * Puts every instruction that is ready (created, not held, not yet in a batch) of a gemeente
- * into batches per debtor account, execution date and urgency, awaiting approval. Instructions
- * are locked while grouped, so two runs at once produce one set of batches; a second run finds
- * nothing left and creates nothing. Urgent instructions form an instant batch only where the
- * debtor's bank takes SCT Inst; elsewhere they join the regular batch of their date.
+ * into batches per debtor account, execution date and urgency, awaiting approval. Two runs at
+ * once produce one set of batches (an advisory lock per gemeente: the second finds nothing left
+ * and creates nothing). Urgent instructions form an instant batch only where the debtor's bank
+ * takes SCT Inst; elsewhere they join the regular batch of their date.
+ *
+ * The instructions are counted per batch in the database and moved into their batches by one
+ * UPDATE, not read and locked row by row first: at 400,000 payments locking every row and then
+ * updating it wrote each one twice. The UPDATE takes each row's lock and checks it is still
+ * ready, so an instruction held or cancelled meanwhile stays out, and one made meanwhile may
+ * come in; the batch's count and total are then made to match what moved, and a batch left
+ * empty is not kept.
  */
 export async function groupIntoBatches(
   trx: Trx,
@@ -27,54 +35,87 @@ export async function groupIntoBatches(
   },
 ): Promise<PaymentBatch[]> {
   await sql`SELECT pg_advisory_xact_lock(7270021, hashtext(${options.gemeenteId}))`.execute(trx);
-  const ready = await trx
-    .selectFrom('payment_instruction as i')
-    .innerJoin('payment_account as a', 'a.iban', 'i.debtor_iban')
-    .select(['i.id', 'i.debtor_iban', 'i.execution_date', 'i.amount_cents', sql<boolean>`i.urgent AND a.instant`.as('instant')])
-    .where('i.gemeente_id', '=', options.gemeenteId)
-    .where('i.status', '=', 'created')
-    .where('i.execution_date', '<=', options.executionUntil)
-    .orderBy('i.id')
-    .forUpdate(['i'])
-    .execute();
-  const groups = new Map<string, typeof ready>();
-  for (const row of ready) {
-    const key = `${row.debtor_iban}|${row.execution_date}|${row.instant}`;
-    const group = groups.get(key);
-    if (group) group.push(row);
-    else groups.set(key, [row]);
-  }
+  const { rows: groups } = await sql<ReadyGroup>`
+    SELECT i.debtor_iban, i.execution_date, i.urgent AND a.instant AS instant, count(*)::int AS payments, sum(i.amount_cents)::bigint AS total_cents
+      FROM payment_instruction i
+      JOIN payment_account a ON a.iban = i.debtor_iban
+     WHERE i.gemeente_id = ${options.gemeenteId} AND i.status = 'created' AND i.execution_date <= ${options.executionUntil}::date
+     GROUP BY 1, 2, 3
+  `.execute(trx);
+  if (groups.length === 0) return [];
   const policy = await trx.selectFrom('payment_policy').select('double_approval_above_cents').where('gemeente_id', '=', options.gemeenteId).executeTakeFirst();
   const threshold = policy?.double_approval_above_cents ?? null;
-  const batches: PaymentBatch[] = [];
+  const approvalsFor = (total: bigint): number => (threshold !== null && total > threshold ? 2 : 1);
   // Date, then account, then regular before instant: the order batches are listed and approved in.
-  const sortKey = (rows: typeof ready): string => `${rows[0]!.execution_date}|${rows[0]!.debtor_iban}|${rows[0]!.instant ? 1 : 0}`;
-  const ordered = [...groups.values()].sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
-  for (const rows of ordered) {
-    const first = rows[0]!;
-    const total = rows.reduce((sum, r) => sum + r.amount_cents, 0n);
-    const batch = await trx
-      .insertInto('payment_batch')
-      .values({
-        gemeente_id: options.gemeenteId,
-        debtor_iban: first.debtor_iban,
-        execution_date: first.execution_date,
-        instant: first.instant,
-        status: 'awaiting_approval',
-        payments: rows.length,
-        total_cents: total,
-        approvals_needed: threshold !== null && total > threshold ? 2 : 1,
-        created_by: options.createdBy,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    const ids = rows.map((r) => r.id.toString());
-    await sql`UPDATE payment_instruction SET status = 'batched', batch_id = ${batch.id.toString()}::bigint WHERE id = ANY(${ids}::bigint[])`.execute(trx);
+  const sortKey = (g: ReadyGroup): string => `${g.execution_date}|${g.debtor_iban}|${g.instant ? 1 : 0}`;
+  groups.sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
+  const made: PaymentBatch[] = [];
+  for (const group of groups) {
+    made.push(
+      await trx
+        .insertInto('payment_batch')
+        .values({
+          gemeente_id: options.gemeenteId,
+          debtor_iban: group.debtor_iban,
+          execution_date: group.execution_date,
+          instant: group.instant,
+          status: 'awaiting_approval',
+          payments: group.payments,
+          total_cents: group.total_cents,
+          approvals_needed: approvalsFor(group.total_cents),
+          created_by: options.createdBy,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    );
+  }
+  const { rows: moved } = await sql<{ batch_id: bigint; payments: number; total_cents: bigint }>`
+    WITH g (batch_id, debtor_iban, execution_date, instant) AS (
+      SELECT * FROM unnest(${numberArray(made.map((b) => b.id))}::bigint[], ${textArray(made.map((b) => b.debtor_iban))}::text[],
+                           ${textArray(made.map((b) => b.execution_date))}::date[], ${textArray(made.map((b) => String(b.instant)))}::boolean[])
+    ), moved AS (
+      UPDATE payment_instruction i
+         SET status = 'batched', batch_id = g.batch_id
+        FROM g, payment_account a
+       WHERE a.iban = i.debtor_iban AND i.gemeente_id = ${options.gemeenteId} AND i.status = 'created' AND i.execution_date <= ${options.executionUntil}::date
+         AND i.debtor_iban = g.debtor_iban AND i.execution_date = g.execution_date AND (i.urgent AND a.instant) = g.instant
+      RETURNING i.batch_id, i.amount_cents
+    )
+    SELECT batch_id, count(*)::int AS payments, sum(amount_cents)::bigint AS total_cents FROM moved GROUP BY batch_id
+  `.execute(trx);
+  const movedTo = new Map(moved.map((m) => [m.batch_id, m]));
+  const batches: PaymentBatch[] = [];
+  for (let batch of made) {
+    const actual = movedTo.get(batch.id);
+    if (!actual) {
+      // Every instruction counted for it was held or cancelled before it could move.
+      await trx.deleteFrom('payment_batch').where('id', '=', batch.id).execute();
+      continue;
+    }
+    if (actual.payments !== batch.payments || actual.total_cents !== batch.total_cents) {
+      batch = await trx
+        .updateTable('payment_batch')
+        .set({ payments: actual.payments, total_cents: actual.total_cents, approvals_needed: approvalsFor(actual.total_cents) })
+        .where('id', '=', batch.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    }
     await prepareBatchFiles(trx, batch, options.now, options.maxPaymentsPerFile === undefined ? {} : { maxPaymentsPerFile: options.maxPaymentsPerFile });
-    await trx.insertInto('payment_event').values({ batch_id: batch.id, kind: 'batch_created', actor: options.createdBy, details: JSON.stringify({ payments: rows.length, total_cents: total.toString() }) }).execute();
+    await trx
+      .insertInto('payment_event')
+      .values({ batch_id: batch.id, kind: 'batch_created', actor: options.createdBy, details: JSON.stringify({ payments: batch.payments, total_cents: batch.total_cents.toString() }) })
+      .execute();
     batches.push(batch);
   }
   return batches;
+}
+
+interface ReadyGroup {
+  debtor_iban: string;
+  execution_date: string;
+  instant: boolean;
+  payments: number;
+  total_cents: bigint;
 }
 
 export async function lockBatch(trx: Trx, batchId: bigint): Promise<PaymentBatch> {

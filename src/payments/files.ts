@@ -32,7 +32,13 @@ export function fileNameOf(messageId: string): string {
 export async function prepareBatchFiles(trx: Trx, batch: { readonly id: bigint; readonly debtor_iban: string; readonly instant: boolean }, now: Date, limits: { readonly maxPaymentsPerFile?: number } = {}): Promise<void> {
   const batchId = batch.id;
   const account = await trx.selectFrom('payment_account').selectAll().where('iban', '=', batch.debtor_iban).executeTakeFirstOrThrow();
-  const instructions = await trx.selectFrom('payment_instruction').selectAll().where('batch_id', '=', batchId).where('status', '=', 'batched').orderBy('id').execute();
+  const instructions = await trx
+    .selectFrom('payment_instruction')
+    .select(['end_to_end_id', 'execution_date', 'amount_cents', 'creditor_name_latin', 'creditor_name', 'creditor_iban', 'reference_issuer', 'reference', 'remittance'])
+    .where('batch_id', '=', batchId)
+    .where('status', '=', 'batched')
+    .orderBy('id')
+    .execute();
   const { date: today, dateTime } = amsterdamWallClock(now);
   const payments: CreditTransfer[] = instructions.map((i) => ({
     endToEndId: i.end_to_end_id!,
