@@ -117,8 +117,8 @@ async function setUp(db: Kysely<Database>, clients: number, log: (line: string) 
 }
 
 /**
- * The CPU of backends that exit during a day: the run's pooled connections go idle while it groups and reports on its
- * own connection, and the pool closes them after 10 s (pg's default), taking their CPU out of `cpuSince`. Sampled every
+ * The CPU of backends that exit during a day (the service's pool keeps its connections, but a connection the server
+ * drops is replaced, and its CPU would leave `cpuSince` with it). Sampled every
  * half second, a backend's last reading is counted when it is gone by the day's end.
  */
 function exitedBackends(database: string | undefined, mark: CpuMark): { stop: () => Promise<number> } {
@@ -173,7 +173,21 @@ async function checkBooks(db: Kysely<Database>, clients: number): Promise<string
 export async function runBatchBench(clients: number, log: (line: string) => void = (line) => console.log(line)): Promise<BatchBenchResult> {
   let statements = 0;
   let counting = false;
-  const database = await freshDatabase('postgres', { log: (event: LogEvent) => void (counting && event.level === 'query' && (statements += 1)) });
+  // BENCH_QUERIES=1: per day, the kinds of statement that took the most time (wall time as kysely saw it).
+  const byStatement = new Map<string, { count: number; ms: number }>();
+  const timing = process.env['BENCH_QUERIES'] === '1';
+  const database = await freshDatabase('postgres', {
+    log: (event: LogEvent) => {
+      if (!counting) return;
+      statements += 1;
+      if (!timing) return;
+      const kind = event.query.sql.replace(/\s+/g, ' ').slice(0, 110);
+      const seen = byStatement.get(kind) ?? { count: 0, ms: 0 };
+      seen.count += 1;
+      seen.ms += event.queryDurationMillis;
+      byStatement.set(kind, seen);
+    },
+  });
   const db = database.handle.db;
   try {
     log(`daily batch bench: ${int.format(clients)} clients × ${OBLIGATIONS.length} obligations on ${await postgresVersion()}, ${os.cpus().length} cores, load ${secs.format(os.loadavg()[0]!)}`);
@@ -187,6 +201,7 @@ export async function runBatchBench(clients: number, log: (line: string) => void
       const mark = await cpuMark(dbName);
       const exited = exitedBackends(dbName, mark);
       statements = 0;
+      byStatement.clear();
       counting = true;
       started = Date.now();
       let chunks = 0;
@@ -218,6 +233,10 @@ export async function runBatchBench(clients: number, log: (line: string) => void
         `  ${day}: ${secs.format(seconds)} s (allocate + instruct ${secs.format(result.timings.allocateMs / 1000)}, group ${secs.format(result.timings.groupMs / 1000)}, report ${secs.format(result.timings.reportMs / 1000)}), ${int.format(statements + 2 * transactions)} round trips (${int.format(statements)} statements, ${transactions} transactions); ` +
           `${int.format(report.reservationsBooked)} reservations, ${int.format(instructions)} instructions, ${result.batchesCreated} batches; CPU node ${secs.format(cpu.nodeMs / 1000)} s + server ${secs.format(cpu.serverMs / 1000)} s`,
       );
+      if (timing) {
+        const top = [...byStatement.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12);
+        for (const [kind, seen] of top) log(`    ${secs.format(seen.ms / 1000)} s in ${int.format(seen.count)}× ${kind}`);
+      }
     }
     started = Date.now();
     const rerun = await runDailyBatch(db, { gemeenteId: GEMEENTE, runDate: DAYS[DAYS.length - 1]!, startedBy: 'bench-rerun', chunkSize: 2_000 });

@@ -23,37 +23,59 @@ export function backendTicks(pid: number): number | undefined {
   }
 }
 
-async function backends(database: string): Promise<number[]> {
+/** The database's backends, and the cluster's WAL and checkpoint counters at this moment. */
+async function backends(database: string): Promise<{ pids: number[]; wal: WalCounters | undefined }> {
   const client = new pg.Client({ connectionString: ADMIN_URL });
   await client.connect();
   try {
     const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database]);
-    return rows.map((r) => r.pid);
+    const { rows: wal } = await client.query<{ bytes: string; fpi: string; checkpoints: string }>(
+      'SELECT w.wal_bytes::text AS bytes, w.wal_fpi::text AS fpi, (b.checkpoints_timed + b.checkpoints_req)::text AS checkpoints FROM pg_stat_wal w, pg_stat_bgwriter b',
+    );
+    const counters = wal[0] ? { bytes: Number(wal[0].bytes), fullPages: Number(wal[0].fpi), checkpoints: Number(wal[0].checkpoints) } : undefined;
+    return { pids: rows.map((r) => r.pid), wal: counters };
   } finally {
     await client.end();
   }
 }
 
+/**
+ * WAL written by the whole cluster and checkpoints begun. A page's first change after a checkpoint writes the whole
+ * page to the WAL, so the same work costs the backends up to twice the CPU when a checkpoint falls inside a run: that,
+ * more than the code, is what moves two runs minutes apart.
+ */
+export interface WalCounters {
+  readonly bytes: number;
+  readonly fullPages: number;
+  readonly checkpoints: number;
+}
+
 export interface CpuMark {
   readonly node: NodeJS.CpuUsage;
   readonly server: Map<number, number>;
+  readonly wal?: WalCounters | undefined;
 }
 
 export interface CpuSpent {
   readonly nodeMs: number;
   /** NaN when the server is not on this machine. */
   readonly serverMs: number;
+  /** What the cluster wrote to its WAL meanwhile (PostgreSQL only). */
+  readonly wal?: WalCounters | undefined;
 }
 
 export async function cpuMark(database: string | undefined): Promise<CpuMark> {
   const server = new Map<number, number>();
+  let wal: WalCounters | undefined;
   if (database) {
-    for (const pid of await backends(database)) {
+    const now = await backends(database);
+    wal = now.wal;
+    for (const pid of now.pids) {
       const ticks = backendTicks(pid);
       if (ticks !== undefined) server.set(pid, ticks);
     }
   }
-  return { node: process.cpuUsage(), server };
+  return { node: process.cpuUsage(), server, wal };
 }
 
 export async function cpuSince(mark: CpuMark, database: string | undefined): Promise<CpuSpent> {
@@ -62,13 +84,18 @@ export async function cpuSince(mark: CpuMark, database: string | undefined): Pro
   if (!database) return { nodeMs, serverMs: 0 };
   let ticks = 0;
   let seen = false;
-  for (const pid of await backends(database)) {
+  const after = await backends(database);
+  for (const pid of after.pids) {
     const now = backendTicks(pid);
     if (now === undefined) continue;
     seen = true;
     ticks += now - (mark.server.get(pid) ?? 0);
   }
-  return { nodeMs, serverMs: seen ? ticks * TICK_MS : Number.NaN };
+  const wal =
+    mark.wal && after.wal
+      ? { bytes: after.wal.bytes - mark.wal.bytes, fullPages: after.wal.fullPages - mark.wal.fullPages, checkpoints: after.wal.checkpoints - mark.wal.checkpoints }
+      : undefined;
+  return { nodeMs, serverMs: seen ? ticks * TICK_MS : Number.NaN, wal };
 }
 
 export function databaseName(url: string | undefined): string | undefined {

@@ -358,7 +358,7 @@ function report(header: readonly string[]): void {
   const out: string[] = [...header, ''];
   out.push(
     table(
-      ['driver', 'scenario', 'requests', 'postings', 'seconds', 'tx/s', 'postings/s', 'commits', 'p50/p99 ms', 'CPU s node+pg', 'CPU-bound tx/s', 'verified', 'load'],
+      ['driver', 'scenario', 'requests', 'postings', 'seconds', 'tx/s', 'postings/s', 'commits', 'p50/p99 ms', 'CPU s node+pg', 'CPU-bound tx/s', 'WAL MB (full pages)', 'checkpoints', 'verified', 'load'],
       rows.map((r) => [
         r.driver,
         r.scenario,
@@ -371,10 +371,12 @@ function report(header: readonly string[]): void {
         r.latency,
         r.driver === 'pglite' ? dec.format(r.cpu.nodeMs / 1000) : `${dec.format(r.cpu.nodeMs / 1000)}+${dec.format(r.cpu.serverMs / 1000)}`,
         cpuRate(r.requests, r.cpu),
+        r.cpu.wal ? `${one.format(r.cpu.wal.bytes / 1e6)} (${int.format(r.cpu.wal.fullPages)})` : '',
+        r.cpu.wal ? int.format(r.cpu.wal.checkpoints) : '',
         r.verified,
         r.load,
       ]),
-      [false, false, true, true, true, true, true, true, true, true, true, false, true],
+      [false, false, true, true, true, true, true, true, true, true, true, true, true, false, true],
     ),
   );
   out.push('');

@@ -610,15 +610,25 @@ export async function runStatementBench(): Promise<StatementBenchResult> {
     // a stall of every request at once is more often that than anything in the statement.
     const blocksRead = async () =>
       Number((await sql<{ n: string }>`SELECT blks_read::text AS n FROM pg_stat_database WHERE datname = current_database()`.execute(db)).rows[0]?.n ?? 0);
+    // Backends started during a load: a new one loads catalogs and plans every query of its first statement afresh.
+    const sessionsOpened = async () =>
+      Number((await sql<{ n: string }>`SELECT sessions::text AS n FROM pg_stat_database WHERE datname = current_database()`.execute(db)).rows[0]?.n ?? 0);
     const cpuOver = async <T>(run: () => Promise<T>) => {
       const before = backendTicks(server.pid) ?? 0;
       const mark = await cpuMark(databaseName(bench.url));
       const read = await blocksRead();
+      const sessions = await sessionsOpened();
       const result = await run();
       const spent = await cpuSince(mark, databaseName(bench.url));
       // The statistics reach pg_stat_database when a backend goes idle; give them a moment.
       await new Promise((resolve) => setTimeout(resolve, 1_100));
-      return { result, serverMs: ((backendTicks(server.pid) ?? Number.NaN) - before) * TICK_MS, pgMs: spent.serverMs, blocksRead: (await blocksRead()) - read };
+      return {
+        result,
+        serverMs: ((backendTicks(server.pid) ?? Number.NaN) - before) * TICK_MS,
+        pgMs: spent.serverMs,
+        blocksRead: (await blocksRead()) - read,
+        sessions: (await sessionsOpened()) - sessions,
+      };
     };
     const operator = await mintLocalToken(settings, { userId: 'bench-operator', role: 'operator', gemeenten: [GEMEENTE] });
     const scenarios = [
@@ -637,8 +647,8 @@ export async function runStatementBench(): Promise<StatementBenchResult> {
         const profiling = process.env.BENCH_PROFILE === '1';
         if (profiling) await server.ask({ kind: 'profile-start' });
         await server.ask({ kind: 'pauses-start' });
-        const { result: load, serverMs, pgMs, blocksRead: read } = await cpuOver(() => loadFromSecondProcess({ port, rate, seconds, warmupSeconds: 0, targets: scenario.targets }));
-        log(`  PostgreSQL read ${int.format(read)} blocks from outside its shared buffers during the load`);
+        const { result: load, serverMs, pgMs, blocksRead: read, sessions } = await cpuOver(() => loadFromSecondProcess({ port, rate, seconds, warmupSeconds: 0, targets: scenario.targets }));
+        log(`  PostgreSQL read ${int.format(read)} blocks from outside its shared buffers during the load; sessions opened: ${int.format(sessions)}`);
         const watched = await server.ask({ kind: 'pauses-stop' });
         if (watched.kind === 'pauses') {
           const p = watched.pauses;

@@ -49,6 +49,9 @@ export function connectPostgres(options: PostgresOptions): DatabaseHandle {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
+    // A connection once opened stays open: pg-pool's default closes one idle for 10 s, and the next burst
+    // then pays for new backends, whose first statements load catalogs and plan every query afresh.
+    min: options.poolSize ?? 10,
     application_name: options.applicationName ?? 'ontzorg',
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
