@@ -71,11 +71,22 @@ export async function bookBatch(trx: Trx, requests: readonly LedgerRequest[]): P
   });
   if (valid.length === 0) return results;
 
-  // The journal is append-only, so what a reservation or transfer booked can be read before locking.
+  // The journal is append-only, so what a reservation or transfer booked, and which keys are booked already, can be
+  // read before locking: while another batch holds the accounts, this one reads and allocates its ids meanwhile.
+  // A booking under one of these keys that commits after this read is caught by the key's unique index, and
+  // inTransaction retries the whole transaction, which then answers it as a replay.
   const referencedKeys = valid.flatMap(({ request: r }) =>
     r.type === 'post_pending' || r.type === 'void_pending' ? [r.pendingKey] : r.type === 'reversal' ? [r.reversesKey] : [],
   );
   const referenced = await loadTransactions(trx, referencedKeys, { withPostings: true });
+  const known = await loadTransactions(
+    trx,
+    valid.map((v) => v.request.idempotencyKey),
+    { withPostings: false },
+  );
+  const newKeys = [...new Set(valid.map((v) => v.request.idempotencyKey).filter((key) => !known.has(key)))];
+  const allocated = newKeys.length > 0 ? await allocateTransactionIds(trx, newKeys.length) : [];
+  const idOf = new Map(newKeys.map((key, n) => [key, allocated[n]!]));
 
   const accountIds: AccountId[] = [];
   for (const { request: r } of valid) {
@@ -89,17 +100,15 @@ export async function bookBatch(trx: Trx, requests: readonly LedgerRequest[]): P
     states.set(id, { row, dp: row.debits_posted, cp: row.credits_posted, dpn: row.debits_pending, cpn: row.credits_pending, seq: row.last_seq });
   }
 
-  // Read after locking: a concurrent booking on the same accounts has committed by now.
-  const known = await loadTransactions(
-    trx,
-    valid.map((v) => v.request.idempotencyKey),
-    { withPostings: false },
-  );
+  // A referenced booking not found before the locks may have committed since (its accounts are not locked): start over.
+  const missing = referencedKeys.filter((key) => !referenced.has(key) && !known.has(key));
+  if (missing.length > 0) {
+    const late = await loadTransactions(trx, missing, { withPostings: false });
+    const [first] = late.keys();
+    if (first !== undefined) throw new ConcurrentBooking(first);
+  }
+  // Read after locking: a reservation is posted or voided, and a booking reversed, only under its accounts' locks.
   const { posted, voided, reversed } = await loadResolutions(trx, [...referenced.values()].map((t) => t.id));
-
-  const newKeys = valid.filter((v) => !known.has(v.request.idempotencyKey)).length;
-  const ids = newKeys > 0 ? await allocateTransactionIds(trx, newKeys) : [];
-  let nextId = 0;
 
   const transactionRows = new TransactionColumns();
   const postingRows = new PostingColumns();
@@ -108,7 +117,7 @@ export async function bookBatch(trx: Trx, requests: readonly LedgerRequest[]): P
   // A key can be both replayed and referenced in one batch: only `referenced` carries its postings.
   for (const key of referencedKeys) {
     if (!referenced.has(key) && known.has(key)) {
-      // Booked by someone else between our first read and our locks; its accounts are not locked. Start over.
+      // Booked by someone else between the two reads; its accounts are not locked. Start over.
       throw new ConcurrentBooking(key);
     }
   }
@@ -135,7 +144,7 @@ export async function bookBatch(trx: Trx, requests: readonly LedgerRequest[]): P
       continue;
     }
 
-    const id = ids[nextId++]!;
+    const id = idOf.get(key)!;
     const refusal = checkRules(plan.deltas, states);
     if (refusal) {
       transactionRows.push(id, request, plan, json, hash, refusal);
