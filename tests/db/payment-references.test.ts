@@ -7,7 +7,7 @@ import { inTransaction } from '../../src/db/transaction.js';
 import { Money } from '../../src/money/money.js';
 import { registerPaymentAccount } from '../../src/payments/accounts.js';
 import { groupIntoBatches } from '../../src/payments/batches.js';
-import { createPaymentInstructions } from '../../src/payments/instructions.js';
+import { createPaymentInstructions, type InstructionDraft } from '../../src/payments/instructions.js';
 import { describeOnEachDatabase, freshPostgres, postgresSkipReason } from '../support/db.js';
 import { MANAGED, aRegion, bijstand, ingest, statementFile, type Region } from '../ingest/region.js';
 
@@ -18,6 +18,11 @@ import { MANAGED, aRegion, bijstand, ingest, statementFile, type Region } from '
  * referenced row cannot be deleted or given another key.
  */
 const NOT_A_PAYMENT_ACCOUNT = 'NL18RABO0123459876';
+
+const leefgeldOf = (region: Region): InstructionDraft => ({
+  idempotencyKey: 'dawit/leefgeld/w53', clientId: region.dawit, gemeenteId: 'GM0505', kind: 'leefgeld', period: '2026-W53', dueDate: '2026-12-29', executionDate: '2026-12-29',
+  amount: Money.parse('150.00'), debtorIban: MANAGED, creditor: { name: 'Dawit Tesfaye', iban: 'NL02ABNA0123456789' }, remittance: 'Leefgeld week 53',
+});
 
 async function refusal(work: Promise<unknown>): Promise<{ state: string | undefined; constraint: string | undefined; message: string }> {
   try {
@@ -38,12 +43,7 @@ describeOnEachDatabase('references of the payment tables, checked per statement'
     await inTransaction(db, (trx) => registerPaymentAccount(trx, { iban: MANAGED, debtorName: 'Sociale Dienst Drechtsteden', initiatingPartyName: 'SDD', painVersion: '09' }));
     await ingest(db, statementFile('R-1', [bijstand('1334.23', 'BIJ-77002', 'R-REF-1', '2026-12-24')]));
     const [made] = await inTransaction(db, (trx) =>
-      createPaymentInstructions(trx, [
-        {
-          idempotencyKey: 'dawit/leefgeld/w53', clientId: region.dawit, gemeenteId: 'GM0505', kind: 'leefgeld', period: '2026-W53', dueDate: '2026-12-29', executionDate: '2026-12-29',
-          amount: Money.parse('150.00'), debtorIban: MANAGED, creditor: { name: 'Dawit Tesfaye', iban: 'NL02ABNA0123456789' }, remittance: 'Leefgeld week 53',
-        },
-      ]),
+      createPaymentInstructions(trx, [leefgeldOf(region)]),
     );
     if (made?.outcome !== 'created') throw new Error('the instruction was not created');
     instructionId = made.instructionId;
@@ -135,12 +135,7 @@ describe.skipIf(postgresSkipReason() !== '')('a referenced row deleted while a s
     await inTransaction(db, (trx) => registerPaymentAccount(trx, { iban: MANAGED, debtorName: 'Sociale Dienst Drechtsteden', initiatingPartyName: 'SDD', painVersion: '09' }));
     await ingest(db, statementFile('R-2', [bijstand('1334.23', 'BIJ-77002', 'R-REF-2', '2026-12-24')]));
     await inTransaction(db, (trx) =>
-      createPaymentInstructions(trx, [
-        {
-          idempotencyKey: 'dawit/leefgeld/w53', clientId: region.dawit, gemeenteId: 'GM0505', kind: 'leefgeld', period: '2026-W53', dueDate: '2026-12-29', executionDate: '2026-12-29',
-          amount: Money.parse('150.00'), debtorIban: MANAGED, creditor: { name: 'Dawit Tesfaye', iban: 'NL02ABNA0123456789' }, remittance: 'Leefgeld week 53',
-        },
-      ]),
+      createPaymentInstructions(trx, [leefgeldOf(region)]),
     );
     const { id: batch } = await db
       .insertInto('payment_batch')
