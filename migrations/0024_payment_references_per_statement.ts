@@ -14,7 +14,7 @@ import { sql, type Kysely } from 'kysely';
  *   rows and locks the referenced rows `FOR KEY SHARE`, as a foreign key does, so that they cannot be deleted before this
  *   transaction ends. It then raises SQLSTATE 23503 (with the old constraint's name) for a key that does not exist.
  * - **updated rows**: `payment_instruction.batch_id` is set for every instruction a batch takes, so it is checked per
- *   statement too. Any other referencing column that an UPDATE changes is checked by a row trigger. A row trigger's
+ *   statement too, for the batches the statement newly refers to only (an UPDATE of the status locks no batch). Any other referencing column that an UPDATE changes is checked by a row trigger. A row trigger's
  *   WHEN clause keeps it from firing at all when the key is unchanged, and the service never changes those keys.
  * - **the referenced side**: deleting a referenced row, or changing its key, is refused (23503), as NO ACTION did.
  *   The check runs after the row is deleted, so a concurrent insert that locked the row has committed by then and
@@ -46,7 +46,10 @@ const REFERENCES: readonly Reference[] = [
   { constraint: 'allocation_reservation_obligation_id_fkey', child: 'allocation_reservation', columns: ['obligation_id'], parent: 'obligation', parentColumns: ['id'], what: 'obligation' },
 ];
 
-/** Checked per statement on UPDATE as well (the others by a row trigger when their key changes). */
+/**
+ * Checked per statement on UPDATE as well, for the keys the statement newly refers to (the others by a row trigger
+ * when their key changes): grouping sets `batch_id` on every instruction of a batch at once.
+ */
 const PER_STATEMENT_ON_UPDATE = new Set(['payment_instruction_batch_id_fkey']);
 
 const list = (columns: readonly string[], prefix = ''): string => columns.map((c) => `${prefix}${c}`).join(', ');
@@ -60,19 +63,25 @@ const FUNCTIONS = [
   sql`
     CREATE FUNCTION references_check_statement() RETURNS trigger LANGUAGE plpgsql AS $fn$
     DECLARE
+      -- The keys this statement newly refers to: on UPDATE, those no updated row referred to before. A settlement or
+      -- a release (status only) so neither checks nor locks its batch, as a foreign key would not: a KEY SHARE lock
+      -- there would queue behind, and could deadlock with, the batch's own FOR UPDATE during approval or release.
+      referred text;
       keys bigint;
       locked bigint;
       missing text;
     BEGIN
+      referred := CASE TG_OP
+        WHEN 'UPDATE' THEN format('(SELECT %1$s FROM new_rows WHERE %2$s EXCEPT SELECT %1$s FROM old_rows WHERE %2$s)', TG_ARGV[1], TG_ARGV[2])
+        ELSE format('(SELECT DISTINCT %s FROM new_rows WHERE %s)', TG_ARGV[1], TG_ARGV[2])
+      END;
       -- One index probe per distinct key (OFFSET 0 keeps the planner from scanning the whole referenced table), each
       -- referenced row locked as a foreign key locks it: a concurrent delete then waits for this transaction.
-      EXECUTE format('SELECT count(*), count(x.ok) FROM (SELECT DISTINCT %s FROM new_rows WHERE %s) n
-                        LEFT JOIN LATERAL (SELECT 1 AS ok FROM %I p WHERE %s OFFSET 0 FOR KEY SHARE OF p) x ON true',
-                     TG_ARGV[1], TG_ARGV[2], TG_ARGV[3], TG_ARGV[4])
+      EXECUTE format('SELECT count(*), count(x.ok) FROM %s n LEFT JOIN LATERAL (SELECT 1 AS ok FROM %I p WHERE %s OFFSET 0 FOR KEY SHARE OF p) x ON true',
+                     referred, TG_ARGV[3], TG_ARGV[4])
         INTO keys, locked;
       IF locked < keys THEN
-        EXECUTE format('SELECT %s FROM (SELECT DISTINCT %s FROM new_rows WHERE %s) n WHERE NOT EXISTS (SELECT 1 FROM %I p WHERE %s) LIMIT 1',
-                       TG_ARGV[6], TG_ARGV[1], TG_ARGV[2], TG_ARGV[3], TG_ARGV[4])
+        EXECUTE format('SELECT %s FROM %s n WHERE NOT EXISTS (SELECT 1 FROM %I p WHERE %s) LIMIT 1', TG_ARGV[6], referred, TG_ARGV[3], TG_ARGV[4])
           INTO missing;
         RAISE EXCEPTION 'a row of % refers to % %, which does not exist', TG_TABLE_NAME, TG_ARGV[5], missing
           USING ERRCODE = 'foreign_key_violation', CONSTRAINT = TG_ARGV[0], TABLE = TG_TABLE_NAME;
@@ -122,15 +131,14 @@ function triggersFor(r: Reference): string[] {
   const statementArgs = [r.constraint, list(r.columns), notNull(r.columns), r.parent, matches(r, 'p', 'n'), r.what, keyText].map(quote).join(', ');
   const rowArgs = [r.constraint, r.parent, `${r.parentColumns.map((p, i) => `p.${p} = ($1).${r.columns[i]!}`).join(' AND ')}`, r.what, rowKeyText].map(quote).join(', ');
   const guardArgs = [r.constraint, r.child, r.columns.map((c, i) => `c.${c} = ($1).${r.parentColumns[i]!}`).join(' AND '), r.what].map(quote).join(', ');
-  const out = [
+  return [
     `CREATE TRIGGER ${n('ins')} AFTER INSERT ON ${r.child} REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION references_check_statement(${statementArgs})`,
     PER_STATEMENT_ON_UPDATE.has(r.constraint)
-      ? `CREATE TRIGGER ${n('upd')} AFTER UPDATE ON ${r.child} REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION references_check_statement(${statementArgs})`
+      ? `CREATE TRIGGER ${n('upd')} AFTER UPDATE ON ${r.child} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION references_check_statement(${statementArgs})`
       : `CREATE TRIGGER ${n('upd')} AFTER UPDATE OF ${list(r.columns)} ON ${r.child} FOR EACH ROW WHEN ((${changed(r.columns)}) AND ${notNull(r.columns, 'NEW.')}) EXECUTE FUNCTION references_check_row(${rowArgs})`,
     `CREATE TRIGGER ${n('del')} AFTER DELETE ON ${r.parent} FOR EACH ROW EXECUTE FUNCTION references_guard_referenced(${guardArgs})`,
     `CREATE TRIGGER ${n('key')} AFTER UPDATE OF ${list(r.parentColumns)} ON ${r.parent} FOR EACH ROW WHEN (${changed(r.parentColumns)}) EXECUTE FUNCTION references_guard_referenced(${guardArgs})`,
   ];
-  return out;
 }
 
 export async function up(db: Kysely<any>): Promise<void> {

@@ -115,15 +115,17 @@ export async function applyPlan(trx: Trx, fileId: bigint, plan: IngestPlan): Pro
     }
     // Booked grouped by counter account (stable: in file order within an account): the ledger writes each account it
     // touches once per batch, so a batch of 5,000 receipts for 500 clients updates ~500 account rows, not 5,000.
-    const order = items.map((x, n) => ({ n, counter: counterAccount(x.planned.decision, statementsByIndex.get(x.entry.statementIndex)!.suspenseAccountId) }));
+    const order = items.map((x, n) => {
+      const statement = statementsByIndex.get(x.entry.statementIndex)!;
+      return { n, statement, counter: counterAccount(x.planned.decision, statement.suspenseAccountId) };
+    });
     order.sort((a, b) => (a.counter < b.counter ? -1 : a.counter > b.counter ? 1 : a.n - b.n));
     for (let from = 0; from < order.length; from += PART_ITEMS) {
       // The statements after a failed one only fail as well: stop booking, the failure is the reason.
       if (rows.failed) break;
       const requests: LedgerRequest[] = [];
-      for (const { n, counter } of order.slice(from, from + PART_ITEMS)) {
+      for (const { n, statement, counter } of order.slice(from, from + PART_ITEMS)) {
         const { entry, planned } = items[n]!;
-        const statement = statementsByIndex.get(entry.statementIndex)!;
         const { item } = planned;
         const incoming = item.creditDebit === 'CRDT';
         requests.push(

@@ -35,8 +35,3 @@ export class InOrder {
     if (this.failure) throw this.failure.error;
   }
 }
-
-/** Lets the event loop run (and with it whatever statement is queued) before more work is done here. */
-export function yieldToQueued(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}

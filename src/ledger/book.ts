@@ -3,6 +3,7 @@ import type { Trx } from '../db/transaction.js';
 import { Money } from '../money/money.js';
 import { lockAccounts, type LockedAccount } from './accounts.js';
 import { numberArray, textArray } from '../db/array-literals.js';
+import { allocateIds } from '../db/bulk-insert.js';
 import { LedgerError, LedgerRefusal, type RefusalCode } from './errors.js';
 import { loadResolutions, loadTransactions, type KnownTransaction } from './journal.js';
 import {
@@ -85,7 +86,7 @@ export async function bookBatch(trx: Trx, requests: readonly LedgerRequest[]): P
     { withPostings: false },
   );
   const newKeys = [...new Set(valid.map((v) => v.request.idempotencyKey).filter((key) => !known.has(key)))];
-  const allocated = newKeys.length > 0 ? await allocateTransactionIds(trx, newKeys.length) : [];
+  const allocated = await allocateIds(trx, 'ledger_transaction', newKeys.length);
   const idOf = new Map(newKeys.map((key, n) => [key, allocated[n]!]));
 
   const accountIds: AccountId[] = [];
@@ -338,11 +339,6 @@ function checkRules(deltas: readonly Delta[], states: ReadonlyMap<AccountId, Acc
     }
   }
   return undefined;
-}
-
-async function allocateTransactionIds(trx: Trx, count: number): Promise<bigint[]> {
-  const { rows } = await sql<{ id: bigint }>`SELECT nextval('ledger_transaction_id_seq') AS id FROM generate_series(1, ${count}::int)`.execute(trx);
-  return rows.map((r) => r.id);
 }
 
 // One array per column (`unnest`) rather than a bind parameter per cell: a dozen parameters per

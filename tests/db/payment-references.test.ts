@@ -160,6 +160,14 @@ describe.skipIf(postgresSkipReason() !== '')('a referenced row deleted while a s
       expect(sqlState(error)).toBe('23503');
       const { rows } = await deleter.query<{ batch_id: string }>('SELECT batch_id::text FROM payment_instruction');
       expect(rows).toEqual([{ batch_id: batch.toString() }]);
+
+      // An UPDATE that leaves batch_id as it is (a settlement, a release) neither checks nor locks the batch, as a
+      // foreign key would not: it must not wait for an approver's or the release's lock on the batch.
+      await mover.query('BEGIN');
+      await mover.query('SELECT id FROM payment_batch WHERE id = $1 FOR UPDATE', [batch.toString()]);
+      await deleter.query(`SET statement_timeout = '2s'`);
+      await deleter.query(`UPDATE payment_instruction SET return_reason = 'AC04' WHERE batch_id = $1`, [batch.toString()]);
+      await mover.query('ROLLBACK');
     } finally {
       await mover.end();
       await deleter.end();
