@@ -25,6 +25,7 @@ import { registerPaymentAccount } from '../src/payments/accounts.js';
 import pg from 'pg';
 import { backendTicks, cpuMark, cpuSince, databaseName, TICK_MS, type CpuMark } from './cpu.js';
 import { ADMIN_URL, freshDatabase, postgresVersion } from './db.js';
+import { QueryTimes } from './query-times.js';
 
 const int = new Intl.NumberFormat('en-US');
 const secs = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
@@ -173,19 +174,13 @@ async function checkBooks(db: Kysely<Database>, clients: number): Promise<string
 export async function runBatchBench(clients: number, log: (line: string) => void = (line) => console.log(line)): Promise<BatchBenchResult> {
   let statements = 0;
   let counting = false;
-  // BENCH_QUERIES=1: per day, the kinds of statement that took the most time (wall time as kysely saw it).
-  const byStatement = new Map<string, { count: number; ms: number }>();
-  const timing = process.env['BENCH_QUERIES'] === '1';
+  // BENCH_QUERIES=1: per day, the kinds of statement that took the most time (they overlap with two chunks in flight).
+  const timing = process.env['BENCH_QUERIES'] === '1' ? new QueryTimes() : undefined;
   const database = await freshDatabase('postgres', {
     log: (event: LogEvent) => {
       if (!counting) return;
       statements += 1;
-      if (!timing) return;
-      const kind = event.query.sql.replace(/\s+/g, ' ').slice(0, 110);
-      const seen = byStatement.get(kind) ?? { count: 0, ms: 0 };
-      seen.count += 1;
-      seen.ms += event.queryDurationMillis;
-      byStatement.set(kind, seen);
+      timing?.log(event);
     },
   });
   const db = database.handle.db;
@@ -201,7 +196,8 @@ export async function runBatchBench(clients: number, log: (line: string) => void
       const mark = await cpuMark(dbName);
       const exited = exitedBackends(dbName, mark);
       statements = 0;
-      byStatement.clear();
+      timing?.clear();
+      if (timing) timing.on = true;
       counting = true;
       started = Date.now();
       let chunks = 0;
@@ -234,8 +230,8 @@ export async function runBatchBench(clients: number, log: (line: string) => void
           `${int.format(report.reservationsBooked)} reservations, ${int.format(instructions)} instructions, ${result.batchesCreated} batches; CPU node ${secs.format(cpu.nodeMs / 1000)} s + server ${secs.format(cpu.serverMs / 1000)} s`,
       );
       if (timing) {
-        const top = [...byStatement.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12);
-        for (const [kind, seen] of top) log(`    ${secs.format(seen.ms / 1000)} s in ${int.format(seen.count)}× ${kind}`);
+        timing.on = false;
+        for (const q of timing.top(12)) log(`    ${secs.format(q.ms / 1000)} s in ${int.format(q.count)}× ${q.kind}`);
       }
     }
     started = Date.now();

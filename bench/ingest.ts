@@ -9,8 +9,8 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import os from 'node:os';
-import type { LogEvent } from 'kysely';
 import { inTransaction } from '../src/db/transaction.js';
+import { QueryTimes } from './query-times.js';
 import { ensureClient, ensureGemeente } from '../src/clients/clients.js';
 import { writeCamt, type SimulatedEntry } from '../src/demo/bank-statement.js';
 import { ingestBankFile, receiveBankFile } from '../src/ingest/files.js';
@@ -61,21 +61,9 @@ function statement(n: number, clients: number, messageId: string): Uint8Array {
 
 export async function runIngestBench(entries: number, log: (line: string) => void = console.log): Promise<IngestBenchResult> {
   const clients = Math.min(10_000, entries);
-  // BENCH_INGEST_QUERIES=1: every statement of the first ingestion with its time (sent → answered), summed by its
-  // first words, to see what the server spends per kind of statement and what is left for node.
-  const queries = new Map<string, { n: number; ms: number }>();
-  let logging = false;
-  const log_ = process.env.BENCH_INGEST_QUERIES === '1'
-    ? (event: LogEvent) => {
-        if (!logging) return;
-        const key = event.query.sql.replace(/\s+/g, ' ').trim().slice(0, 70);
-        const q = queries.get(key) ?? { n: 0, ms: 0 };
-        q.n += 1;
-        q.ms += event.queryDurationMillis;
-        queries.set(key, q);
-      }
-    : undefined;
-  const database = await freshDatabase('postgres', log_ ? { log: log_ } : {});
+  // BENCH_INGEST_QUERIES=1: every statement of the first ingestion with its time, summed by its first words.
+  const queries = process.env.BENCH_INGEST_QUERIES === '1' ? new QueryTimes(70) : undefined;
+  const database = await freshDatabase('postgres', queries ? { log: queries.log } : {});
   try {
     const db = database.handle.db;
     log(`ingest bench: setting up ${clients} clients …`);
@@ -94,7 +82,7 @@ export async function runIngestBench(entries: number, log: (line: string) => voi
     const received = await inTransaction(db, (trx) => receiveBankFile(trx, { bytes, fileName: 'bench.xml', receivedBy: 'bench' }));
     const mark = await cpuMark(databaseName(database.url));
     const t0 = performance.now();
-    logging = true;
+    if (queries) queries.on = true;
     // BENCH_INGEST_CPUPROF=<file>: a CPU profile of the first ingestion only (not the set-up, the re-send or the COPY).
     const profile = process.env.BENCH_INGEST_CPUPROF ? new Session() : undefined;
     if (profile) {
@@ -108,13 +96,11 @@ export async function runIngestBench(entries: number, log: (line: string) => voi
       writeFileSync(process.env.BENCH_INGEST_CPUPROF!, JSON.stringify(taken));
       profile.disconnect();
     }
-    logging = false;
+    if (queries) queries.on = false;
     const ingestMs = performance.now() - t0;
-    if (queries.size > 0) {
-      const rows = [...queries].sort((a, b) => b[1].ms - a[1].ms);
-      const total = rows.reduce((sum, [, q]) => sum + q.ms, 0);
-      log(`ingest bench: ${rows.reduce((sum, [, q]) => sum + q.n, 0)} statements, ${Math.round(total)} ms waiting for the server of ${Math.round(ingestMs)} ms`);
-      for (const [what, q] of rows.slice(0, 25)) log(`  ${String(Math.round(q.ms)).padStart(7)} ms ${String(q.n).padStart(4)}× ${what}`);
+    if (queries) {
+      log(`ingest bench: ${queries.statements} statements, ${Math.round(queries.totalMs)} ms waiting for the server of ${Math.round(ingestMs)} ms`);
+      for (const q of queries.top(25)) log(`  ${String(Math.round(q.ms)).padStart(7)} ms ${String(q.count).padStart(4)}× ${q.kind}`);
     }
     const ingestCpu = await cpuSince(mark, databaseName(database.url));
     if (result.status !== 'ingested') throw new Error(`bench file was ${result.status}: ${JSON.stringify(result.error)}`);
