@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { replaceForeignKeys, restoreForeignKeys, type Reference } from './references-per-statement.js';
 
 /**
  * 0024: the references of the daily batch's bulk-written rows are checked once per statement, not once per row.
@@ -20,24 +21,16 @@ import { sql, type Kysely } from 'kysely';
  *   The check runs after the row is deleted, so a concurrent insert that locked the row has committed by then and
  *   is seen.
  *
- * Columns may be NULL as before (MATCH SIMPLE: a reference with a NULL column is not checked).
+ * Columns may be NULL as before (MATCH SIMPLE: a reference with a NULL column is not checked). The triggers are made
+ * by `references-per-statement.ts`.
  */
-interface Reference {
-  /** The foreign key this replaces; its name is kept in the error. */
-  readonly constraint: string;
-  readonly child: string;
-  readonly columns: readonly string[];
-  readonly parent: string;
-  readonly parentColumns: readonly string[];
-  /** What the referenced row is, for the message. */
-  readonly what: string;
-}
-
 const REFERENCES: readonly Reference[] = [
   { constraint: 'payment_instruction_client_id_gemeente_id_fkey', child: 'payment_instruction', columns: ['client_id', 'gemeente_id'], parent: 'client', parentColumns: ['id', 'gemeente_id'], what: 'client' },
   { constraint: 'payment_instruction_debtor_iban_fkey', child: 'payment_instruction', columns: ['debtor_iban'], parent: 'payment_account', parentColumns: ['iban'], what: 'payment account' },
   { constraint: 'payment_instruction_gemeente_fk', child: 'payment_instruction', columns: ['gemeente_id'], parent: 'gemeente', parentColumns: ['id'], what: 'gemeente' },
-  { constraint: 'payment_instruction_batch_id_fkey', child: 'payment_instruction', columns: ['batch_id'], parent: 'payment_batch', parentColumns: ['id'], what: 'payment batch' },
+  // Checked per statement on UPDATE as well, for the keys it newly refers to: grouping sets `batch_id` on every
+  // instruction of a batch at once.
+  { constraint: 'payment_instruction_batch_id_fkey', child: 'payment_instruction', columns: ['batch_id'], parent: 'payment_batch', parentColumns: ['id'], what: 'payment batch', onUpdate: 'statement' },
   { constraint: 'payment_event_instruction_id_fkey', child: 'payment_event', columns: ['instruction_id'], parent: 'payment_instruction', parentColumns: ['id'], what: 'payment instruction' },
   { constraint: 'payment_event_batch_id_fkey', child: 'payment_event', columns: ['batch_id'], parent: 'payment_batch', parentColumns: ['id'], what: 'payment batch' },
   { constraint: 'scheduled_payment_client_id_gemeente_id_fkey', child: 'scheduled_payment', columns: ['client_id', 'gemeente_id'], parent: 'client', parentColumns: ['id', 'gemeente_id'], what: 'client' },
@@ -45,18 +38,6 @@ const REFERENCES: readonly Reference[] = [
   { constraint: 'allocation_reservation_client_id_fkey', child: 'allocation_reservation', columns: ['client_id'], parent: 'client', parentColumns: ['id'], what: 'client' },
   { constraint: 'allocation_reservation_obligation_id_fkey', child: 'allocation_reservation', columns: ['obligation_id'], parent: 'obligation', parentColumns: ['id'], what: 'obligation' },
 ];
-
-/**
- * Checked per statement on UPDATE as well, for the keys the statement newly refers to (the others by a row trigger
- * when their key changes): grouping sets `batch_id` on every instruction of a batch at once.
- */
-const PER_STATEMENT_ON_UPDATE = new Set(['payment_instruction_batch_id_fkey']);
-
-const list = (columns: readonly string[], prefix = ''): string => columns.map((c) => `${prefix}${c}`).join(', ');
-const notNull = (columns: readonly string[], prefix = ''): string => columns.map((c) => `${prefix}${c} IS NOT NULL`).join(' AND ');
-const matches = (r: Reference, parentAlias: string, childAlias: string): string => r.parentColumns.map((p, i) => `${parentAlias}.${p} = ${childAlias}.${r.columns[i]!}`).join(' AND ');
-const changed = (columns: readonly string[]): string => columns.map((c) => `OLD.${c} IS DISTINCT FROM NEW.${c}`).join(' OR ');
-const quote = (text: string): string => `'${text.replace(/'/g, "''")}'`;
 
 const FUNCTIONS = [
   // TG_ARGV: constraint, distinct key columns, key not null, parent table, parent matches n, what, key columns of n as text
@@ -124,38 +105,13 @@ const FUNCTIONS = [
   `,
 ];
 
-function triggersFor(r: Reference): string[] {
-  const n = (suffix: string) => `${r.constraint}_${suffix}`;
-  const keyText = r.columns.map((c) => `n.${c}::text`).join(` || '/' || `);
-  const rowKeyText = r.columns.map((c) => `($1).${c}::text`).join(` || '/' || `);
-  const statementArgs = [r.constraint, list(r.columns), notNull(r.columns), r.parent, matches(r, 'p', 'n'), r.what, keyText].map(quote).join(', ');
-  const rowArgs = [r.constraint, r.parent, `${r.parentColumns.map((p, i) => `p.${p} = ($1).${r.columns[i]!}`).join(' AND ')}`, r.what, rowKeyText].map(quote).join(', ');
-  const guardArgs = [r.constraint, r.child, r.columns.map((c, i) => `c.${c} = ($1).${r.parentColumns[i]!}`).join(' AND '), r.what].map(quote).join(', ');
-  return [
-    `CREATE TRIGGER ${n('ins')} AFTER INSERT ON ${r.child} REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION references_check_statement(${statementArgs})`,
-    PER_STATEMENT_ON_UPDATE.has(r.constraint)
-      ? `CREATE TRIGGER ${n('upd')} AFTER UPDATE ON ${r.child} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION references_check_statement(${statementArgs})`
-      : `CREATE TRIGGER ${n('upd')} AFTER UPDATE OF ${list(r.columns)} ON ${r.child} FOR EACH ROW WHEN ((${changed(r.columns)}) AND ${notNull(r.columns, 'NEW.')}) EXECUTE FUNCTION references_check_row(${rowArgs})`,
-    `CREATE TRIGGER ${n('del')} AFTER DELETE ON ${r.parent} FOR EACH ROW EXECUTE FUNCTION references_guard_referenced(${guardArgs})`,
-    `CREATE TRIGGER ${n('key')} AFTER UPDATE OF ${list(r.parentColumns)} ON ${r.parent} FOR EACH ROW WHEN (${changed(r.parentColumns)}) EXECUTE FUNCTION references_guard_referenced(${guardArgs})`,
-  ];
-}
-
 export async function up(db: Kysely<any>): Promise<void> {
   for (const f of FUNCTIONS) await f.execute(db);
-  for (const r of REFERENCES) {
-    // The existing rows were checked by the foreign key being replaced.
-    await sql.raw(`ALTER TABLE ${r.child} DROP CONSTRAINT ${r.constraint}`).execute(db);
-    for (const statement of triggersFor(r)) await sql.raw(statement).execute(db);
-  }
+  for (const statement of replaceForeignKeys(REFERENCES)) await sql.raw(statement).execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const r of REFERENCES) {
-    for (const suffix of ['ins', 'upd']) await sql.raw(`DROP TRIGGER ${r.constraint}_${suffix} ON ${r.child}`).execute(db);
-    for (const suffix of ['del', 'key']) await sql.raw(`DROP TRIGGER ${r.constraint}_${suffix} ON ${r.parent}`).execute(db);
-    await sql.raw(`ALTER TABLE ${r.child} ADD CONSTRAINT ${r.constraint} FOREIGN KEY (${list(r.columns)}) REFERENCES ${r.parent} (${list(r.parentColumns)})`).execute(db);
-  }
+  for (const statement of restoreForeignKeys(REFERENCES)) await sql.raw(statement).execute(db);
   await sql`DROP FUNCTION references_guard_referenced()`.execute(db);
   await sql`DROP FUNCTION references_check_row()`.execute(db);
   await sql`DROP FUNCTION references_check_statement()`.execute(db);
