@@ -1,7 +1,6 @@
 /**
- * PostgreSQL array literals for the bulk writes (`unnest($1::bigint[], …)`), built by us in one pass per
- * column. The driver would escape every element through a generic path; at thousands of rows per batch that
- * and the intermediate arrays were a tenth of the booking's CPU.
+ * PostgreSQL array literals, `{1,2,NULL}` and `{"a",NULL}`: the text form of the bulk writes' array parameters
+ * (`array-parameters.ts`), which PGlite is given. node-postgres is given the binary form.
  */
 
 /** `{1,2,NULL}`: ids, cents and counters need no quoting. */

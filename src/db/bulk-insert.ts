@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
-import { numberArray, textArray } from './array-literals.js';
+import { sql, type RawBuilder } from 'kysely';
+import { numberArray, textArray } from './array-parameters.js';
 import type { Trx } from './transaction.js';
 
 /** One column of a bulk insert: its SQL type and one value per row. */
@@ -22,11 +22,7 @@ export async function insertColumns(trx: Trx, table: string, columns: Readonly<R
   for (const name of names) {
     if (columns[name]!.values.length !== rows) throw new Error(`bulk insert into ${table}: column ${name} has ${columns[name]!.values.length} values, expected ${rows}`);
   }
-  const arrays = names.map((name) => {
-    const column = columns[name]!;
-    const literal = arrayLiteral(column);
-    return sql`${literal}::${sql.raw(column.type)}[]`;
-  });
+  const arrays = names.map((name) => arrayOf(columns[name]!));
   await sql`
     INSERT INTO ${sql.table(table)} (${sql.join(names.map((n) => sql.ref(n)))})
     ${options.overridingIdentity ? sql`OVERRIDING SYSTEM VALUE` : sql``}
@@ -34,25 +30,33 @@ export async function insertColumns(trx: Trx, table: string, columns: Readonly<R
   `.execute(trx);
 }
 
-function arrayLiteral(column: BulkColumn): string {
+/** The column as one array parameter with its cast: numbers and texts as such, other types as text cast by the server. */
+function arrayOf(column: BulkColumn): RawBuilder<unknown> {
   switch (column.type) {
     case 'bigint':
     case 'integer':
-      return numberArray(column.values);
+      return sql`${numberArray(column.values, column.type)}::${sql.raw(column.type)}[]`;
     case 'boolean':
-      return textArray(column.values.map((v) => (v === null ? null : v ? 't' : 'f')));
+      return sql`${textArray(column.values.map((v) => (v === null ? null : v ? 't' : 'f')))}::text[]::boolean[]`;
+    case 'text':
+      return sql`${textArray(column.values)}::text[]`;
     default:
-      return textArray(column.values);
+      return sql`${textArray(column.values)}::text[]::${sql.raw(column.type)}[]`;
   }
 }
 
 /**
  * Ids for `count` new rows of `table`, taken from its identity sequence in one round trip, so that
  * rows written in bulk can be referred to (by their children) without reading them back.
+ * The sequence is looked up once (`OFFSET 0` keeps the sub-select from being merged into the loop):
+ * `nextval(pg_get_serial_sequence(…))` per row looked it up in the catalogue for every id, 2.7 µs
+ * each against 0.45 µs (100,000 ids: 270–300 ms against 45–48 ms).
  */
 export async function allocateIds(trx: Trx, table: string, count: number): Promise<bigint[]> {
   if (count === 0) return [];
   const { rows } = await sql<{ id: bigint }>`
-    SELECT nextval(pg_get_serial_sequence(${table}, 'id')) AS id FROM generate_series(1, ${count}::int)`.execute(trx);
+    SELECT nextval(s.sequence) AS id
+    FROM (SELECT pg_get_serial_sequence(${table}, 'id')::regclass AS sequence OFFSET 0) AS s
+    CROSS JOIN generate_series(1, ${count}::int)`.execute(trx);
   return rows.map((r) => BigInt(r.id));
 }

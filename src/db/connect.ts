@@ -3,6 +3,7 @@ import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, type LogEvent } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
+import { forPGlite } from './array-parameters.js';
 import type { Database } from './schema.js';
 
 /**
@@ -88,7 +89,13 @@ export async function connectPGlite(options: PGliteOptions = {}): Promise<Databa
       [DATE]: (value: string) => value,
     },
   });
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite), ...(options.log ? { log: options.log } : {}) });
+  // The dialect calls only `query` and `close`. PGlite does not take array parameters in the binary format that
+  // node-postgres is given (`array-parameters.ts`), so they reach it as their text literal.
+  const connection = {
+    query: (text: string, params?: unknown[]) => pglite.query(text, params?.map(forPGlite)),
+    close: () => pglite.close(),
+  } as unknown as PGlite;
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(connection), ...(options.log ? { log: options.log } : {}) });
   return { db, driver: 'pglite', close: () => db.destroy(), dump: async () => pglite.dumpDataDir('gzip') };
 }
 

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Trx } from '../db/transaction.js';
 import { Money } from '../money/money.js';
 import { lockAccounts, type LockedAccount } from './accounts.js';
-import { numberArray, textArray } from '../db/array-literals.js';
+import { numberArray, textArray } from '../db/array-parameters.js';
 import { allocateIds } from '../db/bulk-insert.js';
 import { LedgerError, LedgerRefusal, type RefusalCode } from './errors.js';
 import { loadResolutions, loadTransactions, type KnownTransaction } from './journal.js';
@@ -427,14 +427,14 @@ async function writeJournal(trx: Trx, tx: TransactionColumns, postings: PostingC
       SELECT * FROM ROWS FROM (
         unnest(${numberArray(tx.id)}::bigint[]), unnest(${textArray(tx.key)}::text[]), unnest(${textArray(tx.type)}::text[]),
         unnest(${textArray(tx.outcome)}::text[]), unnest(${numberArray(tx.pendingId)}::bigint[]), unnest(${numberArray(tx.reversesId)}::bigint[]),
-        unnest(${textArray(tx.bookingDate)}::date[]), unnest(${textArray(tx.description)}::text[]), jsonb_array_elements(${requestArray(tx.request)}::jsonb),
+        unnest(${textArray(tx.bookingDate)}::text[]::date[]), unnest(${textArray(tx.description)}::text[]), jsonb_array_elements(${requestArray(tx.request)}::jsonb),
         unnest(${textArray(tx.hash)}::text[]), unnest(${textArray(tx.refusalCode)}::text[]), unnest(${textArray(tx.refusalMessage)}::text[]))
     )
     INSERT INTO ledger_posting (transaction_id, account_id, gemeente_id, side, phase, amount_cents, account_seq, booking_date,
                                 debits_posted_after, credits_posted_after, debits_pending_after, credits_pending_after)
     SELECT * FROM unnest(${numberArray(postings.transactionId)}::bigint[], ${numberArray(postings.accountId)}::bigint[],
                          ${textArray(postings.gemeenteId)}::text[], ${textArray(postings.side)}::text[], ${textArray(postings.phase)}::text[],
-                         ${numberArray(postings.amount)}::bigint[], ${numberArray(postings.seq)}::bigint[], ${textArray(postings.bookingDate)}::date[],
+                         ${numberArray(postings.amount)}::bigint[], ${numberArray(postings.seq)}::bigint[], ${textArray(postings.bookingDate)}::text[]::date[],
                          ${numberArray(postings.dp)}::bigint[], ${numberArray(postings.cp)}::bigint[], ${numberArray(postings.dpn)}::bigint[],
                          ${numberArray(postings.cpn)}::bigint[])
   `.execute(trx);

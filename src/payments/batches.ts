@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { numberArray, textArray } from '../db/array-literals.js';
+import { numberArray, textArray } from '../db/array-parameters.js';
 import type { Trx } from '../db/transaction.js';
 import { PaymentError } from './errors.js';
 import { prepareBatchFiles } from './files.js';
@@ -72,7 +72,7 @@ export async function groupIntoBatches(
   const { rows: moved } = await sql<{ batch_id: bigint; payments: number; total_cents: bigint }>`
     WITH g (batch_id, debtor_iban, execution_date, instant) AS (
       SELECT * FROM unnest(${numberArray(made.map((b) => b.id))}::bigint[], ${textArray(made.map((b) => b.debtor_iban))}::text[],
-                           ${textArray(made.map((b) => b.execution_date))}::date[], ${textArray(made.map((b) => String(b.instant)))}::boolean[])
+                           ${textArray(made.map((b) => b.execution_date))}::text[]::date[], ${textArray(made.map((b) => String(b.instant)))}::text[]::boolean[])
     ), moved AS (
       UPDATE payment_instruction i
          SET status = 'batched', batch_id = g.batch_id

@@ -6,7 +6,7 @@ import { bookBatch, type LedgerRequest } from '../ledger/index.js';
 import { Money } from '../money/money.js';
 import { returnReasonText } from './return-reasons.js';
 import type { InstructionKind, InstructionStatus } from './rows.js';
-import { numberArray, textArray } from '../db/array-literals.js';
+import { numberArray, textArray } from '../db/array-parameters.js';
 import { scanPain001 } from '../sepa/scan.js';
 
 /**
@@ -276,7 +276,7 @@ export async function recordBankOutcomes(trx: Trx, settled: readonly SettledItem
     await sql`
       INSERT INTO payment_event (instruction_id, kind, actor, details, ledger_key)
       SELECT id, 'settled', 'bank', details, ledger_key
-        FROM unnest(${numberArray(ids)}::bigint[], ${textArray(rows.map((r) => JSON.stringify({ by: r.s.match.by, paymentInfoId: r.s.match.paymentInfoId })))}::jsonb[],
+        FROM unnest(${numberArray(ids)}::bigint[], ${textArray(rows.map((r) => JSON.stringify({ by: r.s.match.by, paymentInfoId: r.s.match.paymentInfoId })))}::text[]::jsonb[],
                     ${textArray(rows.map((r) => r.s.ledgerKey))}::text[]) AS v (id, details, ledger_key)`.execute(trx);
   }
   if (returned.length === 0) return alerts;
@@ -290,7 +290,7 @@ export async function recordBankOutcomes(trx: Trx, settled: readonly SettledItem
   await sql`
     INSERT INTO payment_event (instruction_id, kind, actor, details, ledger_key)
     SELECT id, 'returned', 'bank', details, ledger_key
-      FROM unnest(${numberArray(returnedIds)}::bigint[], ${textArray(returned.map((r) => JSON.stringify({ reason: r.match.reasonCode, text: r.match.reasonText })))}::jsonb[],
+      FROM unnest(${numberArray(returnedIds)}::bigint[], ${textArray(returned.map((r) => JSON.stringify({ reason: r.match.reasonCode, text: r.match.reasonText })))}::text[]::jsonb[],
                   ${textArray(returned.map((r) => r.ledgerKey))}::text[]) AS v (id, details, ledger_key)`.execute(trx);
   const reReserve: LedgerRequest[] = [];
   for (const r of returned) {
@@ -343,7 +343,7 @@ export async function undoSettlements(trx: Trx, items: readonly { id: bigint; le
   await sql`
     INSERT INTO payment_event (instruction_id, kind, actor, details, ledger_key)
     SELECT id, 'settlement_undone', ${by.user}, details, ledger_key
-      FROM unnest(${numberArray(rows.map((r) => r.id))}::bigint[], ${textArray(rows.map((r) => JSON.stringify({ why: by.why, status: r.status })))}::jsonb[],
+      FROM unnest(${numberArray(rows.map((r) => r.id))}::bigint[], ${textArray(rows.map((r) => JSON.stringify({ why: by.why, status: r.status })))}::text[]::jsonb[],
                   ${textArray(rows.map((r) => `undo/${r.ledger_key}`))}::text[]) AS v (id, details, ledger_key)`.execute(trx);
   return rows.length;
 }
