@@ -102,16 +102,32 @@ export async function ingestBankFile(db: Kysely<Database>, fileId: bigint, optio
   return bankFileResult(db, fileId);
 }
 
+/**
+ * A stored file's bytes, sent by the server as LATIN1 text (one character per byte, read back byte for byte) rather
+ * than as bytea, whose hex form doubles what is sent and must be decoded: for a 46.7 MB file 1.6 s against 2.8 s, of
+ * which node 0.9 s against 2.0 s. Text cannot hold a NUL byte, so a file with one (never a valid XML document, which
+ * the reader refuses) comes as bytea.
+ */
+async function contentOf(trx: Trx, fileId: bigint): Promise<Uint8Array> {
+  const { rows } = await sql<{ latin1: string | null }>`
+    SELECT CASE WHEN position(decode('00', 'hex') IN content) = 0 THEN convert_from(content, 'LATIN1') END AS latin1
+    FROM bank_file WHERE id = ${fileId}`.execute(trx);
+  const latin1 = rows[0]?.latin1;
+  if (typeof latin1 === 'string') return Buffer.from(latin1, 'latin1');
+  const { content } = await trx.selectFrom('bank_file').select('content').where('id', '=', fileId).executeTakeFirstOrThrow();
+  return content;
+}
+
 async function ingestUnderLock(db: Kysely<Database>, fileId: bigint, options: IngestOptions): Promise<void> {
   await inTransaction(db, async (trx) => {
     await lockIngestion(trx);
-    const file = await trx.selectFrom('bank_file').select(['id', 'status', 'content']).where('id', '=', fileId).executeTakeFirst();
+    const file = await trx.selectFrom('bank_file').select(['id', 'status']).where('id', '=', fileId).executeTakeFirst();
     if (!file) throw new IngestError('file_not_found', `there is no bank file ${fileId}`);
     if (file.status !== 'received') return;
     let document;
     let plan;
     try {
-      document = readOrRefuse(file.content, options);
+      document = readOrRefuse(await contentOf(trx, fileId), options);
       plan = await planIngest(trx, document, options);
     } catch (error) {
       if (!(error instanceof IngestError)) throw error;

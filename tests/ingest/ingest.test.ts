@@ -2,7 +2,7 @@ import { beforeAll, expect, it } from 'vitest';
 import { inTransaction } from '../../src/db/transaction.js';
 import { writeCamt, type SimulatedEntry } from '../../src/demo/bank-statement.js';
 import { IngestError } from '../../src/ingest/errors.js';
-import { bankFileResult, previewBankFile, receiveBankFile, undoBankFile } from '../../src/ingest/files.js';
+import { bankFileResult, ingestBankFile, previewBankFile, receiveBankFile, undoBankFile } from '../../src/ingest/files.js';
 import { assignSuspense, listSuspense } from '../../src/ingest/suspense.js';
 import { availableAccounts } from '../../src/clients/accounts.js';
 import { book } from '../../src/ledger/index.js';
@@ -116,7 +116,36 @@ describeOnEachDatabase('ingesting a day statement', (handle) => {
     const xxe = `<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">&x;</Document>`;
     const r2 = await ingest(db, xxe);
     expect(r2).toMatchObject({ status: 'refused', error: { code: 'file_refused' } });
+    // A NUL byte (never XML): the stored bytes are read as they are and refused by the reader.
+    const withNul = writeCamt(statementFile('S-NUL', [bijstand('5.00', 'BIJ-77002', 'N-1')])).replace('<Stmt>', '<Stmt>\u0000');
+    const r3 = await ingest(db, withNul);
+    expect(r3).toMatchObject({ status: 'refused', error: { code: 'file_refused' } });
+    const line = withNul.slice(0, withNul.indexOf('\u0000')).split('\n').length;
+    expect(r3.error!.message).toContain(`line ${line}, column 7: a control character (U+0000)`);
     expect(await journalSize(db)).toBe(before);
+  });
+
+  it('reads the stored bytes back exactly, whatever the declared encoding: names and remittances as the bank wrote them', async () => {
+    const { db } = handle();
+    const name = 'Aimée Müller-Çelik';
+    const remittance = 'Terugbetaling € 42 voor Zoë';
+    const entry = (ref: string): SimulatedEntry => ({ amount: '42.00', creditDebit: 'CRDT', bookingDate: '2026-12-01', accountServicerReference: ref, details: [{ counterpartyName: name, counterpartyIban: SOMEONE, unstructured: remittance }] });
+    const utf8 = writeCamt(statementFile('S-UTF8', [entry('ENC-1')]));
+    // ISO-8859-15, as ABN AMRO has sent it: é, ü, Ç and ë are one byte each, € is 0xA4.
+    const latin9 = writeCamt(statementFile('S-LATIN9', [entry('ENC-2')])).replace('encoding="UTF-8"', 'encoding="ISO-8859-15"');
+    const latin9Bytes = Uint8Array.from([...latin9].map((c) => (c === '€' ? 0xa4 : c.charCodeAt(0))));
+    expect(latin9Bytes.some((b) => b >= 0x80)).toBe(true);
+    for (const [ref, file] of [['ENC-1', utf8], ['ENC-2', latin9Bytes]] as const) {
+      const received = await inTransaction(db, (trx) => receiveBankFile(trx, { bytes: typeof file === 'string' ? new TextEncoder().encode(file) : file, fileName: `${ref}.xml`, receivedBy: 'test-operator' }));
+      expect((await ingestBankFile(db, received.fileId)).status).toBe('ingested');
+      const item = await db
+        .selectFrom('bank_entry_item as i')
+        .innerJoin('bank_entry as e', 'e.id', 'i.entry_id')
+        .select(['i.counterparty_name', 'i.remittance'])
+        .where('e.acct_svcr_ref', '=', ref)
+        .executeTakeFirstOrThrow();
+      expect(item).toEqual({ counterparty_name: name, remittance });
+    }
   });
 });
 
