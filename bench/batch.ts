@@ -8,7 +8,10 @@
  *
  *   npm run build && node dist/bench/batch.js [clients]
  *   BENCH_DATABASE_URL=postgres://root@127.0.0.1:5432/postgres (admin connection; the default)
+ *   BENCH_BATCH_CPUPROF=/tmp/day (a CPU profile of each day: /tmp/day-<date>.cpuprofile)
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import { sql, type Kysely, type LogEvent } from 'kysely';
 import { pathToFileURL } from 'node:url';
@@ -201,8 +204,20 @@ export async function runBatchBench(clients: number, log: (line: string) => void
       counting = true;
       started = Date.now();
       let chunks = 0;
+      // BENCH_BATCH_CPUPROF=<prefix>: a CPU profile of each day, written to <prefix>-<day>.cpuprofile.
+      const profile = process.env['BENCH_BATCH_CPUPROF'] ? new Session() : undefined;
+      if (profile) {
+        profile.connect();
+        await profile.post('Profiler.enable');
+        await profile.post('Profiler.start');
+      }
       const result: DailyBatchResult = await runDailyBatch(db, { gemeenteId: GEMEENTE, runDate: day, startedBy: 'bench', chunkSize: 2_000, onChunk: () => void (chunks += 1) });
       const seconds = (Date.now() - started) / 1000;
+      if (profile) {
+        const { profile: taken } = await profile.post('Profiler.stop');
+        writeFileSync(`${process.env['BENCH_BATCH_CPUPROF']}-${day}.cpuprofile`, JSON.stringify(taken));
+        profile.disconnect();
+      }
       counting = false;
       const live = await cpuSince(mark, dbName);
       const cpu = { nodeMs: live.nodeMs, serverMs: live.serverMs + (await exited.stop()) };
