@@ -9,6 +9,7 @@
  *   npm run build && node dist/bench/batch.js [clients]
  *   BENCH_DATABASE_URL=postgres://root@127.0.0.1:5432/postgres (admin connection; the default)
  *   BENCH_BATCH_CPUPROF=/tmp/day (a CPU profile of each day: /tmp/day-<date>.cpuprofile)
+ *   BENCH_BATCH_HEAPPROF=/tmp/day (sampled allocations of each day: /tmp/day-<date>.heapprofile)
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -211,8 +212,20 @@ export async function runBatchBench(clients: number, log: (line: string) => void
         await profile.post('Profiler.enable');
         await profile.post('Profiler.start');
       }
+      // BENCH_BATCH_HEAPPROF=<prefix>: where each day allocates (sampled), written to <prefix>-<day>.heapprofile.
+      const heap = process.env['BENCH_BATCH_HEAPPROF'] ? new Session() : undefined;
+      if (heap) {
+        heap.connect();
+        await heap.post('HeapProfiler.enable');
+        await heap.post('HeapProfiler.startSampling', { samplingInterval: 65_536, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+      }
       const result: DailyBatchResult = await runDailyBatch(db, { gemeenteId: GEMEENTE, runDate: day, startedBy: 'bench', chunkSize: 2_000, onChunk: () => void (chunks += 1) });
       const seconds = (Date.now() - started) / 1000;
+      if (heap) {
+        const { profile: sampled } = await heap.post('HeapProfiler.stopSampling');
+        writeFileSync(`${process.env['BENCH_BATCH_HEAPPROF']}-${day}.heapprofile`, JSON.stringify(sampled));
+        heap.disconnect();
+      }
       if (profile) {
         const { profile: taken } = await profile.post('Profiler.stop');
         writeFileSync(`${process.env['BENCH_BATCH_CPUPROF']}-${day}.cpuprofile`, JSON.stringify(taken));

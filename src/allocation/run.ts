@@ -6,6 +6,7 @@ import { obligationsOf } from '../clients/obligations.js';
 import { periodsOf, periodsUntil } from '../clients/ontzorg-periods.js';
 import { periodsNeedingDecision, type PeriodSignal } from '../clients/periods.js';
 import { rowToClientRecord, type ExpectedIncome } from '../clients/registry.js';
+import { numberArray, textArray, type ArrayParameter } from '../db/array-parameters.js';
 import type { Database } from '../db/schema.js';
 import type { Trx } from '../db/transaction.js';
 import { bookBatch } from '../ledger/index.js';
@@ -39,7 +40,6 @@ function json(rows: readonly Record<string, unknown>[]): string {
   return JSON.stringify(rows, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
 }
 
-const ids = (list: readonly bigint[]) => list.map(String);
 
 export interface ChunkOptions {
   /**
@@ -151,7 +151,7 @@ function sameStates(a: ReadonlyMap<bigint, AvailableAccountState>, b: ReadonlyMa
 }
 
 async function loadStates(trx: Trx, ctx: RunContext, clientIds: readonly bigint[], locked: ReadonlyMap<bigint, { accountId: bigint; freeCents: bigint }>): Promise<ClientState[]> {
-  const list = ids(clientIds);
+  const list = numberArray(clientIds);
   const reservations = await trx
     .selectFrom('allocation_reservation')
     .select(['ledger_key', 'client_id', 'obligation_id', 'period_key', 'seq', 'amount_cents', 'due_date'])
@@ -265,7 +265,7 @@ async function handedBackPeriods(
   if (keys.length === 0) return result;
   const { rows } = await sql<{ client_id: bigint; obligation: string; period: string }>`
     SELECT client_id, details ->> 'obligation' AS obligation, details ->> 'period' AS period
-      FROM back_office_signal WHERE signal_key = ANY(${keys}::text[])
+      FROM back_office_signal WHERE signal_key = ANY(${textArray(keys)}::text[])
   `.execute(trx);
   for (const row of rows) {
     const set = result.get(row.client_id) ?? new Set<string>();
@@ -291,7 +291,7 @@ function paidPerPeriod(rows: readonly { kind: string; obligation_id: bigint | nu
  * The credits booked to these clients that no allocation has seen yet: bank items matched to a client,
  * and receipts a person assigned from suspense (rule 9), each known by the ledger key of its booking.
  */
-async function unallocatedReceipts(trx: Trx, clientIds: readonly string[]): Promise<{ key: string; client_id: bigint; classification: IncomeClass; amount_cents: bigint }[]> {
+async function unallocatedReceipts(trx: Trx, clientIds: ArrayParameter): Promise<{ key: string; client_id: bigint; classification: IncomeClass; amount_cents: bigint }[]> {
   const { rows } = await sql<{ key: string; client_id: bigint; classification: IncomeClass | null; amount_cents: bigint }>`
     SELECT i.ledger_key AS key, i.client_id, i.income_type AS classification, i.amount_cents
       FROM bank_entry_item i JOIN bank_entry e ON e.id = i.entry_id
@@ -321,7 +321,7 @@ async function recordAllocation(trx: Trx, ctx: RunContext, plans: readonly Clien
     })),
   );
   const voided = plans.flatMap((plan) => plan.voidedKeys);
-  if (voided.length > 0) await sql`UPDATE allocation_reservation SET status = 'voided' WHERE ledger_key = ANY(${voided}::text[])`.execute(trx);
+  if (voided.length > 0) await sql`UPDATE allocation_reservation SET status = 'voided' WHERE ledger_key = ANY(${textArray(voided)}::text[])`.execute(trx);
   if (reservations.length > 0) {
     await sql`
       INSERT INTO allocation_reservation (ledger_key, client_id, obligation_id, period_key, seq, amount_cents, due_date, execution_date, booked_on)
@@ -397,7 +397,7 @@ export async function recordScheduledPayments(trx: Trx, runDate: IsoDate, paymen
     ON CONFLICT (idempotency_key) DO NOTHING
   `.execute(trx);
   const reserved = payments.flatMap((p) => (p.kind === 'obligation' && p.reservationKey ? [p.reservationKey] : []));
-  if (reserved.length > 0) await sql`UPDATE allocation_reservation SET status = 'scheduled' WHERE ledger_key = ANY(${reserved}::text[]) AND status = 'open'`.execute(trx);
+  if (reserved.length > 0) await sql`UPDATE allocation_reservation SET status = 'scheduled' WHERE ledger_key = ANY(${textArray(reserved)}::text[]) AND status = 'open'`.execute(trx);
 }
 
 /**

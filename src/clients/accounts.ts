@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { numberArray } from '../db/array-parameters.js';
 import type { Database } from '../db/schema.js';
 import type { Trx } from '../db/transaction.js';
 
@@ -15,7 +16,7 @@ export async function availableAccounts(db: Kysely<Database> | Trx, clientIds: r
   const unique = [...new Set(clientIds)];
   const result = new Map<bigint, bigint>();
   if (unique.length === 0) return result;
-  const ids = unique.map(String);
+  const ids = numberArray(unique);
   await sql`
     INSERT INTO account (code, name, kind, purpose, balance_rule, gemeente_id, client_id)
     SELECT 'client/' || c.id || '/available', 'free money of client ' || c.reference, 'liability', 'client_available',
@@ -65,9 +66,10 @@ export async function availableAccountStates(
   accounts: ReadonlyMap<bigint, bigint>,
   options: { readonly lock: boolean; readonly alsoLock?: readonly bigint[] },
 ): Promise<Map<bigint, AvailableAccountState>> {
-  const ids = [...new Set([...accounts.values(), ...(options.lock ? (options.alsoLock ?? []) : [])])].map(String);
+  const unique = [...new Set([...accounts.values(), ...(options.lock ? (options.alsoLock ?? []) : [])])];
   const result = new Map<bigint, AvailableAccountState>();
-  if (ids.length === 0) return result;
+  if (unique.length === 0) return result;
+  const ids = numberArray(unique);
   const rows = await sql<{ id: bigint; client_id: bigint | null; free: bigint; last_seq: bigint }>`
     SELECT id, client_id, credits_posted - debits_posted - debits_pending AS free, last_seq
       FROM account WHERE id = ANY(${ids}::bigint[]) ORDER BY id ${options.lock ? sql`FOR UPDATE` : sql``}

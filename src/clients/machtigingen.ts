@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { numberArray } from '../db/array-parameters.js';
 import type { Trx } from '../db/transaction.js';
 import { isValidIban, normaliseIban } from '../references/index.js';
 import { assertIsoDate, isIsoDate, type IsoDate } from '../schedule/index.js';
@@ -83,7 +84,7 @@ export async function machtigingenOf(db: Kysely<Database> | Trx, clientIds: read
     .selectFrom('machtiging as m')
     .leftJoin('machtiging_payee as p', 'p.machtiging_id', 'm.id')
     .select(['m.id', 'm.client_id', 'm.document_reference', 'm.signed_on', 'm.valid_until', 'm.revoked_on', 'm.revoked_reason', 'p.payee_iban', 'p.payee_name'])
-    .where('m.client_id', '=', sql<bigint>`ANY(${clientIds.map(String)}::bigint[])`)
+    .where('m.client_id', '=', sql<bigint>`ANY(${numberArray(clientIds)}::bigint[])`)
     .orderBy('m.id')
     .execute();
   const byId = new Map<bigint, Machtiging & { payees: { iban: string; name: string }[] }>();

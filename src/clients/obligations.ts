@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { numberArray } from '../db/array-parameters.js';
 import type { Trx } from '../db/transaction.js';
 import { Money } from '../money/money.js';
 import { isValidCreditorReference, isValidIban, normaliseIban } from '../references/index.js';
@@ -270,7 +271,7 @@ async function assemble(db: Kysely<Database> | Trx, rows: ObligationRow[]): Prom
   const versions = await db
     .selectFrom('obligation_version')
     .select(VERSION_COLUMNS)
-    .where('obligation_id', '=', sql<bigint>`ANY(${rows.map((r) => r.id.toString())}::bigint[])`)
+    .where('obligation_id', '=', sql<bigint>`ANY(${numberArray(rows.map((r) => r.id))}::bigint[])`)
     .orderBy('obligation_id')
     .orderBy('version')
     .execute();
@@ -285,7 +286,7 @@ async function assemble(db: Kysely<Database> | Trx, rows: ObligationRow[]): Prom
 
 export async function obligationsById(db: Kysely<Database> | Trx, ids: readonly bigint[]): Promise<ClientObligation[]> {
   if (ids.length === 0) return [];
-  const rows = await db.selectFrom('obligation').select(OBLIGATION_COLUMNS).where('id', '=', sql<bigint>`ANY(${ids.map(String)}::bigint[])`).orderBy('id').execute();
+  const rows = await db.selectFrom('obligation').select(OBLIGATION_COLUMNS).where('id', '=', sql<bigint>`ANY(${numberArray(ids)}::bigint[])`).orderBy('id').execute();
   return assemble(db, rows);
 }
 
@@ -293,7 +294,7 @@ export async function obligationsById(db: Kysely<Database> | Trx, ids: readonly 
 export async function obligationsOf(db: Kysely<Database> | Trx, clientIds: readonly bigint[]): Promise<Map<bigint, ClientObligation[]>> {
   const result = new Map<bigint, ClientObligation[]>();
   if (clientIds.length === 0) return result;
-  const rows = await db.selectFrom('obligation').select(OBLIGATION_COLUMNS).where('client_id', '=', sql<bigint>`ANY(${clientIds.map(String)}::bigint[])`).orderBy('id').execute();
+  const rows = await db.selectFrom('obligation').select(OBLIGATION_COLUMNS).where('client_id', '=', sql<bigint>`ANY(${numberArray(clientIds)}::bigint[])`).orderBy('id').execute();
   for (const obligation of await assemble(db, rows)) {
     const list = result.get(obligation.clientId);
     if (list) list.push(obligation);

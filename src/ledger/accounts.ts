@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { numberArray } from '../db/array-parameters.js';
 import type { Trx } from '../db/transaction.js';
 import { LedgerError } from './errors.js';
 import type { AccountId } from './requests.js';
@@ -79,7 +80,7 @@ export async function lockAccounts(trx: Trx, ids: readonly AccountId[]): Promise
   const rows = await trx
     .selectFrom('account')
     .select(LOCKED_COLUMNS)
-    .where('id', '=', sql<AccountId>`ANY(${`{${unique.join(',')}}`}::bigint[])`)
+    .where('id', '=', sql<AccountId>`ANY(${numberArray(unique)}::bigint[])`)
     .orderBy('id')
     .forUpdate()
     .execute();

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { textArray } from '../db/array-parameters.js';
+import { numberArray, textArray } from '../db/array-parameters.js';
 import type { Database } from '../db/schema.js';
 import type { Trx } from '../db/transaction.js';
 import type { Delta } from './book.js';
@@ -43,7 +43,7 @@ export async function loadTransactions(
     const postings = await db
       .selectFrom('ledger_posting')
       .select(['transaction_id', 'account_id', 'side', 'phase', 'amount_cents'])
-      .where('transaction_id', '=', sql<bigint>`ANY(${rows.map((r) => r.id.toString())}::bigint[])`)
+      .where('transaction_id', '=', sql<bigint>`ANY(${numberArray(rows.map((r) => r.id))}::bigint[])`)
       .orderBy('id')
       .execute();
     for (const p of postings) {
@@ -79,7 +79,7 @@ export async function loadResolutions(
   const voided = new Set<bigint>();
   const reversed = new Set<bigint>();
   if (ids.length === 0) return { posted, voided, reversed };
-  const list = sql<bigint>`ANY(${[...new Set(ids)].map(String)}::bigint[])`;
+  const list = sql<bigint>`ANY(${numberArray([...new Set(ids)])}::bigint[])`;
   const rows = await db
     .selectFrom('ledger_transaction')
     .select(['type', 'pending_id', 'reverses_id'])

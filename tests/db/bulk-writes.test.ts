@@ -33,6 +33,25 @@ describeOnEachDatabase('array parameters for the bulk writes', (handle) => {
     expect(back.rows.map((r) => r.v)).toEqual(['-9223372036854775808', '-1', '7']);
   });
 
+  it('every int8, from either a bigint or a whole number, arrives as sent', async () => {
+    const { db } = handle();
+    const int8 = fc.oneof(
+      fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+      fc.bigInt({ min: -(2n ** 54n), max: 2n ** 54n }),
+      fc.constantFrom(-(2n ** 63n), 2n ** 63n - 1n, -(2n ** 32n), 2n ** 32n - 1n, 2n ** 32n, -1n, 0n, 2n ** 53n, 2n ** 53n + 1n),
+      fc.maxSafeInteger(),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.option(int8, { nil: null }), { maxLength: 25 }), async (values) => {
+        const { rows } = await sql<{ v: string | null }>`SELECT v::text AS v FROM unnest(${numberArray(values)}::bigint[]) WITH ORDINALITY AS u (v, n) ORDER BY n`.execute(db);
+        expect(rows.map((r) => r.v)).toEqual(values.map((v) => (v === null ? null : BigInt(v).toString())));
+      }),
+      { numRuns: 60 },
+    );
+    expect(() => numberArray([1.5]).toPostgres()).toThrow(RangeError);
+    expect(() => numberArray([2n ** 63n]).toPostgres()).toThrow(RangeError);
+  });
+
   it('integers, empty arrays and texts cast to dates, booleans and JSON arrive as sent', async () => {
     const { db } = handle();
     await fc.assert(
