@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { CamtDocument, CamtEntry, CamtStatement } from '../camt/index.js';
+import { numberArray, textArray } from '../db/array-parameters.js';
 import type { Database } from '../db/schema.js';
 import type { Trx } from '../db/transaction.js';
 import { Money } from '../money/money.js';
@@ -140,7 +141,7 @@ export async function withCopyFlags(db: Db, rows: readonly { file_id: bigint; re
           .selectFrom('bank_statement')
           .select(['file_id', 'report_key'])
           .where('copy_duplicate', 'is not', null)
-          .where('file_id', '=', sql<bigint>`ANY(${files.map(String)}::bigint[])`)
+          .where('file_id', '=', sql<bigint>`ANY(${numberArray(files)}::bigint[])`)
           .execute();
   const copies = new Set(marked.map((m) => `${m.file_id}|${m.report_key}`));
   return rows.map((r) => {
@@ -171,7 +172,7 @@ async function loadKnownState(db: Db, shown: Map<string, { iban: string; fingerp
   }
   const traitsWanted: { id: bigint; at: { list: KnownEntry[]; index: number } }[] = [];
   for (const [iban, fps] of byIban) {
-    const any = sql<string>`ANY(${fps}::text[])`;
+    const any = sql<string>`ANY(${textArray(fps)}::text[])`;
     const rows = await sightingsOf(db).where('s.iban', '=', iban).where('s.fingerprint', '=', any).execute();
     const sightings = await withCopyFlags(db, rows);
     rows.forEach((r, i) => state.get(stateKey(iban, r.fingerprint))!.sightings.push(sightings[i]!));
@@ -213,7 +214,7 @@ async function loadKnownState(db: Db, shown: Map<string, { iban: string; fingerp
     const items = await db
       .selectFrom('bank_entry_item')
       .select(['entry_id', 'end_to_end_id', 'return_reason'])
-      .where('entry_id', '=', sql<bigint>`ANY(${part.map((p) => p.id.toString())}::bigint[])`)
+      .where('entry_id', '=', sql<bigint>`ANY(${numberArray(part.map((p) => p.id))}::bigint[])`)
       .execute();
     const byEntry = new Map<bigint, { e2e: (string | null)[]; codes: (string | null)[] }>();
     for (const it of items) {
@@ -248,7 +249,7 @@ async function loadMatchContext(db: Db, values: readonly string[], items: readon
       : db
           .selectFrom('client_identifier')
           .select(['client_id', 'gemeente_id', 'kind', 'value'])
-          .where('value', '=', sql<string>`ANY(${[...values]}::text[])`)
+          .where('value', '=', sql<string>`ANY(${textArray([...values])}::text[])`)
           .execute(),
   ]);
   const payersByIban = new Map<string, KnownPayer[]>();
