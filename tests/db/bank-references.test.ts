@@ -1,8 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
 import type { Database } from '../../src/db/schema.js';
-import { constraintName, sqlState } from '../../src/db/errors.js';
-import { describeOnEachDatabase } from '../support/db.js';
+import { describeOnEachDatabase, refusal } from '../support/db.js';
 import { aRegion, bijstand, ingest, statementFile, type Region } from '../ingest/region.js';
 
 /**
@@ -11,15 +10,6 @@ import { aRegion, bijstand, ingest, statementFile, type Region } from '../ingest
  * exist is refused with SQLSTATE 23503 and the old constraint's name, nothing of the statement is kept (also when only
  * one of its rows is wrong), and a referenced row cannot be deleted.
  */
-async function refusal(work: Promise<unknown>): Promise<{ state: string | undefined; constraint: string | undefined; message: string }> {
-  try {
-    await work;
-  } catch (error) {
-    return { state: sqlState(error), constraint: constraintName(error), message: error instanceof Error ? error.message : String(error) };
-  }
-  throw new Error('the statement was accepted');
-}
-
 const count = async (db: Kysely<Database>, table: 'bank_entry' | 'bank_entry_item' | 'bank_entry_sighting'): Promise<number> =>
   (await db.selectFrom(table).select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow()).n;
 

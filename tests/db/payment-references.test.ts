@@ -2,13 +2,13 @@ import pg from 'pg';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/connect.js';
-import { constraintName, sqlState } from '../../src/db/errors.js';
+import { sqlState } from '../../src/db/errors.js';
 import { inTransaction } from '../../src/db/transaction.js';
 import { Money } from '../../src/money/money.js';
 import { registerPaymentAccount } from '../../src/payments/accounts.js';
 import { groupIntoBatches } from '../../src/payments/batches.js';
 import { createPaymentInstructions, type InstructionDraft } from '../../src/payments/instructions.js';
-import { describeOnEachDatabase, freshPostgres, postgresSkipReason } from '../support/db.js';
+import { describeOnEachDatabase, freshPostgres, postgresSkipReason, refusal } from '../support/db.js';
 import { MANAGED, aRegion, bijstand, ingest, statementFile, type Region } from '../ingest/region.js';
 
 /**
@@ -23,15 +23,6 @@ const leefgeldOf = (region: Region): InstructionDraft => ({
   idempotencyKey: 'dawit/leefgeld/w53', clientId: region.dawit, gemeenteId: 'GM0505', kind: 'leefgeld', period: '2026-W53', dueDate: '2026-12-29', executionDate: '2026-12-29',
   amount: Money.parse('150.00'), debtorIban: MANAGED, creditor: { name: 'Dawit Tesfaye', iban: 'NL02ABNA0123456789' }, remittance: 'Leefgeld week 53',
 });
-
-async function refusal(work: Promise<unknown>): Promise<{ state: string | undefined; constraint: string | undefined; message: string }> {
-  try {
-    await work;
-  } catch (error) {
-    return { state: sqlState(error), constraint: constraintName(error), message: error instanceof Error ? error.message : String(error) };
-  }
-  throw new Error('the statement was accepted');
-}
 
 describeOnEachDatabase('references of the payment tables, checked per statement', (handle) => {
   let region: Region;

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, inject } from 'vitest';
 import { connectPGlite, connectPostgres, type DatabaseHandle, type Driver } from '../../src/db/connect.js';
+import { constraintName, sqlState } from '../../src/db/errors.js';
 import { TEST_DATABASE_URL, databaseUrl } from './services.js';
 
 /** A fresh, migrated PGlite database in memory, from the run's snapshot (about half a second). */
@@ -75,4 +76,14 @@ export function describeOnEachDatabase(name: string, suite: (handle: () => Datab
       }, driver);
     });
   }
+}
+
+/** How the database refused a statement: its SQLSTATE, the constraint named, the message. Fails the test if it was accepted. */
+export async function refusal(work: Promise<unknown>): Promise<{ state: string | undefined; constraint: string | undefined; message: string }> {
+  try {
+    await work;
+  } catch (error) {
+    return { state: sqlState(error), constraint: constraintName(error), message: error instanceof Error ? error.message : String(error) };
+  }
+  throw new Error('the statement was accepted');
 }
