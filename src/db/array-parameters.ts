@@ -15,7 +15,7 @@ import { numberArray as numberLiteral, textArray as textLiteral } from './array-
  * server (`$1::text[]::date[]`), so that it checks the values as it always did.
  */
 export class ArrayParameter {
-  /** The binary form, made once: one parameter may serve several statements. */
+  /** The binary form, made once: one parameter may serve several statements. The values must not change after. */
   private encoded: Buffer | undefined;
 
   private constructor(
