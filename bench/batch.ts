@@ -11,8 +11,6 @@
  *   BENCH_BATCH_CPUPROF=/tmp/day (a CPU profile of each day: /tmp/day-<date>.cpuprofile)
  *   BENCH_BATCH_HEAPPROF=/tmp/day (sampled allocations of each day: /tmp/day-<date>.heapprofile)
  */
-import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import { sql, type Kysely, type LogEvent } from 'kysely';
 import { pathToFileURL } from 'node:url';
@@ -29,6 +27,7 @@ import { registerPaymentAccount } from '../src/payments/accounts.js';
 import pg from 'pg';
 import { backendTicks, cpuMark, cpuSince, databaseName, TICK_MS, type CpuMark } from './cpu.js';
 import { ADMIN_URL, freshDatabase, postgresVersion } from './db.js';
+import { cpuProfileTo, heapProfileTo } from './profile-files.js';
 import { QueryTimes } from './query-times.js';
 
 const int = new Intl.NumberFormat('en-US');
@@ -206,31 +205,13 @@ export async function runBatchBench(clients: number, log: (line: string) => void
       started = Date.now();
       let chunks = 0;
       // BENCH_BATCH_CPUPROF=<prefix>: a CPU profile of each day, written to <prefix>-<day>.cpuprofile.
-      const profile = process.env['BENCH_BATCH_CPUPROF'] ? new Session() : undefined;
-      if (profile) {
-        profile.connect();
-        await profile.post('Profiler.enable');
-        await profile.post('Profiler.start');
-      }
+      const profile = await cpuProfileTo(process.env['BENCH_BATCH_CPUPROF'] && `${process.env['BENCH_BATCH_CPUPROF']}-${day}.cpuprofile`);
       // BENCH_BATCH_HEAPPROF=<prefix>: where each day allocates (sampled), written to <prefix>-<day>.heapprofile.
-      const heap = process.env['BENCH_BATCH_HEAPPROF'] ? new Session() : undefined;
-      if (heap) {
-        heap.connect();
-        await heap.post('HeapProfiler.enable');
-        await heap.post('HeapProfiler.startSampling', { samplingInterval: 65_536, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
-      }
+      const heap = await heapProfileTo(process.env['BENCH_BATCH_HEAPPROF'] && `${process.env['BENCH_BATCH_HEAPPROF']}-${day}.heapprofile`);
       const result: DailyBatchResult = await runDailyBatch(db, { gemeenteId: GEMEENTE, runDate: day, startedBy: 'bench', chunkSize: 2_000, onChunk: () => void (chunks += 1) });
       const seconds = (Date.now() - started) / 1000;
-      if (heap) {
-        const { profile: sampled } = await heap.post('HeapProfiler.stopSampling');
-        writeFileSync(`${process.env['BENCH_BATCH_HEAPPROF']}-${day}.heapprofile`, JSON.stringify(sampled));
-        heap.disconnect();
-      }
-      if (profile) {
-        const { profile: taken } = await profile.post('Profiler.stop');
-        writeFileSync(`${process.env['BENCH_BATCH_CPUPROF']}-${day}.cpuprofile`, JSON.stringify(taken));
-        profile.disconnect();
-      }
+      await heap?.stop();
+      await profile?.stop();
       counting = false;
       const live = await cpuSince(mark, dbName);
       const cpu = { nodeMs: live.nodeMs, serverMs: live.serverMs + (await exited.stop()) };

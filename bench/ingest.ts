@@ -6,10 +6,9 @@
  *
  *   node dist/bench/ingest.js [entries]     (BENCH_DATABASE_URL: admin connection)
  */
-import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import { inTransaction } from '../src/db/transaction.js';
+import { cpuProfileTo } from './profile-files.js';
 import { QueryTimes } from './query-times.js';
 import { ensureClient, ensureGemeente } from '../src/clients/clients.js';
 import { writeCamt, type SimulatedEntry } from '../src/demo/bank-statement.js';
@@ -84,18 +83,9 @@ export async function runIngestBench(entries: number, log: (line: string) => voi
     const t0 = performance.now();
     if (queries) queries.on = true;
     // BENCH_INGEST_CPUPROF=<file>: a CPU profile of the first ingestion only (not the set-up, the re-send or the COPY).
-    const profile = process.env.BENCH_INGEST_CPUPROF ? new Session() : undefined;
-    if (profile) {
-      profile.connect();
-      await profile.post('Profiler.enable');
-      await profile.post('Profiler.start');
-    }
+    const profile = await cpuProfileTo(process.env.BENCH_INGEST_CPUPROF);
     const result = await ingestBankFile(db, received.fileId);
-    if (profile) {
-      const { profile: taken } = await profile.post('Profiler.stop');
-      writeFileSync(process.env.BENCH_INGEST_CPUPROF!, JSON.stringify(taken));
-      profile.disconnect();
-    }
+    await profile?.stop();
     if (queries) queries.on = false;
     const ingestMs = performance.now() - t0;
     if (queries) {

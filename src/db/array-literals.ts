@@ -4,7 +4,7 @@
  */
 
 /** `{1,2,NULL}`: ids, cents and counters need no quoting. */
-export function numberArray(values: readonly (bigint | number | null)[]): string {
+export function numberLiteral(values: readonly (bigint | number | null)[]): string {
   let out = '{';
   for (let i = 0; i < values.length; i++) {
     if (i > 0) out += ',';
@@ -17,7 +17,7 @@ export function numberArray(values: readonly (bigint | number | null)[]): string
 const NEEDS_ESCAPE = /["\\]/;
 
 /** `{"a","b \"c\"",NULL}`: every element quoted, so commas, braces, spaces and the word NULL stay text. */
-export function textArray(values: readonly (string | null)[]): string {
+export function textLiteral(values: readonly (string | null)[]): string {
   let out = '{';
   for (let i = 0; i < values.length; i++) {
     if (i > 0) out += ',';

@@ -1,4 +1,4 @@
-import { numberArray as numberLiteral, textArray as textLiteral } from './array-literals.js';
+import { numberLiteral, textLiteral } from './array-literals.js';
 
 /**
  * One array parameter of a bulk statement (`unnest($1::bigint[], $2::text[], …)`), sent to PostgreSQL in the binary
@@ -18,18 +18,11 @@ export class ArrayParameter {
   /** The binary form, made once: one parameter may serve several statements. The values must not change after. */
   private encoded: Buffer | undefined;
 
-  private constructor(
+  /** Made by `numberArray` and `textArray`, which tie the element type to the values. */
+  constructor(
     private readonly element: Element,
     private readonly values: readonly (bigint | number | string | null | undefined)[],
   ) {}
-
-  static numbers(values: readonly (bigint | number | null)[], element: 'bigint' | 'integer' = 'bigint'): ArrayParameter {
-    return new ArrayParameter(element, values);
-  }
-
-  static texts(values: readonly (string | null)[]): ArrayParameter {
-    return new ArrayParameter('text', values);
-  }
 
   /** node-postgres: the array in PostgreSQL's binary format (`array_recv`). */
   toPostgres(): Buffer {
@@ -53,12 +46,12 @@ const OID: Record<Element, number> = { bigint: 20, integer: 23, text: 25 };
 
 /** `ids` as a `::bigint[]` (or `::integer[]`) parameter. */
 export function numberArray(values: readonly (bigint | number | null)[], element: 'bigint' | 'integer' = 'bigint'): ArrayParameter {
-  return ArrayParameter.numbers(values, element);
+  return new ArrayParameter(element, values);
 }
 
 /** `texts` as a `::text[]` parameter; for another type, cast it on: `::text[]::date[]`. */
 export function textArray(values: readonly (string | null)[]): ArrayParameter {
-  return ArrayParameter.texts(values);
+  return new ArrayParameter('text', values);
 }
 
 /** The parameter PGlite is given for `value`: array parameters as their literal, anything else as it is. */
@@ -150,7 +143,8 @@ const TWO_32 = 2 ** 32;
 /**
  * An int8, big-endian. Ids and cents are far inside ±2^53: written as two 32-bit halves of a number, without the three
  * BigInt operations (each a new heap object) of `writeBigInt64BE`, which were 6 % of everything a day of the batch
- * allocated.
+ * allocated. No rounding can happen: below 2^53 every integer is exact as a number, and dividing by 2^32, flooring and
+ * subtracting stay exact; anything larger takes `writeBigInt64BE`. Nothing here computes with amounts, it copies bits.
  */
 function writeInt64(buffer: Buffer, value: bigint | number, offset: number): void {
   let number: number;
