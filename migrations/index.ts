@@ -22,6 +22,7 @@ import * as m0020 from './0020_ledger_checks_per_batch.js';
 import * as m0023 from './0023_payment_batch_release_failure.js';
 import * as m0024 from './0024_payment_references_per_statement.js';
 import * as m0025 from './0025_bank_references_per_statement.js';
+import * as m0026 from './0026_payment_batch_assembling.js';
 
 /**
  * Every migration, in order. Listed here rather than read from the file system so
@@ -52,4 +53,5 @@ export const migrations: Record<string, Migration> = {
   '0023_payment_batch_release_failure': m0023,
   '0024_payment_references_per_statement': m0024,
   '0025_bank_references_per_statement': m0025,
+  '0026_payment_batch_assembling': m0026,
 };

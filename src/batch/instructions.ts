@@ -1,6 +1,7 @@
 import type { PlannedPayment } from '../allocation/plan.js';
 import { recordScheduledPayments } from '../allocation/run.js';
 import type { Trx } from '../db/transaction.js';
+import type { Assembly } from '../payments/assembly.js';
 import { createPaymentInstructions, type InstructionDraft } from '../payments/instructions.js';
 import type { IsoDate } from '../schedule/index.js';
 import { BatchError } from './errors.js';
@@ -10,9 +11,10 @@ import { BatchError } from './errors.js';
  * its key (client + obligation + period, client + leefgeld date, the pass-on's receipt). An
  * obligation pays from the reservation allocation booked; leefgeld, pass-ons and the closing payment
  * reserve themselves now, from money allocation left free for them. Rule 4: a payment to a payee no
- * valid machtiging covers is created held; its money stays reserved.
+ * valid machtiging covers is created held; its money stays reserved. The others go straight into the run's
+ * batch of their date (`assembly`).
  */
-export async function instructPayments(trx: Trx, runDate: IsoDate, debtorIban: string, planned: readonly PlannedPayment[]): Promise<{ created: number; existing: number }> {
+export async function instructPayments(trx: Trx, runDate: IsoDate, assembly: Assembly, planned: readonly PlannedPayment[]): Promise<{ created: number; existing: number }> {
   if (planned.length === 0) return { created: 0, existing: 0 };
   const drafts: InstructionDraft[] = planned.map((p) => ({
     idempotencyKey: p.key,
@@ -24,14 +26,14 @@ export async function instructPayments(trx: Trx, runDate: IsoDate, debtorIban: s
     dueDate: p.payDate,
     executionDate: p.executionDate,
     amount: p.amount,
-    debtorIban,
+    debtorIban: assembly.debtorIban,
     creditor: p.creditor,
     remittance: p.remittance,
     reference: p.reference,
     ...(p.reservationKey ? { reservationKey: p.reservationKey } : {}),
     holdReason: p.holdReason,
   }));
-  const outcomes = await createPaymentInstructions(trx, drafts);
+  const outcomes = await createPaymentInstructions(trx, drafts, { assembly });
   let created = 0;
   let existing = 0;
   const withIds = planned.map((p, n) => {

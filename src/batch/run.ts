@@ -7,8 +7,9 @@ import type { Database } from '../db/schema.js';
 import { inTransaction } from '../db/transaction.js';
 import { listSuspense } from '../ingest/suspense.js';
 import { Money } from '../money/money.js';
+import { openAssembly } from '../payments/assembly.js';
 import { groupIntoBatches, type PaymentBatch } from '../payments/batches.js';
-import { addBusinessDays, amsterdamToday, checkRentAgainstPayday, isIsoDate, yearMonthOf, type IsoDate } from '../schedule/index.js';
+import { addBusinessDays, amsterdamToday, businessDayOnOrAfter, checkRentAgainstPayday, isIsoDate, nextBusinessDay, yearMonthOf, type IsoDate } from '../schedule/index.js';
 import { BatchError } from './errors.js';
 import { moveOverduePayments, reviewHolds } from './holds.js';
 import { instructPayments } from './instructions.js';
@@ -110,6 +111,11 @@ async function runLocked(db: Kysely<Database>, conn: Kysely<Database>, options: 
     .orderBy('run_date', 'desc')
     .limit(1)
     .executeTakeFirst();
+  // The batches this run's payments go straight into, one per execution date it can give them (today or the next
+  // business day, up to the window's end); a batch a crashed run of these dates left is taken up again.
+  const executionDates: IsoDate[] = [];
+  for (let date = businessDayOnOrAfter(runDate); date <= window.to; date = nextBusinessDay(date)) executionDates.push(date);
+  const assembly = await inTransaction(conn, (trx) => openAssembly(trx, { gemeenteId, debtorIban: policy.debtorIban, executionDates, createdBy: `batch:${runDate}` }));
   const ctx = { asOf: runDate, windowEnd: window.to, policy, inTransitAccountId: account.in_transit_account_id, withPayments: true, lastWindowEnd: last?.window_to ?? null };
   const collector = new ReportCollector();
   const chunkSize = options.chunkSize ?? 1_000;
@@ -131,7 +137,7 @@ async function runLocked(db: Kysely<Database>, conn: Kysely<Database>, options: 
     const attempt = (inTransit: 'always' | 'when_booked') =>
       inTransaction(onPool ? db : conn, async (trx) => {
         const chunk = await allocateChunk(trx, ctx, page, { inTransit });
-        const instructed = await instructPayments(trx, runDate, policy.debtorIban, chunk.plans.flatMap((plan) => plan.payments));
+        const instructed = await instructPayments(trx, runDate, assembly, chunk.plans.flatMap((plan) => plan.payments));
         return { chunk, instructed };
       });
     try {
@@ -192,7 +198,7 @@ async function runLocked(db: Kysely<Database>, conn: Kysely<Database>, options: 
     await moveOverduePayments(trx, gemeenteId, runDate);
     // Rule 4 again for what is not batched yet: a machtiging recorded or revoked since the payment was made.
     await reviewHolds(trx, gemeenteId, runDate, new Date(started));
-    return groupIntoBatches(trx, { gemeenteId, createdBy: `batch:${runDate}`, executionUntil: window.to, now: options.now ?? momentOf(runDate) });
+    return groupIntoBatches(trx, { gemeenteId, createdBy: `batch:${runDate}`, executionUntil: window.to, now: options.now ?? momentOf(runDate), assembled: [...assembly.batchByDate.values()] });
   });
   const grouped = Date.now();
   const report = await buildReport(conn, policy, runDate, window, collector, batches, previous?.report as BatchReport | null | undefined);

@@ -4,7 +4,7 @@ import type { Trx } from '../db/transaction.js';
 import { PaymentError } from './errors.js';
 import { prepareBatchFiles } from './files.js';
 import { paymentPutInBy, releaseCancelledRefunds } from './refunds.js';
-import type { PaymentBatchTable } from './rows.js';
+import { batchStatusText, type PaymentBatchTable } from './rows.js';
 import type { Selectable } from 'kysely';
 
 export type PaymentBatch = Selectable<PaymentBatchTable>;
@@ -20,8 +20,13 @@ export type PaymentBatch = Selectable<PaymentBatchTable>;
  * UPDATE, not read and locked row by row first: at 400,000 payments locking every row and then
  * updating it wrote each one twice. The UPDATE takes each row's lock and checks it is still
  * ready, so an instruction held or cancelled meanwhile stays out, and one made meanwhile may
- * come in; the batch's count and total are then made to match what moved, and a batch left
+ * come in; the batch's count and total are then made to match what is in it, and a batch left
  * empty is not kept.
+ *
+ * `assembled`: the batches the daily batch opened for its window (`openAssembly`), its payments already
+ * inside. Ready instructions of the same account, date and kind join them; they are counted and
+ * handed over for approval with the rest. Only the run that opened them passes them: anyone else
+ * grouping meanwhile (a noodvoorziening) leaves a batch still being assembled alone.
  */
 export async function groupIntoBatches(
   trx: Trx,
@@ -32,9 +37,13 @@ export async function groupIntoBatches(
     now: Date;
     /** Payments per pain.001 file (default and maximum 100,000, the bank's limit): a larger batch is cut into several files. */
     maxPaymentsPerFile?: number;
+    assembled?: readonly bigint[];
   },
 ): Promise<PaymentBatch[]> {
   await sql`SELECT pg_advisory_xact_lock(7270021, hashtext(${options.gemeenteId}))`.execute(trx);
+  const assembling = options.assembled?.length
+    ? await trx.selectFrom('payment_batch').selectAll().where('id', '=', sql<bigint>`ANY(${numberArray(options.assembled, 'bigint')}::bigint[])`).where('status', '=', 'assembling').forUpdate().execute()
+    : [];
   const { rows: groups } = await sql<ReadyGroup>`
     SELECT i.debtor_iban, i.execution_date, i.urgent AND a.instant AS instant, count(*)::int AS payments, sum(i.amount_cents)::bigint AS total_cents
       FROM payment_instruction i
@@ -42,60 +51,65 @@ export async function groupIntoBatches(
      WHERE i.gemeente_id = ${options.gemeenteId} AND i.status = 'created' AND i.execution_date <= ${options.executionUntil}::date
      GROUP BY 1, 2, 3
   `.execute(trx);
-  if (groups.length === 0) return [];
+  if (groups.length === 0 && assembling.length === 0) return [];
   const policy = await trx.selectFrom('payment_policy').select('double_approval_above_cents').where('gemeente_id', '=', options.gemeenteId).executeTakeFirst();
   const threshold = policy?.double_approval_above_cents ?? null;
   const approvalsFor = (total: bigint): number => (threshold !== null && total > threshold ? 2 : 1);
-  // Date, then account, then regular before instant: the order batches are listed and approved in.
-  const sortKey = (g: ReadyGroup): string => `${g.execution_date}|${g.debtor_iban}|${g.instant ? 1 : 0}`;
-  groups.sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
-  const made: PaymentBatch[] = [];
+  const groupOf = (g: { debtor_iban: string; execution_date: string; instant: boolean }): string => `${g.execution_date}|${g.debtor_iban}|${g.instant ? 1 : 0}`;
+  const targets = new Map(assembling.map((b) => [groupOf(b), b]));
   for (const group of groups) {
-    made.push(
-      await trx
-        .insertInto('payment_batch')
-        .values({
-          gemeente_id: options.gemeenteId,
-          debtor_iban: group.debtor_iban,
-          execution_date: group.execution_date,
-          instant: group.instant,
-          status: 'awaiting_approval',
-          payments: group.payments,
-          total_cents: group.total_cents,
-          approvals_needed: approvalsFor(group.total_cents),
-          created_by: options.createdBy,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow(),
-    );
+    if (targets.has(groupOf(group))) continue;
+    const batch = await trx
+      .insertInto('payment_batch')
+      .values({
+        gemeente_id: options.gemeenteId,
+        debtor_iban: group.debtor_iban,
+        execution_date: group.execution_date,
+        instant: group.instant,
+        status: 'awaiting_approval',
+        payments: group.payments,
+        total_cents: group.total_cents,
+        approvals_needed: approvalsFor(group.total_cents),
+        created_by: options.createdBy,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    targets.set(groupOf(group), batch);
   }
-  const { rows: moved } = await sql<{ batch_id: bigint; payments: number; total_cents: bigint }>`
-    WITH g (batch_id, debtor_iban, execution_date, instant) AS (
-      SELECT * FROM unnest(${numberArray(made.map((b) => b.id))}::bigint[], ${textArray(made.map((b) => b.debtor_iban))}::text[],
-                           ${textArray(made.map((b) => b.execution_date))}::text[]::date[], ${textArray(made.map((b) => String(b.instant)))}::text[]::boolean[])
-    ), moved AS (
+  // Date, then account, then regular before instant: the order batches are listed and approved in.
+  const made = [...targets.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, batch]) => batch);
+  if (groups.length > 0) {
+    await sql`
+      WITH g (batch_id, debtor_iban, execution_date, instant) AS (
+        SELECT * FROM unnest(${numberArray(made.map((b) => b.id))}::bigint[], ${textArray(made.map((b) => b.debtor_iban))}::text[],
+                             ${textArray(made.map((b) => b.execution_date))}::text[]::date[], ${textArray(made.map((b) => String(b.instant)))}::text[]::boolean[])
+      )
       UPDATE payment_instruction i
          SET status = 'batched', batch_id = g.batch_id
         FROM g, payment_account a
        WHERE a.iban = i.debtor_iban AND i.gemeente_id = ${options.gemeenteId} AND i.status = 'created' AND i.execution_date <= ${options.executionUntil}::date
          AND i.debtor_iban = g.debtor_iban AND i.execution_date = g.execution_date AND (i.urgent AND a.instant) = g.instant
-      RETURNING i.batch_id, i.amount_cents
-    )
-    SELECT batch_id, count(*)::int AS payments, sum(amount_cents)::bigint AS total_cents FROM moved GROUP BY batch_id
+    `.execute(trx);
+  }
+  const { rows: counted } = await sql<{ batch_id: bigint; payments: number; total_cents: bigint }>`
+    SELECT batch_id, count(*)::int AS payments, sum(amount_cents)::bigint AS total_cents
+      FROM payment_instruction
+     WHERE batch_id = ANY(${numberArray(made.map((b) => b.id))}::bigint[]) AND status = 'batched'
+     GROUP BY batch_id
   `.execute(trx);
-  const movedTo = new Map(moved.map((m) => [m.batch_id, m]));
+  const countOf = new Map(counted.map((c) => [c.batch_id, c]));
   const batches: PaymentBatch[] = [];
   for (let batch of made) {
-    const actual = movedTo.get(batch.id);
+    const actual = countOf.get(batch.id);
     if (!actual) {
-      // Every instruction counted for it was held or cancelled before it could move.
+      // Every instruction counted for it was held or cancelled before it could move, or the run assembling it made none.
       await trx.deleteFrom('payment_batch').where('id', '=', batch.id).execute();
       continue;
     }
-    if (actual.payments !== batch.payments || actual.total_cents !== batch.total_cents) {
+    if (batch.status === 'assembling' || actual.payments !== batch.payments || actual.total_cents !== batch.total_cents) {
       batch = await trx
         .updateTable('payment_batch')
-        .set({ payments: actual.payments, total_cents: actual.total_cents, approvals_needed: approvalsFor(actual.total_cents) })
+        .set({ status: 'awaiting_approval', payments: actual.payments, total_cents: actual.total_cents, approvals_needed: approvalsFor(actual.total_cents) })
         .where('id', '=', batch.id)
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -131,7 +145,7 @@ export async function lockBatch(trx: Trx, batchId: bigint): Promise<PaymentBatch
  */
 export async function approveBatch(trx: Trx, batchId: bigint, approver: string): Promise<PaymentBatch> {
   const batch = await lockBatch(trx, batchId);
-  if (batch.status !== 'awaiting_approval') throw new PaymentError('batch_not_awaiting_approval', `payment batch ${batchId} is ${batch.status.replace('_', ' ')}`);
+  if (batch.status !== 'awaiting_approval') throw new PaymentError('batch_not_awaiting_approval', `payment batch ${batchId} is ${batchStatusText(batch.status)}`);
   if (batch.created_by === approver) throw new PaymentError('four_eyes', `payment batch ${batchId} was created by you; someone else must approve it`);
   const own = await paymentPutInBy(trx, batchId, approver);
   if (own !== null) {
@@ -154,7 +168,7 @@ export async function approveBatch(trx: Trx, batchId: bigint, approver: string):
  */
 export async function rejectBatch(trx: Trx, batchId: bigint, rejecter: string, reason: string): Promise<PaymentBatch> {
   const batch = await lockBatch(trx, batchId);
-  if (batch.status !== 'awaiting_approval' && batch.status !== 'approved') throw new PaymentError('batch_not_awaiting_approval', `payment batch ${batchId} is ${batch.status.replace('_', ' ')}`);
+  if (batch.status !== 'awaiting_approval' && batch.status !== 'approved') throw new PaymentError('batch_not_awaiting_approval', `payment batch ${batchId} is ${batchStatusText(batch.status)}`);
   const refunds = await trx.selectFrom('payment_instruction').select(['id', 'reservation_key']).where('batch_id', '=', batchId).where('status', '=', 'batched').where('kind', '=', 'refund').where('client_id', 'is', null).execute();
   await trx.updateTable('payment_instruction').set({ status: 'cancelled' }).where('batch_id', '=', batchId).where('status', '=', 'batched').execute();
   await releaseCancelledRefunds(trx, refunds, `batch ${batchId} rejected: ${reason}`);

@@ -28,7 +28,7 @@ export const PAYMENT_ERRORS: ErrorCatalogue<PaymentErrorCode> = {
   invalid_instruction: { status: 422, description: 'A payment instruction cannot be made as given (invalid IBAN, a name that is empty in the bank character set, an amount out of range, …); the message names the field.' },
   unknown_payment_account: { status: 422, description: 'The account to pay from is not set up for payments.' },
   batch_not_found: { status: 404, description: 'There is no payment batch with this id (or you may not see it).' },
-  batch_not_awaiting_approval: { status: 409, description: 'The batch is no longer awaiting approval (already approved, rejected or released).' },
+  batch_not_awaiting_approval: { status: 409, description: 'The batch is not awaiting approval: already approved, rejected or released, or still being put together by the daily batch.' },
   batch_not_approved: { status: 409, description: 'Only a fully approved batch can be released.' },
   machtiging_not_valid: { status: 409, description: 'Rule 4: a payment in the batch goes to a payee no valid machtiging of the client covers on its execution date (revoked, ended or missing since the payment was made). Nothing was released; the money stays reserved. Reject the batch and issue the payments again once the machtiging is in order.' },
   batch_not_released: { status: 409, description: 'The payment file of a batch is handed out only once the batch is released (four eyes, and the release booked): until then approvers check its SHA-256 in the batch view. A rejected batch\'s file is never handed out.' },

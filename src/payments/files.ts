@@ -7,6 +7,7 @@ import { Money } from '../money/money.js';
 import { buildAndValidatePain001Files, type CreditTransfer } from '../sepa/index.js';
 import { amsterdamWallClock } from '../schedule/index.js';
 import { PaymentError } from './errors.js';
+import { batchStatusText } from './rows.js';
 
 export interface ReleasedFile {
   readonly fileName: string;
@@ -123,7 +124,7 @@ export async function handOverAgain(db: Kysely<Database>, batchId: bigint, seque
   const file = await db.transaction().execute(async (trx) => {
     const batch = await trx.selectFrom('payment_batch').select(['status']).where('id', '=', batchId).forUpdate().executeTakeFirst();
     if (!batch) throw new PaymentError('batch_not_found', `there is no payment batch ${batchId}`);
-    if (batch.status !== 'released') throw new PaymentError('batch_not_released', `payment batch ${batchId} is ${batch.status.replace('_', ' ')}: only a released batch's file can be handed over again`);
+    if (batch.status !== 'released') throw new PaymentError('batch_not_released', `payment batch ${batchId} is ${batchStatusText(batch.status)}: only a released batch's file can be handed over again`);
     const row = await trx.selectFrom('payment_file').select(['id', 'message_id']).where('batch_id', '=', batchId).where('sequence', '=', sequence).executeTakeFirst();
     if (!row) throw new PaymentError('batch_not_found', `batch ${batchId} has no file ${sequence}`);
     // The decision's reason is its key: the same request again (a retried command) hands nothing over again.

@@ -6,6 +6,7 @@ import { bookBatch, type LedgerRequest } from '../ledger/index.js';
 import type { Money } from '../money/money.js';
 import { isValidCreditorReference, isValidIban, normaliseIban, type ReferenceIssuer } from '../references/index.js';
 import { assessEpcText } from '../sepa/index.js';
+import type { Assembly } from './assembly.js';
 import { PaymentError } from './errors.js';
 import type { InstructionKind, InstructionStatus } from './rows.js';
 
@@ -67,8 +68,11 @@ function checkDraft(draft: InstructionDraft): { creditorIban: string; latin: str
  * answers the existing instruction. A draft without a reservation reserves its amount now
  * (client's free money → in transit); when the money is not there it is refused, and nothing
  * of it is written. All in the caller's transaction, in bulk: a few round trips per call.
+ *
+ * `assembly`: the daily batch's batches being assembled. A regular payment that is not held, from their account on
+ * one of their dates, is written into its batch (`batched`) instead of waiting for grouping to move it there.
  */
-export async function createPaymentInstructions(trx: Trx, drafts: readonly InstructionDraft[]): Promise<InstructionOutcome[]> {
+export async function createPaymentInstructions(trx: Trx, drafts: readonly InstructionDraft[], options: { assembly?: Assembly } = {}): Promise<InstructionOutcome[]> {
   const outcomes = new Map<string, InstructionOutcome>();
   if (drafts.length === 0) return [];
   const checked = drafts.map((draft) => ({ draft, ...checkDraft(draft) }));
@@ -109,7 +113,10 @@ export async function createPaymentInstructions(trx: Trx, drafts: readonly Instr
   // Ids first, so the EndToEndId (derived from our own id: unique, stable, in the EPC identifier set) is
   // written with the row and the events name their instruction without reading anything back.
   const ids = await allocateIds(trx, 'payment_instruction', insert.length);
-  const statusOf = (draft: InstructionDraft): InstructionStatus => (draft.holdReason ? 'held' : 'created');
+  const assembly = options.assembly;
+  const batchOf = (draft: InstructionDraft): bigint | null =>
+    assembly && !draft.holdReason && !draft.urgent && draft.debtorIban === assembly.debtorIban ? (assembly.batchByDate.get(draft.executionDate) ?? null) : null;
+  const statusOf = (draft: InstructionDraft): InstructionStatus => (draft.holdReason ? 'held' : batchOf(draft) === null ? 'created' : 'batched');
   for (let i = 0; i < insert.length; i += 5_000) {
     const part = insert.slice(i, i + 5_000);
     const partIds = ids.slice(i, i + 5_000);
@@ -142,6 +149,7 @@ export async function createPaymentInstructions(trx: Trx, drafts: readonly Instr
         end_to_end_id: { type: 'text', values: partIds.map(endToEndIdOf) },
         status: { type: 'text', values: column((c) => statusOf(c.draft)) },
         hold_reason: { type: 'text', values: column((c) => c.draft.holdReason ?? null) },
+        batch_id: { type: 'bigint', values: column((c) => batchOf(c.draft)) },
       },
       { overridingIdentity: true },
     );

@@ -10,6 +10,7 @@ import { validatePain001, type Pain001Version } from '../sepa/index.js';
 import { lockBatch } from './batches.js';
 import { PaymentError } from './errors.js';
 import { handOverToOutbox, releasedFiles, type ReleasedFile } from './files.js';
+import { batchStatusText } from './rows.js';
 
 /** The steps of a release, named so a test can stop the process between any two of them. */
 export const RELEASE_STEPS = ['locked', 'validated', 'posted', 'recorded', 'committed', 'outbox'] as const;
@@ -40,7 +41,7 @@ export async function releaseBatch(db: Kysely<Database>, batchId: bigint, option
     const batch = await lockBatch(trx, batchId);
     step('locked');
     if (batch.status === 'released') return;
-    if (batch.status !== 'approved') throw new PaymentError('batch_not_approved', `payment batch ${batchId} is ${batch.status.replace('_', ' ')}; only an approved batch can be released`);
+    if (batch.status !== 'approved') throw new PaymentError('batch_not_approved', `payment batch ${batchId} is ${batchStatusText(batch.status)}; only an approved batch can be released`);
     const today = amsterdamToday(options.now);
     const files = await trx.selectFrom('payment_file').select(['message_id', 'content', 'pain_version']).where('batch_id', '=', batchId).orderBy('sequence').execute();
     const problems = files.flatMap((f) => validatePain001(f.content, f.pain_version as Pain001Version, { today }).errors);

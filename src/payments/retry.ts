@@ -8,7 +8,7 @@ import { lockBatch } from './batches.js';
 import { PaymentError } from './errors.js';
 import { createPaymentInstructions, type InstructionOutcome } from './instructions.js';
 import { rejectionReasonText, returnReasonText } from './return-reasons.js';
-import type { InstructionStatus } from './rows.js';
+import { batchStatusText, type InstructionStatus } from './rows.js';
 
 /** A released payment the bank refused, with what is needed to give its money back. */
 export interface RejectedPayment {
@@ -58,7 +58,7 @@ export async function markBatchRejectedByBank(db: Kysely<Database>, batchId: big
 export async function rejectBatchByBank(trx: Trx, batchId: bigint, by: { actor: string; reason: string; bookingDate: string }): Promise<void> {
   const batch = await lockBatch(trx, batchId);
   if (batch.status === 'bank_rejected') return;
-  if (batch.status !== 'released') throw new PaymentError('batch_not_approved', `payment batch ${batchId} is ${batch.status.replace('_', ' ')}; only a released batch can be rejected by the bank`);
+  if (batch.status !== 'released') throw new PaymentError('batch_not_approved', `payment batch ${batchId} is ${batchStatusText(batch.status)}; only a released batch can be rejected by the bank`);
   // Locked, then checked: a bank statement settling one of them at this moment (ingestion locks them too) is
   // either seen here as settled, or waits and then finds them rejected; never both booked.
   const instructions = await trx

@@ -4,7 +4,12 @@ import type { ColumnType, Generated } from 'kysely';
 
 export type InstructionKind = 'obligation' | 'leefgeld' | 'noodvoorziening' | 'refund';
 export type InstructionStatus = 'created' | 'held' | 'batched' | 'released' | 'settled' | 'returned' | 'cancelled' | 'bank_rejected';
-export type BatchStatus = 'awaiting_approval' | 'approved' | 'rejected' | 'released' | 'bank_rejected';
+export type BatchStatus = 'assembling' | 'awaiting_approval' | 'approved' | 'rejected' | 'released' | 'bank_rejected';
+
+/** A batch's status as a sentence's end for the back office: "payment batch 12 is …". */
+export function batchStatusText(status: BatchStatus): string {
+  return status === 'assembling' ? 'still being put together by the daily batch' : status.replace(/_/g, ' ');
+}
 
 export interface PaymentAccountTable {
   iban: string;

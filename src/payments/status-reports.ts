@@ -9,7 +9,7 @@ import { lockBatch } from './batches.js';
 import { PaymentError } from './errors.js';
 import { rejectBatchByBank, reverseReleasesRejectedByBank, type RejectedPayment } from './retry.js';
 import { rejectionReasonText } from './return-reasons.js';
-import type { InstructionKind, InstructionStatus } from './rows.js';
+import { batchStatusText, type InstructionKind, type InstructionStatus } from './rows.js';
 
 /**
  * The bank's status report (pain.002) on one of our released files, applied in one transaction:
@@ -133,7 +133,7 @@ async function applyReadReport(trx: Trx, report: Pain002Report, raw: { bytes: Ui
     if (previous.sha256 !== raw.sha256) throw new PaymentError('status_report_conflict', `status report ${report.messageId} on file ${report.originalMessageId} was received before with different content; nothing was changed`);
     return { ...previous.result, replayed: true };
   }
-  if (batch.status !== 'released' && batch.status !== 'bank_rejected') throw unknownFile(`which was never released (its batch ${batch.id} is ${batch.status.replace(/_/g, ' ')})`);
+  if (batch.status !== 'released' && batch.status !== 'bank_rejected') throw unknownFile(`which was never released (its batch ${batch.id} is ${batchStatusText(batch.status)})`);
 
   const own = await paymentsOfFile(trx, file.content);
   const decisions = decide(report, own);

@@ -9,6 +9,7 @@ import { rejectBatchByBank } from '../../payments/retry.js';
 import { PaymentError } from '../../payments/errors.js';
 import { releasedFiles } from '../../payments/files.js';
 import { releaseBatch } from '../../payments/release.js';
+import { batchStatusText, type BatchStatus } from '../../payments/rows.js';
 import type { Kysely } from 'kysely';
 import { authorize, principalOf } from '../auth.js';
 import { idempotent } from '../idempotency.js';
@@ -18,7 +19,7 @@ const batchSchema = {
   type: 'object',
   properties: {
     id: { type: 'string' }, gemeenteId: { type: 'string' }, debtorIban: { type: 'string' }, executionDate: { type: 'string' }, instant: { type: 'boolean' },
-    status: { type: 'string' }, payments: { type: 'integer' }, total: { type: 'string' }, approvalsNeeded: { type: 'integer' }, approvedBy: { type: 'array', items: { type: 'string' } },
+    status: { type: 'string', enum: ['assembling', 'awaiting_approval', 'approved', 'rejected', 'released', 'bank_rejected'] }, payments: { type: 'integer' }, total: { type: 'string' }, approvalsNeeded: { type: 'integer' }, approvedBy: { type: 'array', items: { type: 'string' } },
     createdBy: { type: 'string' }, releasedBy: { type: ['string', 'null'] },
     releaseFailure: {
       type: ['object', 'null'],
@@ -77,13 +78,13 @@ export function batchRoutes({ app, db, verify, outboxDir, submitRelease }: Batch
         tags: ['batches'],
         summary: 'Payment batches of your gemeenten, newest first',
         security: bearer,
-        querystring: { type: 'object', properties: { status: { type: 'string', enum: ['awaiting_approval', 'approved', 'rejected', 'released', 'bank_rejected'] }, gemeente: { type: 'string', pattern: '^GM[0-9]{4}$' }, from: { type: 'string', format: 'date' }, to: { type: 'string', format: 'date' }, ...pageQuery } },
+        querystring: { type: 'object', properties: { status: { type: 'string', enum: ['assembling', 'awaiting_approval', 'approved', 'rejected', 'released', 'bank_rejected'], description: 'assembling: the daily batch is still putting it together; it awaits approval once the run ends' }, gemeente: { type: 'string', pattern: '^GM[0-9]{4}$' }, from: { type: 'string', format: 'date' }, to: { type: 'string', format: 'date' }, ...pageQuery } },
         response: { 200: { type: 'object', properties: { items: { type: 'array', items: batchSchema }, next: { type: ['string', 'null'] } } }, ...errorResponses },
       },
     },
     async (request) => {
       const principal = principalOf(request);
-      const q = request.query as { status?: 'approved'; gemeente?: string; from?: string; to?: string; limit: number; after?: string };
+      const q = request.query as { status?: BatchStatus; gemeente?: string; from?: string; to?: string; limit: number; after?: string };
       const gemeenten = q.gemeente ? principal.gemeenten.filter((g) => g === q.gemeente) : principal.gemeenten;
       if (gemeenten.length === 0) return { items: [], next: null };
       let query = db.selectFrom('payment_batch').select('id').where('gemeente_id', 'in', gemeenten).orderBy('id', 'desc').limit(q.limit);
@@ -117,7 +118,7 @@ export function batchRoutes({ app, db, verify, outboxDir, submitRelease }: Batch
       // The file is uploadable as it stands: before the release it would let money leave without four
       // eyes and without the release's booking; a rejected batch's payments may already be issued again.
       if (batch.status !== 'released' && batch.status !== 'bank_rejected') {
-        throw new PaymentError('batch_not_released', `payment batch ${batch.id} is ${batch.status.replace('_', ' ')}: its file is handed out only once the batch is released; compare the SHA-256 in the batch view instead`);
+        throw new PaymentError('batch_not_released', `payment batch ${batch.id} is ${batchStatusText(batch.status)}: its file is handed out only once the batch is released; compare the SHA-256 in the batch view instead`);
       }
       const { sequence } = request.params as { sequence: number };
       const file = (await releasedFiles(db, batchId(request)))[sequence - 1];
@@ -135,7 +136,7 @@ export function batchRoutes({ app, db, verify, outboxDir, submitRelease }: Batch
       let status = 200;
       if (action === 'release' && submitRelease && batch.status !== 'released') {
         // Refused here, at once, rather than as a failed job the caller never sees.
-        if (batch.status !== 'approved') throw new PaymentError('batch_not_approved', `payment batch ${id} is ${batch.status.replace('_', ' ')}; only an approved batch can be released`);
+        if (batch.status !== 'approved') throw new PaymentError('batch_not_approved', `payment batch ${id} is ${batchStatusText(batch.status)}; only an approved batch can be released`);
         await submitRelease(id, principal.userId);
         status = 202;
       } else if (action === 'release') {
