@@ -7,6 +7,7 @@ import { periodsOf, periodsUntil } from '../clients/ontzorg-periods.js';
 import { periodsNeedingDecision, type PeriodSignal } from '../clients/periods.js';
 import { rowToClientRecord, type ExpectedIncome } from '../clients/registry.js';
 import { numberArray, textArray, type ArrayParameter } from '../db/array-parameters.js';
+import { insertColumns } from '../db/bulk-insert.js';
 import type { Database } from '../db/schema.js';
 import type { Trx } from '../db/transaction.js';
 import { bookBatch } from '../ledger/index.js';
@@ -307,46 +308,30 @@ async function unallocatedReceipts(trx: Trx, clientIds: ArrayParameter): Promise
 }
 
 async function recordAllocation(trx: Trx, ctx: RunContext, plans: readonly ClientPlan[]): Promise<void> {
-  const reservations = plans.flatMap((plan) =>
-    plan.newReservations.map((r) => ({
-      ledger_key: r.ledgerKey,
-      client_id: plan.clientId,
-      obligation_id: r.obligationId,
-      period_key: r.periodKey,
-      seq: r.seq,
-      amount_cents: r.amount.cents,
-      due_date: r.dueDate,
-      execution_date: r.executionDate,
-      booked_on: ctx.asOf,
-    })),
-  );
+  const reservations = plans.flatMap((plan) => plan.newReservations.map((r) => ({ clientId: plan.clientId, ...r })));
   const voided = plans.flatMap((plan) => plan.voidedKeys);
   if (voided.length > 0) await sql`UPDATE allocation_reservation SET status = 'voided' WHERE ledger_key = ANY(${textArray(voided)}::text[])`.execute(trx);
-  if (reservations.length > 0) {
-    await sql`
-      INSERT INTO allocation_reservation (ledger_key, client_id, obligation_id, period_key, seq, amount_cents, due_date, execution_date, booked_on)
-      SELECT ledger_key, client_id, obligation_id, period_key, seq, amount_cents, due_date, execution_date, booked_on
-        FROM json_populate_recordset(NULL::allocation_reservation, ${json(reservations)}::json)
-    `.execute(trx);
-  }
-  const receipts = plans.flatMap((plan) =>
-    plan.allocatedReceipts.map((r) => ({
-      receipt_key: r.key,
-      client_id: plan.clientId,
-      classification: r.classification,
-      amount_cents: r.amount.cents,
-      outcome: r.passOnKey ? 'passed_on' : 'pooled',
-      allocated_on: ctx.asOf,
-      pass_on_key: r.passOnKey,
-    })),
-  );
-  if (receipts.length > 0) {
-    await sql`
-      INSERT INTO allocation_receipt (receipt_key, client_id, classification, amount_cents, outcome, allocated_on, pass_on_key)
-      SELECT receipt_key, client_id, classification, amount_cents, outcome, allocated_on, pass_on_key
-        FROM json_populate_recordset(NULL::allocation_receipt, ${json(receipts)}::json)
-    `.execute(trx);
-  }
+  await insertColumns(trx, 'allocation_reservation', {
+    ledger_key: { type: 'text', values: reservations.map((r) => r.ledgerKey) },
+    client_id: { type: 'bigint', values: reservations.map((r) => r.clientId) },
+    obligation_id: { type: 'bigint', values: reservations.map((r) => r.obligationId) },
+    period_key: { type: 'text', values: reservations.map((r) => r.periodKey) },
+    seq: { type: 'integer', values: reservations.map((r) => r.seq) },
+    amount_cents: { type: 'bigint', values: reservations.map((r) => r.amount.cents) },
+    due_date: { type: 'date', values: reservations.map((r) => r.dueDate) },
+    execution_date: { type: 'date', values: reservations.map((r) => r.executionDate) },
+    booked_on: { type: 'date', values: reservations.map(() => ctx.asOf) },
+  });
+  const receipts = plans.flatMap((plan) => plan.allocatedReceipts.map((r) => ({ clientId: plan.clientId, ...r })));
+  await insertColumns(trx, 'allocation_receipt', {
+    receipt_key: { type: 'text', values: receipts.map((r) => r.key) },
+    client_id: { type: 'bigint', values: receipts.map((r) => r.clientId) },
+    classification: { type: 'text', values: receipts.map((r) => r.classification) },
+    amount_cents: { type: 'bigint', values: receipts.map((r) => r.amount.cents) },
+    outcome: { type: 'text', values: receipts.map((r) => (r.passOnKey ? 'passed_on' : 'pooled')) },
+    allocated_on: { type: 'date', values: receipts.map(() => ctx.asOf) },
+    pass_on_key: { type: 'text', values: receipts.map((r) => r.passOnKey ?? null) },
+  });
   const seen = new Set<string>();
   const signals = plans.flatMap((plan) =>
     plan.signals
@@ -369,33 +354,32 @@ async function recordAllocation(trx: Trx, ctx: RunContext, plans: readonly Clien
  */
 export async function recordScheduledPayments(trx: Trx, runDate: IsoDate, payments: readonly (PlannedPayment & { instructionId: bigint })[]): Promise<void> {
   if (payments.length === 0) return;
-  const rows = payments.map((p) => ({
-    idempotency_key: p.key,
-    gemeente_id: p.gemeenteId,
-    client_id: p.clientId,
-    kind: p.kind,
-    obligation_id: p.obligationId,
-    period_key: p.periodKey,
-    pay_date: p.payDate,
-    execution_date: p.executionDate,
-    amount_cents: p.amount.cents,
-    reservation_key: p.reservationKey,
-    hold_reason: p.holdReason,
-    late: p.late,
-    leefgeld_target_cents: p.leefgeld?.target.cents ?? null,
-    leefgeld_floor_cents: p.leefgeld?.floor.cents ?? null,
-    floor_decision: p.leefgeld?.floorDecision ?? null,
-    instruction_id: p.instructionId,
-    run_date: runDate,
-  }));
-  await sql`
-    INSERT INTO scheduled_payment (idempotency_key, gemeente_id, client_id, kind, obligation_id, period_key, pay_date, execution_date, amount_cents,
-                                   reservation_key, hold_reason, late, leefgeld_target_cents, leefgeld_floor_cents, floor_decision, instruction_id, run_date)
-    SELECT idempotency_key, gemeente_id, client_id, kind, obligation_id, period_key, pay_date, execution_date, amount_cents,
-           reservation_key, hold_reason, late, leefgeld_target_cents, leefgeld_floor_cents, floor_decision, instruction_id, run_date
-      FROM json_populate_recordset(NULL::scheduled_payment, ${json(rows)}::json)
-    ON CONFLICT (idempotency_key) DO NOTHING
-  `.execute(trx);
+  const column = <T,>(value: (p: (typeof payments)[number]) => T): T[] => payments.map(value);
+  // A replay (a rerun of the day) plans the same payments again: what is recorded stays as it was.
+  await insertColumns(
+    trx,
+    'scheduled_payment',
+    {
+      idempotency_key: { type: 'text', values: column((p) => p.key) },
+      gemeente_id: { type: 'text', values: column((p) => p.gemeenteId) },
+      client_id: { type: 'bigint', values: column((p) => p.clientId) },
+      kind: { type: 'text', values: column((p) => p.kind) },
+      obligation_id: { type: 'bigint', values: column((p) => p.obligationId) },
+      period_key: { type: 'text', values: column((p) => p.periodKey) },
+      pay_date: { type: 'date', values: column((p) => p.payDate) },
+      execution_date: { type: 'date', values: column((p) => p.executionDate) },
+      amount_cents: { type: 'bigint', values: column((p) => p.amount.cents) },
+      reservation_key: { type: 'text', values: column((p) => p.reservationKey) },
+      hold_reason: { type: 'text', values: column((p) => p.holdReason) },
+      late: { type: 'boolean', values: column((p) => p.late) },
+      leefgeld_target_cents: { type: 'bigint', values: column((p) => p.leefgeld?.target.cents ?? null) },
+      leefgeld_floor_cents: { type: 'bigint', values: column((p) => p.leefgeld?.floor.cents ?? null) },
+      floor_decision: { type: 'text', values: column((p) => p.leefgeld?.floorDecision ?? null) },
+      instruction_id: { type: 'bigint', values: column((p) => p.instructionId) },
+      run_date: { type: 'date', values: column(() => runDate) },
+    },
+    { skipExisting: ['idempotency_key'] },
+  );
   const reserved = payments.flatMap((p) => (p.kind === 'obligation' && p.reservationKey ? [p.reservationKey] : []));
   if (reserved.length > 0) await sql`UPDATE allocation_reservation SET status = 'scheduled' WHERE ledger_key = ANY(${textArray(reserved)}::text[]) AND status = 'open'`.execute(trx);
 }

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { numberArray } from '../db/array-parameters.js';
 import type { Database } from '../db/schema.js';
 import type { Trx } from '../db/transaction.js';
 import { Money } from '../money/money.js';
@@ -42,7 +43,7 @@ export async function recordFloorDecision(trx: Trx, clientId: bigint, decision: 
 export async function floorDecisionsOf(db: Kysely<Database> | Trx, clientIds: readonly bigint[]): Promise<Map<bigint, FloorDecisionRecord[]>> {
   const result = new Map<bigint, FloorDecisionRecord[]>();
   if (clientIds.length === 0) return result;
-  const rows = await db.selectFrom('floor_decision').selectAll().where('client_id', '=', sql<bigint>`ANY(${clientIds.map(String)}::bigint[])`).orderBy('id').execute();
+  const rows = await db.selectFrom('floor_decision').selectAll().where('client_id', '=', sql<bigint>`ANY(${numberArray(clientIds, 'bigint')}::bigint[])`).orderBy('id').execute();
   for (const r of rows) {
     const record: FloorDecisionRecord = { reference: r.reference, floor: Money.fromCents(r.floor_cents), effectiveFrom: r.effective_from, effectiveUntil: r.effective_until, reason: r.reason, decidedBy: r.decided_by };
     result.set(r.client_id, [...(result.get(r.client_id) ?? []), record]);

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
+import { numberArray } from '../db/array-parameters.js';
 import type { Database } from '../db/schema.js';
 import type { Trx } from '../db/transaction.js';
 import { assertIsoDate, type IsoDate } from '../schedule/index.js';
@@ -154,7 +155,7 @@ export async function periodsOf(db: Kysely<Database> | Trx, clientIds: readonly 
   const rows = await db
     .selectFrom('ontzorg_period')
     .select(['id', 'client_id', 'basis', 'first_day', 'last_day', 'review_date', 'decision_reference', 'ended_early_on', 'ended_reason'])
-    .where('client_id', '=', sql<bigint>`ANY(${clientIds.map(String)}::bigint[])`)
+    .where('client_id', '=', sql<bigint>`ANY(${numberArray(clientIds, 'bigint')}::bigint[])`)
     .orderBy('client_id')
     .orderBy('first_day')
     .execute();

@@ -13,9 +13,15 @@ export type BulkColumn =
  * (`INSERT … SELECT * FROM unnest($1::bigint[], $2::text[], …)`): the statement's size and its
  * parameters do not grow with the rows, unlike a multi-row VALUES with a parameter per cell, which
  * the query builder, the driver and the server each handle cell by cell.
- * Table and column names come from our code, never from input.
+ * Table and column names come from our code, never from input. `skipExisting`: the columns of a unique key; a row
+ * whose key is there already is left out (`ON CONFLICT … DO NOTHING`), so writing what a replay wrote changes nothing.
  */
-export async function insertColumns(trx: Trx, table: string, columns: Readonly<Record<string, BulkColumn>>, options: { overridingIdentity?: boolean } = {}): Promise<void> {
+export async function insertColumns(
+  trx: Trx,
+  table: string,
+  columns: Readonly<Record<string, BulkColumn>>,
+  options: { overridingIdentity?: boolean; skipExisting?: readonly string[] } = {},
+): Promise<void> {
   const names = Object.keys(columns);
   const rows = columns[names[0]!]?.values.length ?? 0;
   if (rows === 0) return;
@@ -27,6 +33,7 @@ export async function insertColumns(trx: Trx, table: string, columns: Readonly<R
     INSERT INTO ${sql.table(table)} (${sql.join(names.map((n) => sql.ref(n)))})
     ${options.overridingIdentity ? sql`OVERRIDING SYSTEM VALUE` : sql``}
     SELECT * FROM unnest(${sql.join(arrays)})
+    ${options.skipExisting ? sql`ON CONFLICT (${sql.join(options.skipExisting.map((n) => sql.ref(n)))}) DO NOTHING` : sql``}
   `.execute(trx);
 }
 

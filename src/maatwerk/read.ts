@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { ClientObligation } from '../clients/obligations.js';
+import { numberArray } from '../db/array-parameters.js';
 import type { Database } from '../db/schema.js';
 import type { Trx } from '../db/transaction.js';
 import type { IsoDate } from '../schedule/index.js';
@@ -43,7 +44,7 @@ const DECISION_COLUMNS = [
 export async function decisionsOf(db: Kysely<Database> | Trx, clientIds: readonly bigint[]): Promise<Map<bigint, StoredDecision[]>> {
   const result = new Map<bigint, StoredDecision[]>();
   if (clientIds.length === 0) return result;
-  const list = clientIds.map(String);
+  const list = numberArray(clientIds, 'bigint');
   const rows = await db.selectFrom('maatwerk_decision').select(DECISION_COLUMNS).where('client_id', '=', sql<bigint>`ANY(${list}::bigint[])`).orderBy('id').execute();
   if (rows.length === 0) return result;
   const items = await db

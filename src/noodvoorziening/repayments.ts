@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { lockAvailableAccounts } from '../clients/accounts.js';
 import { rowToClientRecord } from '../clients/registry.js';
+import { numberArray } from '../db/array-parameters.js';
 import type { Database } from '../db/schema.js';
 import type { Trx } from '../db/transaction.js';
 import { bookBatch, transferBetween } from '../ledger/index.js';
@@ -40,7 +41,7 @@ export async function openAdvancesOf(db: Kysely<Database> | Trx, clientIds: read
       JOIN noodvoorziening_policy p ON p.gemeente_id = g.gemeente_id
       JOIN account a ON a.code = 'client/' || g.client_id || '/advances'
       LEFT JOIN (SELECT grant_id, sum(amount_cents) AS repaid FROM noodvoorziening_repayment GROUP BY grant_id) r ON r.grant_id = g.id
-     WHERE g.client_id = ANY(${clientIds.map(String)}::bigint[]) AND g.kind = 'advance' AND g.status = 'approved' AND g.handed_over_on IS NULL
+     WHERE g.client_id = ANY(${numberArray(clientIds, 'bigint')}::bigint[]) AND g.kind = 'advance' AND g.status = 'approved' AND g.handed_over_on IS NULL
        AND g.amount_cents > coalesce(r.repaid, 0)
      ORDER BY g.client_id, g.id
   `.execute(db);

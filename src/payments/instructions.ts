@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { availableAccounts } from '../clients/accounts.js';
+import { textArray } from '../db/array-parameters.js';
 import { allocateIds, insertColumns } from '../db/bulk-insert.js';
 import type { Trx } from '../db/transaction.js';
 import { bookBatch, type LedgerRequest } from '../ledger/index.js';
@@ -79,7 +80,7 @@ export async function createPaymentInstructions(trx: Trx, drafts: readonly Instr
   const existing = await trx
     .selectFrom('payment_instruction')
     .select(['id', 'idempotency_key', 'status'])
-    .where('idempotency_key', '=', sql<string>`ANY(${drafts.map((d) => d.idempotencyKey)}::text[])`)
+    .where('idempotency_key', '=', sql<string>`ANY(${textArray(drafts.map((d) => d.idempotencyKey))}::text[])`)
     .execute();
   for (const row of existing) outcomes.set(row.idempotency_key, { key: row.idempotency_key, outcome: 'existing', instructionId: row.id, status: row.status });
 

@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import { numberArray, textArray } from '../../src/db/array-parameters.js';
+import { insertColumns } from '../../src/db/bulk-insert.js';
+import { inTransaction } from '../../src/db/transaction.js';
 import { describeOnEachDatabase } from '../support/db.js';
 import { aChart, bookOne, transfer, uniqueKey } from '../support/ledger-fixture.js';
 
@@ -76,6 +78,36 @@ describeOnEachDatabase('array parameters for the bulk writes', (handle) => {
     const { db } = handle();
     await expect(sql`SELECT ${textArray(['2026-02-30'])}::text[]::date[]`.execute(db)).rejects.toThrow(/date/);
     await expect(sql`SELECT ${numberArray([2 ** 31], 'integer')}::integer[]`.execute(db)).rejects.toThrow(/range/);
+  });
+
+  it('a bulk insert that skips existing keys writes the new rows and leaves the ones already there as they were', async () => {
+    const { db } = handle();
+    await sql`CREATE TABLE bulk_skip_test (key text PRIMARY KEY, amount_cents bigint NOT NULL, on_day date NOT NULL, late boolean NOT NULL)`.execute(db);
+    const write = (keys: string[], cents: bigint, options: { skipExisting?: readonly string[] }) =>
+      inTransaction(db, (trx) =>
+        insertColumns(
+          trx,
+          'bulk_skip_test',
+          {
+            key: { type: 'text', values: keys },
+            amount_cents: { type: 'bigint', values: keys.map(() => cents) },
+            on_day: { type: 'date', values: keys.map(() => '2026-03-30') },
+            late: { type: 'boolean', values: keys.map((_, n) => n % 2 === 0) },
+          },
+          options,
+        ),
+      );
+    await write(['a', 'b'], 100n, {});
+    await write(['b', 'c'], 999n, { skipExisting: ['key'] });
+    const rows = await sql<{ key: string; amount_cents: string; on_day: string; late: boolean }>`SELECT key, amount_cents::text, on_day::text, late FROM bulk_skip_test ORDER BY key`.execute(db);
+    expect(rows.rows).toEqual([
+      { key: 'a', amount_cents: '100', on_day: '2026-03-30', late: true },
+      { key: 'b', amount_cents: '100', on_day: '2026-03-30', late: false },
+      { key: 'c', amount_cents: '999', on_day: '2026-03-30', late: false },
+    ]);
+    // Without it, a key already there is refused and nothing of the statement is kept.
+    await expect(write(['d', 'a'], 5n, {})).rejects.toMatchObject({ code: '23505' });
+    expect((await sql<{ n: number }>`SELECT count(*)::int AS n FROM bulk_skip_test`.execute(db)).rows).toEqual([{ n: 3 }]);
   });
 
   it('a booking whose description holds quotes, backslashes and braces is stored as given', async () => {
