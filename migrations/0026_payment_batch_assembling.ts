@@ -7,9 +7,9 @@ import { sql, type Kysely } from 'kysely';
  * costs day 400,000 rows written twice, each new version entered again in eight indexes (a quarter of the day).
  * Now a run opens one batch per execution date of its window, `assembling`, before its chunks start; the chunks
  * insert their instructions into it as `batched`, and grouping counts them and hands the batch over for approval.
- * An assembling batch is counted at the end, so its payments and total may be 0 until then; one per gemeente,
- * account, date and kind at a time, so a rerun finds the batch its crashed run left instead of opening another.
- * Nobody may approve, reject or release it (those ask for `awaiting_approval` or later).
+ * An assembling batch is counted at the end, so its payments and total may be 0 until then; there is one per gemeente,
+ * account, date and kind at a time (the next run dissolves what a crashed one left before it opens its own). Nobody
+ * may approve, reject or release it (those ask for `awaiting_approval` or later).
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`

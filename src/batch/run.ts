@@ -112,7 +112,7 @@ async function runLocked(db: Kysely<Database>, conn: Kysely<Database>, options: 
     .limit(1)
     .executeTakeFirst();
   // The batches this run's payments go straight into, one per execution date it can give them (today or the next
-  // business day, up to the window's end); a batch a crashed run of these dates left is taken up again.
+  // business day, up to the window's end); what a crashed run left assembling goes back to waiting for grouping.
   const executionDates: IsoDate[] = [];
   for (let date = businessDayOnOrAfter(runDate); date <= window.to; date = nextBusinessDay(date)) executionDates.push(date);
   const assembly = await inTransaction(conn, (trx) => openAssembly(trx, { gemeenteId, debtorIban: policy.debtorIban, executionDates, createdBy: `batch:${runDate}` }));

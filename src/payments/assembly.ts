@@ -14,36 +14,24 @@ export interface Assembly {
  * payments into these as `batched`, each row written once, and `groupIntoBatches` counts them and hands them over
  * for approval at the end.
  *
- * A batch left assembling by a run that did not finish (a crash, a chunk that failed) is taken up again when its
- * date is in this window, payments and all: the rerun ends with the batches an uninterrupted run would have made.
- * One whose date is not (the run did not come back the same day) is dissolved: its payments go back to `created`,
- * so moving an overdue date, judging holds again and grouping treat them as any other payment not yet in a batch.
+ * A batch still assembling from a run that did not finish (a crash, a chunk that failed) is dissolved first: its
+ * payments go back to `created`, so this run treats them as any payment made before it and not yet in a batch (an
+ * overdue date moved, rule 4 judged again against the machtigingen of now, grouped). Only after a crash does this
+ * cost an UPDATE of what that run had made; the batch it leaves is never handed over half-full.
  */
 export async function openAssembly(trx: Trx, options: { gemeenteId: string; debtorIban: string; executionDates: readonly string[]; createdBy: string }): Promise<Assembly> {
-  const left = await trx
-    .selectFrom('payment_batch')
-    .select(['id', 'debtor_iban', 'execution_date', 'instant'])
-    .where('gemeente_id', '=', options.gemeenteId)
-    .where('status', '=', 'assembling')
-    .forUpdate()
-    .execute();
-  const wanted = new Set(options.executionDates);
+  const left = await trx.selectFrom('payment_batch').select('id').where('gemeente_id', '=', options.gemeenteId).where('status', '=', 'assembling').forUpdate().execute();
+  if (left.length > 0) {
+    const ids = numberArray(left.map((b) => b.id), 'bigint');
+    await sql`UPDATE payment_instruction SET status = 'created', batch_id = NULL WHERE batch_id = ANY(${ids}::bigint[]) AND status = 'batched'`.execute(trx);
+    await trx.deleteFrom('payment_batch').where('id', '=', sql<bigint>`ANY(${ids}::bigint[])`).execute();
+  }
   const batchByDate = new Map<string, bigint>();
-  const stale: bigint[] = [];
-  for (const batch of left) {
-    if (batch.debtor_iban === options.debtorIban && !batch.instant && wanted.has(batch.execution_date)) batchByDate.set(batch.execution_date, batch.id);
-    else stale.push(batch.id);
-  }
-  if (stale.length > 0) {
-    await sql`UPDATE payment_instruction SET status = 'created', batch_id = NULL WHERE batch_id = ANY(${numberArray(stale, 'bigint')}::bigint[]) AND status = 'batched'`.execute(trx);
-    await trx.deleteFrom('payment_batch').where('id', '=', sql<bigint>`ANY(${numberArray(stale, 'bigint')}::bigint[])`).execute();
-  }
-  const missing = options.executionDates.filter((date) => !batchByDate.has(date));
-  if (missing.length > 0) {
+  if (options.executionDates.length > 0) {
     const opened = await trx
       .insertInto('payment_batch')
       .values(
-        missing.map((date) => ({
+        options.executionDates.map((date) => ({
           gemeente_id: options.gemeenteId,
           debtor_iban: options.debtorIban,
           execution_date: date,

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runDailyBatch } from '../../src/batch/run.js';
 import type { DatabaseHandle } from '../../src/db/connect.js';
 import { inTransaction } from '../../src/db/transaction.js';
+import { revokeMachtiging } from '../../src/clients/machtigingen.js';
 import { verifyLedger } from '../../src/ledger/index.js';
 import { Money } from '../../src/money/money.js';
 import { approveBatch, groupIntoBatches, rejectBatch } from '../../src/payments/batches.js';
@@ -16,7 +17,7 @@ import { aClient, aServiceRegion, bankCredits, bijstandFor, CLIENT_IBAN, GEMEENT
  * The daily batch writes its payments straight into the batch they go out in (migration 0026): a run opens one
  * `assembling` batch per execution date of its window, its chunks insert their payments there as `batched`, and the
  * grouping at the end counts them and hands the batch over for approval. A run stopped after a chunk shows the
- * half-way state a back office could meet while a run goes on.
+ * half-way state a back office could meet while a run goes on; the next run dissolves what it left.
  */
 type Db = DatabaseHandle['db'];
 
@@ -80,7 +81,7 @@ for (const driver of ['pglite', 'postgres'] as const) {
       await handle?.close();
     });
 
-    it('half-way, the payments are in a batch still assembling that nobody can approve, reject, release or group into; the rerun that day finishes that same batch', async () => {
+    it('half-way, the payments are in a batch still assembling that nobody can approve, reject, release or group into; the rerun judges them again and hands over complete batches', async () => {
       const { db } = handle;
       const before = new Set((await batches(db)).map((b) => b.id));
       await expect(run(db, '2026-03-30', 2)).rejects.toThrow(STOPPED);
@@ -118,14 +119,18 @@ for (const driver of ['pglite', 'postgres'] as const) {
       expect((await batches(db)).filter((b) => b.status === 'assembling')).toEqual(assembling);
       expect((await contents(db)).filter((c) => assembling.some((b) => b.id === c.batch_id))).toEqual(partly);
 
+      // Before the rerun the second client revokes her machtiging: her payments, made by the stopped run, must not go.
+      await inTransaction(db, (trx) => revokeMachtiging(trx, clients[1]!.id, 'M-AS-1', { revokedOn: '2026-03-30', reason: 'client wants to pay herself' }));
       await run(db, '2026-03-30');
       const made = (await batches(db)).filter((b) => !before.has(b.id));
-      // No batch is left assembling or empty; the ones the stopped run filled are the ones handed over, complete.
+      // The half-full batches are gone; the ones handed over hold every payment of the day, and say so.
+      for (const batch of assembling) expect(made.some((b) => b.id === batch.id)).toBe(false);
       expect(made.filter((b) => b.status === 'assembling')).toEqual([]);
-      expect(made.filter((b) => b.status === 'awaiting_approval' && b.id !== urgent[0]!.id).map((b) => b.id)).toEqual(partly.map((c) => c.batch_id));
       expect(await contents(db)).toEqual(await claimed(db));
-      for (const c of partly) expect(made.find((b) => b.id === c.batch_id)!.payments).toBeGreaterThan(c.payments);
-      expect(await aprilCosts(db)).toEqual({ batched: 30, held: 5, all: 35 });
+      // 5 clients with a valid machtiging × 5 obligations in batches; the one without and the one who revoked held.
+      expect(await aprilCosts(db)).toEqual({ batched: 25, held: 10, all: 35 });
+      const hers = await db.selectFrom('payment_instruction').select(['status', 'batch_id']).where('client_id', '=', clients[1]!.id).where('period', '=', '2026-04').execute();
+      expect(hers.map((i) => [i.status, i.batch_id])).toEqual(hers.map(() => ['held', null]));
       // Each batch's file and event were made once it was complete.
       for (const batch of made.filter((b) => b.status === 'awaiting_approval')) {
         const files = await db.selectFrom('payment_file').select(sql<number>`sum(payments)::int`.as('payments')).where('batch_id', '=', batch.id).executeTakeFirstOrThrow();
@@ -133,8 +138,9 @@ for (const driver of ['pglite', 'postgres'] as const) {
         const events = await db.selectFrom('payment_event').select('details').where('batch_id', '=', batch.id).where('kind', '=', 'batch_created').execute();
         expect(events).toEqual([{ details: { payments: batch.payments, total_cents: batch.total_cents.toString() } }]);
       }
-      // And now it is approved as any other.
-      expect((await inTransaction(db, (trx) => approveBatch(trx, first!.batch_id, 'approver-1'))).status).toBe('approved');
+      // And they are approved as any other.
+      const day = made.find((b) => b.status === 'awaiting_approval' && b.id !== urgent[0]!.id)!;
+      expect((await inTransaction(db, (trx) => approveBatch(trx, day.id, 'approver-1'))).status).toBe('approved');
       expect((await verifyLedger(db)).problems).toEqual([]);
     }, 120_000);
 
