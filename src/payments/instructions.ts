@@ -117,10 +117,13 @@ export async function createPaymentInstructions(trx: Trx, drafts: readonly Instr
   const assembly = options.assembly;
   const batchOf = (draft: InstructionDraft): bigint | null =>
     assembly && !draft.holdReason && !draft.urgent && draft.debtorIban === assembly.debtorIban ? (assembly.batchByDate.get(draft.executionDate) ?? null) : null;
-  const statusOf = (draft: InstructionDraft): InstructionStatus => (draft.holdReason ? 'held' : batchOf(draft) === null ? 'created' : 'batched');
+  // Where each row goes, decided once per row: its batch (or none) and so its status.
+  const batchIds = insert.map((c) => batchOf(c.draft));
+  const statuses = insert.map((c, n): InstructionStatus => (c.draft.holdReason ? 'held' : batchIds[n] === null ? 'created' : 'batched'));
   for (let i = 0; i < insert.length; i += 5_000) {
     const part = insert.slice(i, i + 5_000);
     const partIds = ids.slice(i, i + 5_000);
+    const partStatuses = statuses.slice(i, i + 5_000);
     const column = <T,>(value: (c: (typeof part)[number]) => T): T[] => part.map(value);
     await insertColumns(
       trx,
@@ -148,19 +151,19 @@ export async function createPaymentInstructions(trx: Trx, drafts: readonly Instr
         urgent: { type: 'boolean', values: column((c) => c.draft.urgent ?? false) },
         reservation_key: { type: 'text', values: column((c) => c.draft.reservationKey ?? `reserve/${c.draft.idempotencyKey}`) },
         end_to_end_id: { type: 'text', values: partIds.map(endToEndIdOf) },
-        status: { type: 'text', values: column((c) => statusOf(c.draft)) },
+        status: { type: 'text', values: partStatuses },
         hold_reason: { type: 'text', values: column((c) => c.draft.holdReason ?? null) },
-        batch_id: { type: 'bigint', values: column((c) => batchOf(c.draft)) },
+        batch_id: { type: 'bigint', values: batchIds.slice(i, i + 5_000) },
       },
       { overridingIdentity: true },
     );
     await insertColumns(trx, 'payment_event', {
       instruction_id: { type: 'bigint', values: partIds },
-      kind: { type: 'text', values: column((c) => (statusOf(c.draft) === 'held' ? 'created_held' : 'created')) },
+      kind: { type: 'text', values: partStatuses.map((status) => (status === 'held' ? 'created_held' : 'created')) },
       actor: { type: 'text', values: column(() => 'system') },
       details: { type: 'jsonb', values: column(() => '{}') },
     });
-    part.forEach((c, n) => outcomes.set(c.draft.idempotencyKey, { key: c.draft.idempotencyKey, outcome: 'created', instructionId: partIds[n]!, status: statusOf(c.draft) }));
+    part.forEach((c, n) => outcomes.set(c.draft.idempotencyKey, { key: c.draft.idempotencyKey, outcome: 'created', instructionId: partIds[n]!, status: partStatuses[n]! }));
   }
   return drafts.map((d) => outcomes.get(d.idempotencyKey)!);
 }

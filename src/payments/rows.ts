@@ -4,7 +4,9 @@ import type { ColumnType, Generated } from 'kysely';
 
 export type InstructionKind = 'obligation' | 'leefgeld' | 'noodvoorziening' | 'refund';
 export type InstructionStatus = 'created' | 'held' | 'batched' | 'released' | 'settled' | 'returned' | 'cancelled' | 'bank_rejected';
-export type BatchStatus = 'assembling' | 'awaiting_approval' | 'approved' | 'rejected' | 'released' | 'bank_rejected';
+/** Every status a payment batch can have, in the order of its life (migration 0026's CHECK lists the same). */
+export const BATCH_STATUSES = ['assembling', 'awaiting_approval', 'approved', 'rejected', 'released', 'bank_rejected'] as const;
+export type BatchStatus = (typeof BATCH_STATUSES)[number];
 
 /** A batch's status as a sentence's end for the back office: "payment batch 12 is …". */
 export function batchStatusText(status: BatchStatus): string {

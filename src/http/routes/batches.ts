@@ -9,7 +9,7 @@ import { rejectBatchByBank } from '../../payments/retry.js';
 import { PaymentError } from '../../payments/errors.js';
 import { releasedFiles } from '../../payments/files.js';
 import { releaseBatch } from '../../payments/release.js';
-import { batchStatusText, type BatchStatus } from '../../payments/rows.js';
+import { BATCH_STATUSES, batchStatusText, type BatchStatus } from '../../payments/rows.js';
 import type { Kysely } from 'kysely';
 import { authorize, principalOf } from '../auth.js';
 import { idempotent } from '../idempotency.js';
@@ -19,7 +19,7 @@ const batchSchema = {
   type: 'object',
   properties: {
     id: { type: 'string' }, gemeenteId: { type: 'string' }, debtorIban: { type: 'string' }, executionDate: { type: 'string' }, instant: { type: 'boolean' },
-    status: { type: 'string', enum: ['assembling', 'awaiting_approval', 'approved', 'rejected', 'released', 'bank_rejected'] }, payments: { type: 'integer' }, total: { type: 'string' }, approvalsNeeded: { type: 'integer' }, approvedBy: { type: 'array', items: { type: 'string' } },
+    status: { type: 'string', enum: [...BATCH_STATUSES] }, payments: { type: 'integer' }, total: { type: 'string' }, approvalsNeeded: { type: 'integer' }, approvedBy: { type: 'array', items: { type: 'string' } },
     createdBy: { type: 'string' }, releasedBy: { type: ['string', 'null'] },
     releaseFailure: {
       type: ['object', 'null'],
@@ -78,7 +78,7 @@ export function batchRoutes({ app, db, verify, outboxDir, submitRelease }: Batch
         tags: ['batches'],
         summary: 'Payment batches of your gemeenten, newest first',
         security: bearer,
-        querystring: { type: 'object', properties: { status: { type: 'string', enum: ['assembling', 'awaiting_approval', 'approved', 'rejected', 'released', 'bank_rejected'], description: 'assembling: the daily batch is still putting it together; it awaits approval once the run ends' }, gemeente: { type: 'string', pattern: '^GM[0-9]{4}$' }, from: { type: 'string', format: 'date' }, to: { type: 'string', format: 'date' }, ...pageQuery } },
+        querystring: { type: 'object', properties: { status: { type: 'string', enum: [...BATCH_STATUSES], description: 'assembling: the daily batch is still putting it together; it awaits approval once the run ends' }, gemeente: { type: 'string', pattern: '^GM[0-9]{4}$' }, from: { type: 'string', format: 'date' }, to: { type: 'string', format: 'date' }, ...pageQuery } },
         response: { 200: { type: 'object', properties: { items: { type: 'array', items: batchSchema }, next: { type: ['string', 'null'] } } }, ...errorResponses },
       },
     },
