@@ -65,7 +65,9 @@ export async function freshDatabase(driver: Driver, options: { poolSize?: number
         url: created.url,
         dispose: async () => {
           await handle.close();
-          await created.drop();
+          // BENCH_KEEP_DATABASE=1 leaves the database for reading query plans afterwards (dropped by the next person, by hand).
+          if (process.env.BENCH_KEEP_DATABASE === '1') process.stderr.write(`bench: kept database ${created.name}\n`);
+          else await created.drop();
         },
       };
     } catch (error) {

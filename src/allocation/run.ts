@@ -34,6 +34,8 @@ export interface ChunkAllocation {
   readonly bookings: number;
   /** Clients whose data could not be allocated (a broken record): skipped this run, signalled, the others go on. */
   readonly failures: readonly { clientId: bigint; message: string }[];
+  /** Each client's available-money account (client id → account id), for instructing the chunk's payments without reading them again. */
+  readonly accounts: ReadonlyMap<bigint, bigint>;
 }
 
 /** JSON as the one parameter of a bulk insert: the statement stays the same size whatever the chunk. Amounts go in as cents. */
@@ -63,7 +65,7 @@ export class InTransitLockNeeded extends Error {
 }
 
 export async function allocateChunk(trx: Trx, ctx: RunContext, clientIds: readonly bigint[], options: ChunkOptions = {}): Promise<ChunkAllocation> {
-  if (clientIds.length === 0) return { plans: [], periodSignals: [], bookings: 0, failures: [] };
+  if (clientIds.length === 0) return { plans: [], periodSignals: [], bookings: 0, failures: [], accounts: new Map() };
   // Read and decide first, without locks, then lock and check that no client's account moved in between: every
   // booking for a client (a receipt, a reservation, a release, an advance) adds a posting to its available account,
   // so an unchanged last posting means the reads still stand. The locks are then held only while booking and
@@ -113,7 +115,7 @@ export async function allocateChunk(trx: Trx, ctx: RunContext, clientIds: readon
       ON CONFLICT (signal_key) DO NOTHING
     `.execute(trx);
   }
-  return { plans, periodSignals, bookings: requests.length, failures };
+  return { plans, periodSignals, bookings: requests.length, failures, accounts };
 }
 
 async function decideChunk(trx: Trx, ctx: RunContext, clientIds: readonly bigint[], available: ReadonlyMap<bigint, AvailableAccountState>) {

@@ -12,9 +12,16 @@ import { BatchError } from './errors.js';
  * obligation pays from the reservation allocation booked; leefgeld, pass-ons and the closing payment
  * reserve themselves now, from money allocation left free for them. Rule 4: a payment to a payee no
  * valid machtiging covers is created held; its money stays reserved. The others go straight into the run's
- * batch of their date (`assembly`).
+ * batch of their date (`assembly`). `availableAccounts`: the clients' available-money accounts, when the caller has
+ * them already (allocation read them for the same chunk).
  */
-export async function instructPayments(trx: Trx, runDate: IsoDate, assembly: Assembly, planned: readonly PlannedPayment[]): Promise<{ created: number; existing: number }> {
+export async function instructPayments(
+  trx: Trx,
+  runDate: IsoDate,
+  assembly: Assembly,
+  planned: readonly PlannedPayment[],
+  availableAccounts?: ReadonlyMap<bigint, bigint>,
+): Promise<{ created: number; existing: number }> {
   if (planned.length === 0) return { created: 0, existing: 0 };
   const drafts: InstructionDraft[] = planned.map((p) => ({
     idempotencyKey: p.key,
@@ -33,7 +40,7 @@ export async function instructPayments(trx: Trx, runDate: IsoDate, assembly: Ass
     ...(p.reservationKey ? { reservationKey: p.reservationKey } : {}),
     holdReason: p.holdReason,
   }));
-  const outcomes = await createPaymentInstructions(trx, drafts, { assembly });
+  const outcomes = await createPaymentInstructions(trx, drafts, { assembly, ...(availableAccounts ? { availableAccounts } : {}) });
   let created = 0;
   let existing = 0;
   const withIds = planned.map((p, n) => {

@@ -137,7 +137,7 @@ async function runLocked(db: Kysely<Database>, conn: Kysely<Database>, options: 
     const attempt = (inTransit: 'always' | 'when_booked') =>
       inTransaction(onPool ? db : conn, async (trx) => {
         const chunk = await allocateChunk(trx, ctx, page, { inTransit });
-        const instructed = await instructPayments(trx, runDate, assembly, chunk.plans.flatMap((plan) => plan.payments));
+        const instructed = await instructPayments(trx, runDate, assembly, chunk.plans.flatMap((plan) => plan.payments), chunk.accounts);
         return { chunk, instructed };
       });
     try {

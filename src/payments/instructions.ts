@@ -72,8 +72,13 @@ function checkDraft(draft: InstructionDraft): { creditorIban: string; latin: str
  *
  * `assembly`: the daily batch's batches being assembled. A regular payment that is not held, from their account on
  * one of their dates, is written into its batch (`batched`) instead of waiting for grouping to move it there.
+ * `availableAccounts`: clients' available-money accounts the caller has read already (the others are read here).
  */
-export async function createPaymentInstructions(trx: Trx, drafts: readonly InstructionDraft[], options: { assembly?: Assembly } = {}): Promise<InstructionOutcome[]> {
+export async function createPaymentInstructions(
+  trx: Trx,
+  drafts: readonly InstructionDraft[],
+  options: { assembly?: Assembly; availableAccounts?: ReadonlyMap<bigint, bigint> } = {},
+): Promise<InstructionOutcome[]> {
   const outcomes = new Map<string, InstructionOutcome>();
   if (drafts.length === 0) return [];
   const checked = drafts.map((draft) => ({ draft, ...checkDraft(draft) }));
@@ -91,7 +96,9 @@ export async function createPaymentInstructions(trx: Trx, drafts: readonly Instr
 
   const toReserve = fresh.filter((c) => !c.draft.reservationKey);
   // checkDraft: a draft without a client brings its reservation, so every draft here has one.
-  const accounts = await availableAccounts(trx, toReserve.map((c) => c.draft.clientId!));
+  const known = options.availableAccounts;
+  const unknown = toReserve.map((c) => c.draft.clientId!).filter((clientId) => !known?.has(clientId));
+  const accounts = unknown.length === 0 && known ? known : new Map([...(known ?? []), ...(await availableAccounts(trx, unknown))]);
   const reservations: LedgerRequest[] = toReserve.map(({ draft }) => ({
     type: 'pending',
     idempotencyKey: `reserve/${draft.idempotencyKey}`,
