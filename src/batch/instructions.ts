@@ -43,15 +43,15 @@ export async function instructPayments(
   const outcomes = await createPaymentInstructions(trx, drafts, { assembly, ...(availableAccounts ? { availableAccounts } : {}) });
   let created = 0;
   let existing = 0;
-  const withIds = planned.map((p, n) => {
+  const instructionIds = planned.map((p, n) => {
     const outcome = outcomes[n]!;
     if (outcome.outcome === 'refused') {
       throw new BatchError('instruction_refused', `payment ${p.key} (${p.amount.toString()}) was refused: ${outcome.reason}; nothing of this chunk was kept`, { key: p.key });
     }
     if (outcome.outcome === 'created') created += 1;
     else existing += 1;
-    return { ...p, instructionId: outcome.instructionId };
+    return outcome.instructionId;
   });
-  await recordScheduledPayments(trx, runDate, withIds);
+  await recordScheduledPayments(trx, runDate, planned, instructionIds);
   return { created, existing };
 }

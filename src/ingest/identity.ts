@@ -142,8 +142,10 @@ export interface Sighting {
  */
 export function sightingFrom(row: { file_id: bigint; report_kind: ReportKind; report_key: string; seen: number; copy: boolean }): Sighting {
   const at = row.report_key.indexOf(REF_MARK);
-  const base = { reportKind: row.report_kind, seen: row.seen, copy: row.copy, source: row.file_id.toString() };
-  return at < 0 ? { ...base, reportKey: row.report_key, ref: null } : { ...base, reportKey: row.report_key.slice(0, at), ref: row.report_key.slice(at + 1) };
+  const source = row.file_id.toString();
+  const reportKey = at < 0 ? row.report_key : row.report_key.slice(0, at);
+  const ref = at < 0 ? null : row.report_key.slice(at + 1);
+  return { reportKind: row.report_kind, seen: row.seen, copy: row.copy, source, reportKey, ref };
 }
 
 function countOf(sightings: Iterable<Omit<Sighting, 'ref'>>): number {

@@ -429,8 +429,17 @@ export async function planIngest(db: Db, document: CamtDocument, options: PlanOp
     for (const h of bsnHashesIn(item.remittance ?? '')) values.add(h);
   });
   const context = await loadMatchContext(db, [...values], itemsByEntry.flat(), bsnHashesIn);
+  // Each planned entry written out whole: V8 builds a spread-then-extended object property by property.
   const newEntries: PlannedEntry[] = fresh.map((e, i) => ({
-    ...e,
+    statementIndex: e.statementIndex,
+    entry: e.entry,
+    iban: e.iban,
+    fingerprint: e.fingerprint,
+    signature: e.signature,
+    occurrence: e.occurrence,
+    generation: e.generation,
+    outcome: e.outcome,
+    exception: e.exception,
     items: itemsByEntry[i]!.map((item) => ({
       item,
       decision: matchItem(item, context),

@@ -27,10 +27,12 @@ export interface TransferRequest extends RequestBase {
 
 /** The common transfer: one amount from one account to another. */
 export function transferBetween(transfer: RequestBase & { readonly debit: AccountId; readonly credit: AccountId; readonly amount: Money }): TransferRequest {
-  const { debit, credit, amount, ...base } = transfer;
+  const { debit, credit, amount } = transfer;
   return {
     type: 'transfer',
-    ...base,
+    idempotencyKey: transfer.idempotencyKey,
+    bookingDate: transfer.bookingDate,
+    description: transfer.description,
     postings: [
       { account: debit, side: 'debit', amount },
       { account: credit, side: 'credit', amount },
@@ -144,21 +146,20 @@ export function validateRequest(request: LedgerRequest): void {
 export type CanonicalRequest = Record<string, unknown>;
 
 export function canonicalRequest(request: LedgerRequest): CanonicalRequest {
-  const base = { type: request.type, bookingDate: request.bookingDate, description: request.description };
+  // Written out per type, in the stored key order (type, bookingDate, description, then the type's own), not spread
+  // from a shared base: V8 builds a spread-then-extended object property by property (about 5 µs a request, 0.4 µs so).
+  const { type, bookingDate, description } = request;
   switch (request.type) {
     case 'transfer':
-      return {
-        ...base,
-        postings: request.postings.map((p) => ({ account: p.account.toString(), side: p.side, amount: p.amount.toString() })),
-      };
+      return { type, bookingDate, description, postings: request.postings.map((p) => ({ account: p.account.toString(), side: p.side, amount: p.amount.toString() })) };
     case 'pending':
-      return { ...base, debit: request.debit.toString(), credit: request.credit.toString(), amount: request.amount.toString() };
+      return { type, bookingDate, description, debit: request.debit.toString(), credit: request.credit.toString(), amount: request.amount.toString() };
     case 'post_pending':
-      return { ...base, pendingKey: request.pendingKey, amount: request.amount?.toString() ?? 'full' };
+      return { type, bookingDate, description, pendingKey: request.pendingKey, amount: request.amount?.toString() ?? 'full' };
     case 'void_pending':
-      return { ...base, pendingKey: request.pendingKey };
+      return { type, bookingDate, description, pendingKey: request.pendingKey };
     case 'reversal':
-      return { ...base, reversesKey: request.reversesKey };
+      return { type, bookingDate, description, reversesKey: request.reversesKey };
   }
 }
 

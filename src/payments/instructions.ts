@@ -46,22 +46,42 @@ function invalid(draft: InstructionDraft, field: string, message: string): Payme
   return new PaymentError('invalid_instruction', `payment ${draft.idempotencyKey}: ${field} ${message}`, { field });
 }
 
-/** Refuses, at entry, what would make the bank reject the file later. */
-function checkDraft(draft: InstructionDraft): { creditorIban: string; latin: string } {
-  if (draft.clientId === null && (draft.kind !== 'refund' || !draft.reservationKey)) throw invalid(draft, 'client', 'is needed: only a refund from suspense, reserved beforehand, is paid without one');
-  const creditorIban = normaliseIban(draft.creditor.iban);
-  if (!isValidIban(creditorIban)) throw invalid(draft, 'creditor IBAN', `"${draft.creditor.iban}" is not a valid IBAN`);
-  if (!draft.amount.isPositive()) throw invalid(draft, 'amount', `must be more than 0.00, got ${draft.amount.toString()}`);
-  const latin = draft.creditor.latinName ?? draft.creditor.name;
-  const name = assessEpcText(latin, 70);
-  if (!name.usable) {
-    throw invalid(draft, 'creditor name', name.problem === 'empty' ? 'has nothing readable in the bank character set' : `has letters without a Latin spelling (${name.lost.join('')}); record the name as the BRP writes it in Latin letters`);
-  }
-  if (draft.remittance && !assessEpcText(draft.remittance, 140).usable) throw invalid(draft, 'remittance', 'cannot be written in the bank character set');
-  if (draft.reference && !isValidCreditorReference(draft.reference.issuer, draft.reference.reference)) {
-    throw invalid(draft, 'creditor reference', `"${draft.reference.reference}" is not a valid ${draft.reference.issuer === 'CUR' ? 'betalingskenmerk' : 'RF reference'}`);
-  }
-  return { creditorIban, latin };
+type EpcAssessment = ReturnType<typeof assessEpcText>;
+
+/**
+ * Refuses, at entry, what would make the bank reject the file later. Made per call: each IBAN and text is checked once
+ * however many drafts carry it (a costs day pays a handful of payees for every client of a chunk).
+ */
+function draftChecker(): (draft: InstructionDraft) => { creditorIban: string; latin: string } {
+  const ibans = new Map<string, boolean>();
+  const texts = new Map<string, EpcAssessment>();
+  const validIban = (iban: string): boolean => {
+    let valid = ibans.get(iban);
+    if (valid === undefined) ibans.set(iban, (valid = isValidIban(iban)));
+    return valid;
+  };
+  const epc = (text: string, max: number): EpcAssessment => {
+    const key = `${max}|${text}`;
+    let assessment = texts.get(key);
+    if (assessment === undefined) texts.set(key, (assessment = assessEpcText(text, max)));
+    return assessment;
+  };
+  return (draft) => {
+    if (draft.clientId === null && (draft.kind !== 'refund' || !draft.reservationKey)) throw invalid(draft, 'client', 'is needed: only a refund from suspense, reserved beforehand, is paid without one');
+    const creditorIban = normaliseIban(draft.creditor.iban);
+    if (!validIban(creditorIban)) throw invalid(draft, 'creditor IBAN', `"${draft.creditor.iban}" is not a valid IBAN`);
+    if (!draft.amount.isPositive()) throw invalid(draft, 'amount', `must be more than 0.00, got ${draft.amount.toString()}`);
+    const latin = draft.creditor.latinName ?? draft.creditor.name;
+    const name = epc(latin, 70);
+    if (!name.usable) {
+      throw invalid(draft, 'creditor name', name.problem === 'empty' ? 'has nothing readable in the bank character set' : `has letters without a Latin spelling (${name.lost.join('')}); record the name as the BRP writes it in Latin letters`);
+    }
+    if (draft.remittance && !epc(draft.remittance, 140).usable) throw invalid(draft, 'remittance', 'cannot be written in the bank character set');
+    if (draft.reference && !isValidCreditorReference(draft.reference.issuer, draft.reference.reference)) {
+      throw invalid(draft, 'creditor reference', `"${draft.reference.reference}" is not a valid ${draft.reference.issuer === 'CUR' ? 'betalingskenmerk' : 'RF reference'}`);
+    }
+    return { creditorIban, latin };
+  };
 }
 
 /**
@@ -81,7 +101,11 @@ export async function createPaymentInstructions(
 ): Promise<InstructionOutcome[]> {
   const outcomes = new Map<string, InstructionOutcome>();
   if (drafts.length === 0) return [];
-  const checked = drafts.map((draft) => ({ draft, ...checkDraft(draft) }));
+  const check = draftChecker();
+  const checked = drafts.map((draft) => {
+    const { creditorIban, latin } = check(draft);
+    return { draft, creditorIban, latin };
+  });
   const existing = await trx
     .selectFrom('payment_instruction')
     .select(['id', 'idempotency_key', 'status'])
@@ -95,7 +119,7 @@ export async function createPaymentInstructions(
   for (const c of fresh) if (!inTransit.has(c.draft.debtorIban)) throw new PaymentError('unknown_payment_account', `${c.draft.debtorIban} is not set up to pay from`);
 
   const toReserve = fresh.filter((c) => !c.draft.reservationKey);
-  // checkDraft: a draft without a client brings its reservation, so every draft here has one.
+  // The checker refused a draft without a client unless it brings its reservation, so every draft here has one.
   const known = options.availableAccounts;
   const unknown = toReserve.map((c) => c.draft.clientId!).filter((clientId) => !known?.has(clientId));
   const accounts = unknown.length === 0 && known ? known : new Map([...(known ?? []), ...(await availableAccounts(trx, unknown))]);

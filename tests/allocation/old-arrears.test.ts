@@ -60,9 +60,8 @@ describe('a reservation open for months, next to a period already paid [pglite]'
           creditor: PAYEES.water,
           remittance: null,
           reference: null,
-          instructionId: 1n,
         },
-      ]),
+      ], [1n]),
     );
     // Months later (April rent still open, four months back) 100.00 arrives: water first, April's is paid already.
     await bankCredits(db, '2026-07-24', [bijstandFor(client, '100.00', '2026-07')]);
