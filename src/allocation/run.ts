@@ -309,16 +309,24 @@ async function unallocatedReceipts(trx: Trx, clientIds: ArrayParameter): Promise
   return rows.map((r) => ({ ...r, classification: r.classification ?? 'other' }));
 }
 
-async function recordAllocation(trx: Trx, ctx: RunContext, plans: readonly ClientPlan[]): Promise<void> {
-  // The client of each row in a parallel column rather than spread into a copy of every row (400,000 on a reserve day).
-  const reservations: ClientPlan['newReservations'][number][] = [];
-  const reservationClients: bigint[] = [];
+/**
+ * Every plan's rows of one kind, with each row's client in a parallel column, rather than spread into a copy of every
+ * row with its client added (400,000 reservations on a reserve day, and V8 builds such copies property by property).
+ */
+function rowsWithClients<T>(plans: readonly ClientPlan[], rowsOf: (plan: ClientPlan) => readonly T[]): { rows: T[]; clients: bigint[] } {
+  const rows: T[] = [];
+  const clients: bigint[] = [];
   for (const plan of plans) {
-    for (const r of plan.newReservations) {
-      reservations.push(r);
-      reservationClients.push(plan.clientId);
+    for (const row of rowsOf(plan)) {
+      rows.push(row);
+      clients.push(plan.clientId);
     }
   }
+  return { rows, clients };
+}
+
+async function recordAllocation(trx: Trx, ctx: RunContext, plans: readonly ClientPlan[]): Promise<void> {
+  const { rows: reservations, clients: reservationClients } = rowsWithClients(plans, (plan) => plan.newReservations);
   const voided = plans.flatMap((plan) => plan.voidedKeys);
   if (voided.length > 0) await sql`UPDATE allocation_reservation SET status = 'voided' WHERE ledger_key = ANY(${textArray(voided)}::text[])`.execute(trx);
   await insertColumns(trx, 'allocation_reservation', {
@@ -332,14 +340,7 @@ async function recordAllocation(trx: Trx, ctx: RunContext, plans: readonly Clien
     execution_date: { type: 'date', values: reservations.map((r) => r.executionDate) },
     booked_on: { type: 'date', values: reservations.map(() => ctx.asOf) },
   });
-  const receipts: ClientPlan['allocatedReceipts'][number][] = [];
-  const receiptClients: bigint[] = [];
-  for (const plan of plans) {
-    for (const r of plan.allocatedReceipts) {
-      receipts.push(r);
-      receiptClients.push(plan.clientId);
-    }
-  }
+  const { rows: receipts, clients: receiptClients } = rowsWithClients(plans, (plan) => plan.allocatedReceipts);
   await insertColumns(trx, 'allocation_receipt', {
     receipt_key: { type: 'text', values: receipts.map((r) => r.key) },
     client_id: { type: 'bigint', values: receiptClients },
@@ -368,8 +369,8 @@ async function recordAllocation(trx: Trx, ctx: RunContext, plans: readonly Clien
 /**
  * Records the payments the batch instructed (with their instruction ids) and marks the obligation
  * reservations they pay as scheduled: from then on an obligation period is not reserved again.
+ * `instructionIds[n]` is the instruction made for `payments[n]`.
  */
-/** `instructionIds[n]` is the instruction made for `payments[n]`. */
 export async function recordScheduledPayments(trx: Trx, runDate: IsoDate, payments: readonly PlannedPayment[], instructionIds: readonly bigint[]): Promise<void> {
   if (payments.length === 0) return;
   const column = <T,>(value: (p: (typeof payments)[number]) => T): T[] => payments.map(value);
