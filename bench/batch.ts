@@ -10,6 +10,8 @@
  *   BENCH_DATABASE_URL=postgres://root@127.0.0.1:5432/postgres (admin connection; the default)
  *   BENCH_BATCH_CPUPROF=/tmp/day (a CPU profile of each day: /tmp/day-<date>.cpuprofile)
  *   BENCH_BATCH_HEAPPROF=/tmp/day (sampled allocations of each day: /tmp/day-<date>.heapprofile)
+ *   BENCH_BATCH_VACUUM=0 (no VACUUM between days, only ANALYZE; see `settle`)
+ *   BENCH_KEEP_DATABASE=1 (the database is kept afterwards, for reading query plans)
  */
 import os from 'node:os';
 import { sql, type Kysely, type LogEvent } from 'kysely';
