@@ -372,6 +372,7 @@ async function recordAllocation(trx: Trx, ctx: RunContext, plans: readonly Clien
  * `instructionIds[n]` is the instruction made for `payments[n]`.
  */
 export async function recordScheduledPayments(trx: Trx, runDate: IsoDate, payments: readonly PlannedPayment[], instructionIds: readonly bigint[]): Promise<void> {
+  if (payments.length !== instructionIds.length) throw new Error(`recordScheduledPayments: ${payments.length} payments but ${instructionIds.length} instruction ids`);
   if (payments.length === 0) return;
   const column = <T,>(value: (p: (typeof payments)[number]) => T): T[] => payments.map(value);
   // A replay (a rerun of the day) plans the same payments again: what is recorded stays as it was.

@@ -121,14 +121,15 @@ export async function createPaymentInstructions(
   const toReserve = fresh.filter((c) => !c.draft.reservationKey);
   // The checker refused a draft without a client unless it brings its reservation, so every draft here has one.
   const known = options.availableAccounts;
-  const unknown = toReserve.map((c) => c.draft.clientId!).filter((clientId) => !known?.has(clientId));
-  const accounts = unknown.length === 0 && known ? known : new Map([...(known ?? []), ...(await availableAccounts(trx, unknown))]);
+  // Only what the caller did not bring is read (nothing, and no query, when it brought them all).
+  const read = await availableAccounts(trx, toReserve.map((c) => c.draft.clientId!).filter((clientId) => !known?.has(clientId)));
+  const accountOf = (clientId: bigint): bigint => known?.get(clientId) ?? read.get(clientId)!;
   const reservations: LedgerRequest[] = toReserve.map(({ draft }) => ({
     type: 'pending',
     idempotencyKey: `reserve/${draft.idempotencyKey}`,
     bookingDate: draft.executionDate,
     description: `${draft.kind} ${draft.period} reserved for payment`,
-    debit: accounts.get(draft.clientId!)!,
+    debit: accountOf(draft.clientId!),
     credit: inTransit.get(draft.debtorIban)!,
     amount: draft.amount,
   }));
