@@ -12,6 +12,8 @@
  *   BENCH_DATABASE_URL=postgres://root@127.0.0.1:5432/postgres   (admin connection; the default)
  *   BENCH_RATE=500 BENCH_SECONDS=20 BENCH_CLIENTS=20 BENCH_BACKGROUND=3000000 BENCH_MONTHS=24
  *   BENCH_ROUNDS=2 (both scenarios again on the same data), BENCH_SERVER_FLAGS / BENCH_LOAD_FLAGS (node flags)
+ *   BENCH_WAITS=1 (PostgreSQL's backends sampled every 10 ms during each load: what they waited on in the slow windows)
+ *   BENCH_SERVER_POOL=10 (the server's connections to PostgreSQL)
  *
  * The server runs in a process of its own, as in production; for each load the bench also reports its
  * event-loop delay and garbage collection, the blocks PostgreSQL read from outside its buffers, and
@@ -56,6 +58,7 @@ import { amsterdamToday, clientStatement, EXPECTED_DAYS_AHEAD, monthsOf } from '
 import { backendTicks, cpuMark, cpuSince, databaseName, TICK_MS } from './cpu.js';
 import { freshDatabase, postgresVersion } from './db.js';
 import { describeMachineSpeed } from './machine.js';
+import { describeWaits, startWaitSampler } from './wait-sampler.js';
 
 const GEMEENTE = 'GM0505';
 const MANAGED = 'NL91ABNA0417164300';
@@ -84,7 +87,6 @@ interface LoadPlan {
   readonly port: number;
   readonly rate: number;
   readonly seconds: number;
-  readonly warmupSeconds: number;
   /** Requests go round-robin over these (path + bearer token). */
   readonly targets: readonly { readonly path: string; readonly token: string }[];
 }
@@ -105,6 +107,10 @@ export interface LoadResult {
   readonly generatorLoopMaxMs: number;
   /** Where in the run the slowest 1 % were due: 100 ms windows, the worst first (offset s, how many, slowest ms). */
   readonly slowWindows: readonly { at: number; count: number; worst: number }[];
+  /** When the run's time 0 was, in epoch milliseconds (the windows' `at` counts from it). */
+  readonly startedAtEpochMs: number;
+  /** The slowest 1 %: request number, and when (epoch ms) it was due, sent and answered in full. */
+  readonly slowest: readonly { seq: number; due: number; sent: number; end: number }[];
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -112,11 +118,12 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 /** Open loop: request n is due at start + n / rate, whatever happened to the ones before it. */
-async function generateLoad(plan: LoadPlan, seconds: number): Promise<LoadResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+async function generateLoad(agent: http.Agent, plan: LoadPlan, seconds: number): Promise<LoadResult> {
   const total = Math.round(plan.rate * seconds);
   const latencies: number[] = [];
   const dueAt: number[] = [];
+  const times: { seq: number; due: number; sent: number; end: number }[] = [];
+  const epoch = (t: number) => performance.timeOrigin + t;
   const statuses: Record<string, number> = {};
   let errors = 0;
   let bytes = 0;
@@ -134,10 +141,13 @@ async function generateLoad(plan: LoadPlan, seconds: number): Promise<LoadResult
     const fire = (n: number) => {
       const due = start + (n * 1000) / plan.rate;
       const target = plan.targets[n % plan.targets.length]!;
-      const request = http.get({ agent, host: '127.0.0.1', port: plan.port, path: target.path, headers: { authorization: `Bearer ${target.token}`, 'accept-language': 'nl' } }, (response) => {
+      const sent = performance.now();
+      const request = http.get({ agent, host: '127.0.0.1', port: plan.port, path: target.path, headers: { authorization: `Bearer ${target.token}`, 'accept-language': 'nl', 'x-bench-seq': String(n) } }, (response) => {
         response.on('data', (chunk: Buffer) => (bytes += chunk.length));
         response.on('end', () => {
-          latencies.push(performance.now() - due);
+          const end = performance.now();
+          latencies.push(end - due);
+          times.push({ seq: n, due: epoch(due), sent: epoch(sent), end: epoch(end) });
           dueAt.push(due - start);
           statuses[String(response.statusCode)] = (statuses[String(response.statusCode)] ?? 0) + 1;
           if (response.statusCode !== 200) errors += 1;
@@ -158,7 +168,6 @@ async function generateLoad(plan: LoadPlan, seconds: number): Promise<LoadResult
     setTimeout(tick, 20);
   });
   const elapsed = (performance.now() - start) / 1000;
-  agent.destroy();
   const used = process.cpuUsage(cpu);
   loop.disable();
   const byLatency = latencies.map((ms, i) => ({ ms, at: dueAt[i]! })).sort((a, b) => b.ms - a.ms);
@@ -185,6 +194,8 @@ async function generateLoad(plan: LoadPlan, seconds: number): Promise<LoadResult
     cpuMs: (used.user + used.system) / 1000,
     generatorLoopMaxMs: loop.max / 1e6,
     slowWindows: [...windows.values()].sort((a, b) => b.count - a.count),
+    startedAtEpochMs: performance.timeOrigin + start,
+    slowest: times.sort((a, b) => b.end - b.due - (a.end - a.due)).slice(0, Math.ceil(times.length / 100)),
   };
 }
 
@@ -194,15 +205,57 @@ async function generateLoad(plan: LoadPlan, seconds: number): Promise<LoadResult
  */
 const LOAD_FLAGS = (process.env.BENCH_LOAD_FLAGS ?? '--max-semi-space-size=32').split(/\s+/).filter(Boolean);
 
-/** Runs the load from a child process, so the generator's CPU is not the server's. */
-function loadFromSecondProcess(plan: LoadPlan): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), ['--load'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: LOAD_FLAGS });
-    child.once('message', (message) => resolve(message as LoadResult));
-    child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`the load generator exited with ${code}`))));
-    child.send(plan);
-  });
+interface LoadGenerator {
+  /** One load; the next reuses the process and its keep-alive connections. */
+  run(plan: LoadPlan): Promise<LoadResult>;
+  stop(): void;
+}
+
+/**
+ * The load generator in a child process, so its CPU is not the server's. One process serves a warm-up and then the
+ * measured load on the same connections, as a client that keeps calling would: a fresh process opening fresh
+ * sockets (and compiling its own code) at the start of the measured load is the generator's start, not the service's.
+ */
+function startLoadGenerator(): LoadGenerator {
+  const child = fork(fileURLToPath(import.meta.url), ['--load'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: LOAD_FLAGS });
+  let failed: Error | undefined;
+  child.once('exit', (code) => (failed = code === 0 ? undefined : new Error(`the load generator exited with ${code}`)));
+  return {
+    run: (plan) =>
+      new Promise((resolve, reject) => {
+        if (failed) return reject(failed);
+        const onExit = (code: number | null) => reject(new Error(`the load generator exited with ${code}`));
+        child.once('exit', onExit);
+        child.once('message', (message) => {
+          child.off('exit', onExit);
+          resolve(message as LoadResult);
+        });
+        child.send(plan);
+      }),
+    stop: () => void child.send('stop'),
+  };
+}
+
+/**
+ * Medians and maxima of where the slowest requests' time went: due → sent (the generator late), sent → seen by the
+ * server (the socket, the kernel, the server's loop before it read the request), in the server (to its answer
+ * written), and back to the generator.
+ */
+function describePhases(slowest: LoadResult['slowest'], seen: ServerPauses['requests']): string {
+  const phases = { late: [] as number[], toServer: [] as number[], inServer: [] as number[], back: [] as number[] };
+  for (const r of slowest) {
+    const s = seen[String(r.seq)];
+    if (!s) continue;
+    phases.late.push(r.sent - r.due);
+    phases.toServer.push(s[0] - r.sent);
+    phases.inServer.push(s[1] - s[0]);
+    phases.back.push(r.end - s[1]);
+  }
+  const show = (xs: number[]) => {
+    xs.sort((a, b) => a - b);
+    return `median ${one.format(percentile(xs, 50))}, max ${one.format(xs[xs.length - 1] ?? Number.NaN)}`;
+  };
+  return `${phases.late.length} requests; sending late ${show(phases.late)}; to the server ${show(phases.toServer)}; in the server ${show(phases.inServer)}; back ${show(phases.back)} ms`;
 }
 
 // ---------------------------------------------------------------- the server, in a process of its own
@@ -212,6 +265,9 @@ function loadFromSecondProcess(plan: LoadPlan): Promise<LoadResult> {
  * BENCH_SERVER_FLAGS='--max-semi-space-size=32' tries a larger young generation.
  */
 const SERVER_FLAGS = (process.env.BENCH_SERVER_FLAGS ?? '').split(/\s+/).filter(Boolean);
+
+/** BENCH_SERVER_POOL: connections per server process (default 10, the service's DATABASE_POOL_SIZE default). */
+const SERVER_POOL = Math.max(1, Math.floor(Number(process.env.BENCH_SERVER_POOL ?? '10')) || 10);
 
 type ServerCommand = { kind: 'start'; url: string; secret: string } | { kind: 'profile-start' } | { kind: 'profile-stop' } | { kind: 'pauses-start' } | { kind: 'pauses-stop' } | { kind: 'stop' };
 type ServerReply = { kind: 'listening'; port: number } | { kind: 'profiling' } | { kind: 'profile'; summary: string } | { kind: 'watching' } | { kind: 'pauses'; pauses: ServerPauses } | { kind: 'stopped' };
@@ -224,6 +280,8 @@ interface ServerPauses {
   readonly gcTotalMs: number;
   readonly gcMaxMs: number;
   readonly gcOver10Ms: number;
+  /** Per request number (the generator's `x-bench-seq`): when (epoch ms) the server saw it, and when its answer was written. */
+  readonly requests: Record<string, readonly [number, number]>;
 }
 
 interface ServerProcess {
@@ -253,7 +311,17 @@ function startServerProcess(url: string, secret: Buffer): Promise<ServerProcess>
   });
 }
 
-function watchPauses(): () => ServerPauses {
+function watchPauses(server: http.Server): () => ServerPauses {
+  const requests: Record<string, [number, number]> = {};
+  const now = () => performance.timeOrigin + performance.now();
+  const onRequest = (request: http.IncomingMessage, response: http.ServerResponse) => {
+    const seq = request.headers['x-bench-seq'];
+    if (typeof seq !== 'string') return;
+    const times: [number, number] = [now(), Number.NaN];
+    requests[seq] = times;
+    response.once('finish', () => (times[1] = now()));
+  };
+  server.prependListener('request', onRequest);
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
   const gc: number[] = [];
@@ -262,7 +330,9 @@ function watchPauses(): () => ServerPauses {
   return () => {
     loop.disable();
     observer.disconnect();
+    server.off('request', onRequest);
     return {
+      requests,
       loopDelayP99Ms: loop.percentile(99) / 1e6,
       loopDelayMaxMs: loop.max / 1e6,
       gcCount: gc.length,
@@ -283,7 +353,7 @@ async function serve(): Promise<void> {
     void (async () => {
       switch (command.kind) {
         case 'start': {
-          handle = connectPostgres({ url: command.url, poolSize: 10, applicationName: 'ontzorg-bench-server' });
+          handle = connectPostgres({ url: command.url, poolSize: SERVER_POOL, applicationName: 'ontzorg-bench-server' });
           const settings: AuthSettings = { jwksUrl: undefined, secret: Buffer.from(command.secret, 'base64'), issuer: 'ontzorg', audience: 'ontzorg-api' };
           app = await buildApp({ db: handle.db, logger: createLogger({ level: 'silent' }), verify: tokenVerifier(settings) });
           await app.listen({ host: '127.0.0.1', port: 0 });
@@ -295,7 +365,7 @@ async function serve(): Promise<void> {
         case 'profile-stop':
           return reply({ kind: 'profile', summary: profiler ? await profiler() : '' });
         case 'pauses-start':
-          watch = watchPauses();
+          watch = watchPauses(app!.server);
           return reply({ kind: 'watching' });
         case 'pauses-stop':
           return reply({ kind: 'pauses', pauses: watch!() });
@@ -643,11 +713,15 @@ export async function runStatementBench(): Promise<StatementBenchResult> {
       // BENCH_ROUNDS=3: both scenarios again, on the same data, to see how far one run is from the next.
       for (const scenario of Array.from({ length: env('BENCH_ROUNDS', 1) }, () => scenarios).flat()) {
         log(`load: ${scenario.name}, warm-up 5 s, then ${seconds} s at ${rate}/s`);
-        await loadFromSecondProcess({ port, rate, seconds: 5, warmupSeconds: 0, targets: scenario.targets });
+        const generator = startLoadGenerator();
+        await generator.run({ port, rate, seconds: 5, targets: scenario.targets });
         const profiling = process.env.BENCH_PROFILE === '1';
         if (profiling) await server.ask({ kind: 'profile-start' });
         await server.ask({ kind: 'pauses-start' });
-        const { result: load, serverMs, pgMs, blocksRead: read, sessions } = await cpuOver(() => loadFromSecondProcess({ port, rate, seconds, warmupSeconds: 0, targets: scenario.targets }));
+        const sampler = process.env.BENCH_WAITS === '1' ? await startWaitSampler(bench.url!) : undefined;
+        const { result: load, serverMs, pgMs, blocksRead: read, sessions } = await cpuOver(() => generator.run({ port, rate, seconds, targets: scenario.targets }));
+        generator.stop();
+        const samples = await sampler?.stop();
         log(`  PostgreSQL read ${int.format(read)} blocks from outside its shared buffers during the load; sessions opened: ${int.format(sessions)}`);
         const watched = await server.ask({ kind: 'pauses-stop' });
         if (watched.kind === 'pauses') {
@@ -656,6 +730,13 @@ export async function runStatementBench(): Promise<StatementBenchResult> {
         }
         log(`  the load generator's event loop: longest delay ${two.format(load.generatorLoopMaxMs)} ms`);
         log(`  the slowest 1 % were due in ${load.slowWindows.length} windows of 100 ms; the worst: ${load.slowWindows.slice(0, 4).map((w) => `${one.format(w.at)} s (${w.count}, up to ${int.format(w.worst)} ms)`).join(', ')}`);
+        if (watched.kind === 'pauses') log(`  where the slowest 1 % spent their time: ${describePhases(load.slowest, watched.pauses.requests)}`);
+        if (samples) {
+          const t0 = load.startedAtEpochMs;
+          log(`  backends over the whole load: ${describeWaits(samples, t0, t0 + seconds * 1000)}`);
+          // A request due in the window waited for what happened from its start until the worst answer came.
+          for (const w of load.slowWindows.slice(0, 4)) log(`  around ${one.format(w.at)} s: ${describeWaits(samples, t0 + w.at * 1000 - 50, t0 + w.at * 1000 + 100 + w.worst)}`);
+        }
         if (profiling) {
           const reply = await server.ask({ kind: 'profile-stop' });
           if (reply.kind === 'profile') log(`  where the server's CPU went:\n${reply.summary}`);
@@ -667,7 +748,10 @@ export async function runStatementBench(): Promise<StatementBenchResult> {
       for (const step of (process.env.BENCH_LADDER ?? '').split(',').map(Number).filter((n) => Number.isFinite(n) && n > 0)) {
         const scenario = scenarios[0]!;
         log(`load: ${scenario.name} at ${step}/s for ${seconds} s`);
-        const { result: load, serverMs, pgMs } = await cpuOver(() => loadFromSecondProcess({ port, rate: step, seconds, warmupSeconds: 0, targets: scenario.targets }));
+        const generator = startLoadGenerator();
+        await generator.run({ port, rate: step, seconds: 5, targets: scenario.targets });
+        const { result: load, serverMs, pgMs } = await cpuOver(() => generator.run({ port, rate: step, seconds, targets: scenario.targets }));
+        generator.stop();
         results.push({ name: scenario.name, rate: step, load, serverCpuMs: serverMs, pgCpuMs: pgMs, loadAvg: os.loadavg()[0] ?? 0 });
         log(`  p50 ${two.format(load.p50)} ms, p99 ${two.format(load.p99)} ms, ${int.format(load.achievedRate)}/s`);
       }
@@ -678,7 +762,7 @@ export async function runStatementBench(): Promise<StatementBenchResult> {
     const cpus = os.cpus();
     lines.push(`machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? '?'}), ${int.format(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${await postgresVersion()}`);
     lines.push(speedBefore);
-    lines.push(`server: the HTTP app in a process of its own with a pool of 10, node flags: ${SERVER_FLAGS.join(' ') || '(V8 defaults)'}`);
+    lines.push(`server: the HTTP app in a process of its own with a pool of ${SERVER_POOL}, node flags: ${SERVER_FLAGS.join(' ') || '(V8 defaults)'}`);
     lines.push(`data: ${clientCount} clients with ${months} months of history through the real flow (${two.format(history.seconds)} s to build; ${int.format(own)} postings), ` +
       `${int.format(backgroundPostings)} background postings; ledger_posting ${int.format(size.postings)} rows, ledger_transaction ${int.format(size.transactions)}, payment_instruction ${int.format(size.instructions)}; ` +
       `one client's free-money account: ${int.format(size.mine)} postings; this month's statement: ${sample!.months[0]!.lines.length} lines, ${sample!.reserved.items.length} reservations, ${sample!.nextPayments.length} next payments`);
@@ -726,10 +810,14 @@ export async function runStatementBench(): Promise<StatementBenchResult> {
 async function main(): Promise<void> {
   if (process.argv.includes('--serve')) return serve();
   if (process.argv.includes('--load')) {
-    process.once('message', (plan: LoadPlan) => {
-      void generateLoad(plan, plan.seconds).then((result) => {
-        process.send!(result, () => process.exit(0));
-      });
+    // FIFO: each request takes the connection idle longest, so the load spreads over connections as many callers' would.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 256, scheduling: 'fifo' });
+    process.on('message', (message: LoadPlan | 'stop') => {
+      if (message === 'stop') {
+        agent.destroy();
+        process.exit(0);
+      }
+      void generateLoad(agent, message, message.seconds).then((result) => process.send!(result));
     });
     return;
   }
