@@ -22,9 +22,21 @@ function memo<V>(limit = 20_000): (key: string, compute: () => V) => V {
   };
 }
 
-const executions = memo<IsoDate>();
+// By lead, then by date: a lookup builds no key string (it is asked for every due item of every client).
+const executions = new Map<number, Map<IsoDate, IsoDate>>();
 export function executionOn(dueDate: IsoDate, lead: number): IsoDate {
-  return executions(`${dueDate}|${lead}`, () => executionDateWithLead(dueDate, lead));
+  let byDate = executions.get(lead);
+  if (!byDate) {
+    byDate = new Map();
+    executions.set(lead, byDate);
+  }
+  let found = byDate.get(dueDate);
+  if (found === undefined) {
+    if (byDate.size >= 20_000) byDate.clear();
+    found = executionDateWithLead(dueDate, lead);
+    byDate.set(dueDate, found);
+  }
+  return found;
 }
 
 const businessDays = memo<IsoDate>();

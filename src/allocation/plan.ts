@@ -218,6 +218,8 @@ const INCOME_LABELS: Readonly<Record<IncomeClass, string>> = {
 };
 
 const itemKey = (item: { obligationId: string; periodKey: string }): string => `${item.obligationId}|${item.periodKey}`;
+/** The same obligation period, compared without building either key (asked in loops over a client's items). */
+const sameItem = (a: { obligationId: string; periodKey: string }, b: { obligationId: string; periodKey: string }): boolean => a.obligationId === b.obligationId && a.periodKey === b.periodKey;
 
 export function reservationKey(clientId: bigint, obligationId: string, periodKey: string, seq: number): string {
   return `reserve/${clientId.toString()}/${obligationId}/${periodKey}/${seq}`;
@@ -373,9 +375,10 @@ export function planClient(state: ClientState, ctx: RunContext): ClientPlan {
   const reservedNow = new Map<string, { item: DueItem; amount: bigint }>();
   const take = (result: AllocationResult, list: readonly DueItem[]) => {
     for (const r of result.reservations) {
-      const item = list.find((candidate) => itemKey(candidate) === itemKey(r))!;
-      const prior = reservedNow.get(itemKey(r))?.amount ?? 0n;
-      reservedNow.set(itemKey(r), { item, amount: prior + r.amount.cents });
+      const item = list.find((candidate) => sameItem(candidate, r))!;
+      const key = itemKey(r);
+      const prior = reservedNow.get(key)?.amount ?? 0n;
+      reservedNow.set(key, { item, amount: prior + r.amount.cents });
     }
   };
   const extraReserved = (): ExistingReservation[] => [...reservedNow.values()].map(({ item, amount }) => ({ obligationId: item.obligationId, periodKey: item.periodKey, amount: Money.fromCents(amount) }));
@@ -442,7 +445,7 @@ export function planClient(state: ClientState, ctx: RunContext): ClientPlan {
       receipts: index === 0 ? mainReceipts : [],
       toeslagenConsent: consent,
       due: cycleDue,
-      reserved: reservedFor(cycleDue, extraReserved().filter((r) => cycleDue.some((item) => itemKey(item) === itemKey(r)))),
+      reserved: reservedFor(cycleDue, extraReserved().filter((r) => cycleDue.some((item) => sameItem(item, r)))),
       policy: allocationPolicy,
       floorDecision: decision ? { reference: decision.reference, floor: decision.floor } : null,
       leefgeld: date === null ? { target: targets?.get(cycleDates[0] ?? D) ?? Money.ZERO, paymentsUntilNextIncome: stillToFund(D), payNow: null } : { target: targets!.get(date)!, paymentsUntilNextIncome: stillToFund(date), payNow: date },
