@@ -12,6 +12,7 @@
  *   BENCH_BATCH_HEAPPROF=/tmp/day (sampled allocations of each day: /tmp/day-<date>.heapprofile)
  *   BENCH_BATCH_VACUUM=0 (no VACUUM between days, only ANALYZE; see `settle`)
  *   BENCH_KEEP_DATABASE=1 (the database is kept afterwards, for reading query plans)
+ *   BENCH_BATCH_CHUNK=2000 (clients per chunk: one transaction each)
  */
 import os from 'node:os';
 import { sql, type Kysely, type LogEvent } from 'kysely';
@@ -47,6 +48,9 @@ const OBLIGATIONS = [
 const BIJSTAND_CENTS = 133_423n;
 /** The days measured: bijstand usable (reserve), Thursday (leefgeld of Monday 30 March), Friday, Monday (the April costs), Tuesday. */
 const ALL_DAYS = ['2026-03-25', '2026-03-26', '2026-03-27', '2026-03-30', '2026-03-31'] as const;
+/** BENCH_BATCH_CHUNK: clients per chunk (default 2,000). */
+const CHUNK_SIZE = Math.max(1, Number(process.env.BENCH_BATCH_CHUNK ?? '2000') || 2_000);
+
 /** BENCH_BATCH_DAYS=3 runs the first three days only (the fourth creates 4 × N obligation payments in one batch). */
 const DAYS = ALL_DAYS.slice(0, Math.max(1, Math.min(ALL_DAYS.length, Number(process.env['BENCH_BATCH_DAYS'] ?? ALL_DAYS.length) || ALL_DAYS.length)));
 
@@ -220,7 +224,7 @@ export async function runBatchBench(clients: number, log: (line: string) => void
       const profile = await cpuProfileTo(process.env['BENCH_BATCH_CPUPROF'] && `${process.env['BENCH_BATCH_CPUPROF']}-${day}.cpuprofile`);
       // BENCH_BATCH_HEAPPROF=<prefix>: where each day allocates (sampled), written to <prefix>-<day>.heapprofile.
       const heap = await heapProfileTo(process.env['BENCH_BATCH_HEAPPROF'] && `${process.env['BENCH_BATCH_HEAPPROF']}-${day}.heapprofile`);
-      const result: DailyBatchResult = await runDailyBatch(db, { gemeenteId: GEMEENTE, runDate: day, startedBy: 'bench', chunkSize: 2_000, onChunk: () => void (chunks += 1) });
+      const result: DailyBatchResult = await runDailyBatch(db, { gemeenteId: GEMEENTE, runDate: day, startedBy: 'bench', chunkSize: CHUNK_SIZE, onChunk: () => void (chunks += 1) });
       const seconds = (Date.now() - started) / 1000;
       await heap?.stop();
       await profile?.stop();
@@ -256,7 +260,7 @@ export async function runBatchBench(clients: number, log: (line: string) => void
       }
     }
     started = Date.now();
-    const rerun = await runDailyBatch(db, { gemeenteId: GEMEENTE, runDate: DAYS[DAYS.length - 1]!, startedBy: 'bench-rerun', chunkSize: 2_000 });
+    const rerun = await runDailyBatch(db, { gemeenteId: GEMEENTE, runDate: DAYS[DAYS.length - 1]!, startedBy: 'bench-rerun', chunkSize: CHUNK_SIZE });
     log(`  rerun of ${DAYS[DAYS.length - 1]}: ${secs.format((Date.now() - started) / 1000)} s, ${rerun.created} instructions created (0 expected)`);
     const problems = await checkBooks(db, clients);
     if (rerun.created !== 0) problems.push(`a rerun created ${rerun.created} instructions`);
