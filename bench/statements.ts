@@ -713,14 +713,24 @@ export async function runStatementBench(): Promise<StatementBenchResult> {
       // BENCH_ROUNDS=3: both scenarios again, on the same data, to see how far one run is from the next.
       for (const scenario of Array.from({ length: env('BENCH_ROUNDS', 1) }, () => scenarios).flat()) {
         log(`load: ${scenario.name}, warm-up 5 s, then ${seconds} s at ${rate}/s`);
-        const generator = startLoadGenerator();
-        await generator.run({ port, rate, seconds: 5, targets: scenario.targets });
         const profiling = process.env.BENCH_PROFILE === '1';
-        if (profiling) await server.ask({ kind: 'profile-start' });
-        await server.ask({ kind: 'pauses-start' });
-        const sampler = process.env.BENCH_WAITS === '1' ? await startWaitSampler(bench.url!) : undefined;
-        const { result: load, serverMs, pgMs, blocksRead: read, sessions } = await cpuOver(() => generator.run({ port, rate, seconds, targets: scenario.targets }));
-        generator.stop();
+        const generator = startLoadGenerator();
+        let sampler: Awaited<ReturnType<typeof startWaitSampler>> | undefined;
+        const measured = await (async () => {
+          try {
+            await generator.run({ port, rate, seconds: 5, targets: scenario.targets });
+            if (profiling) await server.ask({ kind: 'profile-start' });
+            await server.ask({ kind: 'pauses-start' });
+            if (process.env.BENCH_WAITS === '1') sampler = await startWaitSampler(bench.url!);
+            return await cpuOver(() => generator.run({ port, rate, seconds, targets: scenario.targets }));
+          } catch (error) {
+            await sampler?.stop();
+            throw error;
+          } finally {
+            generator.stop();
+          }
+        })();
+        const { result: load, serverMs, pgMs, blocksRead: read, sessions } = measured;
         const samples = await sampler?.stop();
         log(`  PostgreSQL read ${int.format(read)} blocks from outside its shared buffers during the load; sessions opened: ${int.format(sessions)}`);
         const watched = await server.ask({ kind: 'pauses-stop' });
@@ -749,9 +759,14 @@ export async function runStatementBench(): Promise<StatementBenchResult> {
         const scenario = scenarios[0]!;
         log(`load: ${scenario.name} at ${step}/s for ${seconds} s`);
         const generator = startLoadGenerator();
-        await generator.run({ port, rate: step, seconds: 5, targets: scenario.targets });
-        const { result: load, serverMs, pgMs } = await cpuOver(() => generator.run({ port, rate: step, seconds, targets: scenario.targets }));
-        generator.stop();
+        const { result: load, serverMs, pgMs } = await (async () => {
+          try {
+            await generator.run({ port, rate: step, seconds: 5, targets: scenario.targets });
+            return await cpuOver(() => generator.run({ port, rate: step, seconds, targets: scenario.targets }));
+          } finally {
+            generator.stop();
+          }
+        })();
         results.push({ name: scenario.name, rate: step, load, serverCpuMs: serverMs, pgCpuMs: pgMs, loadAvg: os.loadavg()[0] ?? 0 });
         log(`  p50 ${two.format(load.p50)} ms, p99 ${two.format(load.p99)} ms, ${int.format(load.achievedRate)}/s`);
       }

@@ -70,7 +70,7 @@ function fromEpochDay(day: number): IsoDate {
   const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const m = mp < 10 ? mp + 3 : mp - 9;
   const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  // Outside four-digit years the ISO text has a sign and six digits: left to Date, and refused by isIsoDate anyway.
+  // Years before 1000 are written zero-padded and those beyond 0–9999 with a sign: left to Date (isIsoDate refuses them).
   if (y < 1000 || y > 9999) return new Date(day * DAY_MS).toISOString().slice(0, 10);
   return `${y}-${pad2(m)}-${pad2(d)}`;
 }
