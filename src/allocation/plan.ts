@@ -87,7 +87,7 @@ export interface ClientState {
   readonly scheduledAmounts?: ReadonlyMap<string, { readonly amount: Money; readonly payments: number }>;
   /** Leefgeld dates already scheduled. */
   readonly scheduledLeefgeld: ReadonlySet<IsoDate>;
-  /** Every scheduled key (pass-ons, closing payments). */
+  /** The keys of the pass-ons and closing payments already scheduled (obligations and leefgeld are known by their period above). */
   readonly scheduledKeys: ReadonlySet<string>;
   /** Receipts passed on earlier whose payment could not be made yet (no own IBAN): not the pool's money. */
   readonly owedPassOns: readonly OwedPassOn[];

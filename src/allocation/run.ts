@@ -5,7 +5,7 @@ import { machtigingenOf } from '../clients/machtigingen.js';
 import { obligationsOf } from '../clients/obligations.js';
 import { periodsOf, periodsUntil } from '../clients/ontzorg-periods.js';
 import { periodsNeedingDecision, type PeriodSignal } from '../clients/periods.js';
-import { rowToClientRecord, type ExpectedIncome } from '../clients/registry.js';
+import { CLIENT_RECORD_COLUMNS, rowToClientRecord, type ExpectedIncome } from '../clients/registry.js';
 import { numberArray, textArray, type ArrayParameter } from '../db/array-parameters.js';
 import { insertColumns } from '../db/bulk-insert.js';
 import type { Database } from '../db/schema.js';
@@ -165,7 +165,8 @@ async function loadStates(trx: Trx, ctx: RunContext, clientIds: readonly bigint[
   // reserved for its period must be read too, or the period looks unpaid (and its seq unused).
   const since = reservations.reduce<IsoDate>((min, r) => (r.due_date < min ? r.due_date : min), firstDayOf(addMonths(yearMonthOf(ctx.asOf), -3)));
   const [clients, incomes, periods, obligations, machtigingen, floors, receipts, seqs, scheduled, owed, maatwerk, advances] = [
-    await trx.selectFrom('client').selectAll().where('id', '=', sql<bigint>`ANY(${list}::bigint[])`).orderBy('id').execute(),
+    // The record's columns only: not the encrypted BSN (the batch never needs it) nor the row's timestamps.
+    await trx.selectFrom('client').select(CLIENT_RECORD_COLUMNS).where('id', '=', sql<bigint>`ANY(${list}::bigint[])`).orderBy('id').execute(),
     await trx.selectFrom('client_income').selectAll().where('client_id', '=', sql<bigint>`ANY(${list}::bigint[])`).execute(),
     await periodsOf(trx, clientIds),
     await obligationsOf(trx, clientIds),
@@ -180,9 +181,12 @@ async function loadStates(trx: Trx, ctx: RunContext, clientIds: readonly bigint[
       .where('period_key', '>=', yearMonthOf(since))
       .groupBy(['client_id', 'obligation_id', 'period_key'])
       .execute(),
+    // The key only of pass-ons and closing payments, the ones the plan looks up by key: weekly leefgeld and monthly
+    // obligations are most of these rows, and are known by their period.
     await trx
       .selectFrom('scheduled_payment')
-      .select(['idempotency_key', 'client_id', 'kind', 'obligation_id', 'period_key', 'pay_date', 'amount_cents'])
+      .select(['client_id', 'kind', 'obligation_id', 'period_key', 'pay_date', 'amount_cents'])
+      .select(sql<string | null>`CASE WHEN kind IN ('pass_on', 'closing') THEN idempotency_key END`.as('idempotency_key'))
       .where('client_id', '=', sql<bigint>`ANY(${list}::bigint[])`)
       .where('pay_date', '>=', since)
       .execute(),
@@ -234,7 +238,7 @@ async function loadStates(trx: Trx, ctx: RunContext, clientIds: readonly bigint[
       scheduledObligations: new Set(mine.filter((s) => s.kind === 'obligation').map((s) => `${s.obligation_id!.toString()}|${s.period_key}`)),
       scheduledAmounts: paidPerPeriod(mine),
       scheduledLeefgeld: new Set(mine.filter((s) => s.kind === 'leefgeld').map((s) => s.pay_date)),
-      scheduledKeys: new Set(mine.map((s) => s.idempotency_key)),
+      scheduledKeys: new Set(mine.flatMap((s) => (s.idempotency_key === null ? [] : [s.idempotency_key]))),
       owedPassOns: (owedBy.get(row.id) ?? []).map((o): OwedPassOn => ({ receiptKey: o.receipt_key, passOnKey: o.pass_on_key, classification: o.classification, amount: Money.fromCents(o.amount_cents) })),
       maatwerk: maatwerk.get(row.id) ?? [],
       advances: advances.get(row.id) ?? null,

@@ -239,7 +239,17 @@ async function recordIdentifiers(trx: Trx, row: ClientRow, details: ClientDetail
   if (details.toeslagenReference?.trim()) await add('toeslagen_reference', details.toeslagenReference);
 }
 
-export function rowToClientRecord(row: ClientRow): ClientRecord {
+/** What a client record is made of: the row without the encrypted BSN and the row's own timestamps, which a read for the record need not fetch. */
+export type ClientRecordRow = Omit<ClientRow, 'bsn_encrypted' | 'created_at' | 'updated_at'>;
+
+/** The columns of a `ClientRecordRow`, for a select that reads records in bulk. */
+export const CLIENT_RECORD_COLUMNS = [
+  'id', 'gemeente_id', 'reference', 'name', 'latin_name', 'bsn_hash', 'own_iban', 'household_type', 'bijstand_start', 'bijstand_end',
+  'inburgeringsplichtig_wi2021', 'fixed_term_asylum_permit', 'toeslagen_consent', 'toeslagen_consent_reference', 'leefgeld_rhythm',
+  'leefgeld_fixed_cents', 'ontzorgen_ended_on', 'registered_at',
+] as const satisfies readonly (keyof ClientRecordRow)[];
+
+export function rowToClientRecord(row: ClientRecordRow): ClientRecord {
   if (!row.registered_at || row.name === null || row.household_type === null || row.bijstand_start === null) {
     throw new ClientError('client_not_found', `client ${row.id} has no registered record yet`);
   }
