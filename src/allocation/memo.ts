@@ -22,21 +22,9 @@ function memo<V>(limit = 20_000): (key: string, compute: () => V) => V {
   };
 }
 
-// By lead, then by date: a lookup builds no key string (it is asked for every due item of every client).
-const executions = new Map<number, Map<IsoDate, IsoDate>>();
+const executions = memo<IsoDate>();
 export function executionOn(dueDate: IsoDate, lead: number): IsoDate {
-  let byDate = executions.get(lead);
-  if (!byDate) {
-    byDate = new Map();
-    executions.set(lead, byDate);
-  }
-  let found = byDate.get(dueDate);
-  if (found === undefined) {
-    if (byDate.size >= 20_000) byDate.clear();
-    found = executionDateWithLead(dueDate, lead);
-    byDate.set(dueDate, found);
-  }
-  return found;
+  return executions(`${dueDate}|${lead}`, () => executionDateWithLead(dueDate, lead));
 }
 
 const businessDays = memo<IsoDate>();

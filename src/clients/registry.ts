@@ -283,7 +283,7 @@ export async function lockClient(trx: Trx, clientId: bigint): Promise<ClientRow>
 }
 
 export async function getClientRecord(db: Kysely<Database> | Trx, clientId: bigint): Promise<ClientRecord> {
-  const row = await db.selectFrom('client').selectAll().where('id', '=', clientId).executeTakeFirst();
+  const row = await db.selectFrom('client').select(CLIENT_RECORD_COLUMNS).where('id', '=', clientId).executeTakeFirst();
   if (!row) throw new ClientError('client_not_found', `there is no client ${clientId}`);
   return rowToClientRecord(row);
 }
@@ -299,7 +299,7 @@ export async function revealBsn(db: Kysely<Database> | Trx, clientId: bigint, ke
 /** Finds a client by BSN through its keyed hash; the BSN is never stored or compared in the clear. */
 export async function findClientByBsn(db: Kysely<Database> | Trx, bsnText: string, keys: BsnKeys | null | undefined): Promise<ClientRecord | null> {
   const hash = bsnLookupHash(parseBsn(bsnText), requireBsnKeys(keys).lookup);
-  const row = await db.selectFrom('client').selectAll().where('bsn_hash', '=', hash).executeTakeFirst();
+  const row = await db.selectFrom('client').select(CLIENT_RECORD_COLUMNS).where('bsn_hash', '=', hash).executeTakeFirst();
   return row ? rowToClientRecord(row) : null;
 }
 

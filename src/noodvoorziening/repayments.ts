@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { lockAvailableAccounts } from '../clients/accounts.js';
-import { rowToClientRecord } from '../clients/registry.js';
+import { CLIENT_RECORD_COLUMNS, rowToClientRecord } from '../clients/registry.js';
 import { numberArray } from '../db/array-parameters.js';
 import type { Database } from '../db/schema.js';
 import type { Trx } from '../db/transaction.js';
@@ -101,7 +101,7 @@ export async function handOverAdvances(trx: Trx, grantIds: readonly bigint[], on
  * maatwerk opt-out). Read once per decision, for one client (this is not a batch path).
  */
 async function waitingToBePassedOn(trx: Trx, clientId: bigint, today: IsoDate): Promise<Money> {
-  const client = rowToClientRecord(await trx.selectFrom('client').selectAll().where('id', '=', clientId).executeTakeFirstOrThrow());
+  const client = rowToClientRecord(await trx.selectFrom('client').select(CLIENT_RECORD_COLUMNS).where('id', '=', clientId).executeTakeFirstOrThrow());
   const decisions = (await decisionsOf(trx, [clientId])).get(clientId) ?? [];
   const optedOut = fullyOptedOutOn(decisions, today);
   const consent = toeslagenAppliedOn(decisions, today, client.toeslagenConsent);
