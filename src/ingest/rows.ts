@@ -47,7 +47,6 @@ export interface BankFileTable {
   sha256: string;
   file_name: string;
   byte_size: bigint;
-  content: Uint8Array;
   status: FileStatus;
   received_by: string;
   received_at: Generated<Date>;
@@ -59,6 +58,13 @@ export interface BankFileTable {
   undone_at: Date | null;
   undone_by: string | null;
   undo_reason: string | null;
+}
+
+/** A bank file's bytes, in parts of at most 1 MiB (migration 0027): part 0 first. */
+export interface BankFilePartTable {
+  file_id: bigint;
+  part: number;
+  bytes: Uint8Array;
 }
 
 export interface BankStatementTable {
@@ -167,6 +173,7 @@ export interface IngestTables {
   client_identifier: ClientIdentifierTable;
   gemeente_matching: GemeenteMatchingTable;
   bank_file: BankFileTable;
+  bank_file_part: BankFilePartTable;
   bank_statement: BankStatementTable;
   bank_entry_sighting: BankEntrySightingTable;
   bank_entry: BankEntryTable;
