@@ -7,7 +7,7 @@ import { lockPlannedOutcomes, recordBankOutcomes, type ReturnedItem, type Settle
 import { sqlState } from '../db/errors.js';
 import { IngestError } from './errors.js';
 import { InOrder } from './in-order.js';
-import type { IngestPlan, PlannedAlert, PlannedEntry } from './plan.js';
+import type { IdentifiedPlan, IngestPlan, PlannedAlert, PlannedEntry } from './plan.js';
 
 /** Rows per multi-row insert and requests per ledger batch: large enough to keep round trips few. */
 const CHUNK = 2_000;
@@ -26,14 +26,22 @@ function bankCode(entry: PlannedEntry['entry']): string | null {
   return [iso, prop].filter(Boolean).join(' ') || null;
 }
 
+/** What `startWriting` wrote or queued: statement rows, the entries' ids, and the queue of the file's rows. */
+export interface StartedWrite {
+  readonly statementRows: ReadonlyMap<number, bigint>;
+  readonly entryIds: readonly bigint[];
+  readonly rows: InOrder;
+}
+
 /**
- * Writes a plan made under the ingest lock: statements, sightings, the new entries and their
- * items, one ledger booking per item (bank ↔ client or suspense), then the balance checks.
- * All in the caller's transaction: a crash anywhere leaves nothing of the file behind.
+ * Writes what needs no matching, as soon as the entries are identified: the statements (their ids are read back),
+ * then queues the sightings and the entry rows, which the server writes while node matches the items. Whoever calls
+ * this must hand the result to `applyPlan`, or settle `rows` before the transaction ends (nothing queued may outlive
+ * it).
  */
-export async function applyPlan(trx: Trx, fileId: bigint, plan: IngestPlan): Promise<PlannedAlert[]> {
+export async function startWriting(trx: Trx, fileId: bigint, identified: IdentifiedPlan): Promise<StartedWrite> {
   const statementRows = new Map<number, bigint>();
-  for (const part of chunks(plan.statements)) {
+  for (const part of chunks(identified.statements)) {
     const inserted = await trx
       .insertInto('bank_statement')
       .values(
@@ -62,7 +70,7 @@ export async function applyPlan(trx: Trx, fileId: bigint, plan: IngestPlan): Pro
   }
 
   const sightings = new Map<string, { report_key: string; report_kind: 'statement' | 'notification'; iban: string; fingerprint: string; seen: number }>();
-  for (const s of plan.statements) {
+  for (const s of identified.statements) {
     for (const { reportKey, fingerprint, seen } of s.sightings) {
       const key = `${reportKey}|${fingerprint}`;
       const prior = sightings.get(key);
@@ -71,10 +79,43 @@ export async function applyPlan(trx: Trx, fileId: bigint, plan: IngestPlan): Pro
   }
   const seen = [...sightings.values()];
 
-  const entries = plan.newEntries;
-  const items = entries.flatMap((e, i) => e.items.map((planned) => ({ entry: e, entryIndex: i, planned })));
+  const entries = identified.newEntries;
   // Ids first, so that items can name their entry without reading the entries back.
   const entryIds = await reserveIds(trx, 'bank_entry', entries.length);
+  const rows = new InOrder();
+  rows.add(() => insertSightings(trx, fileId, seen));
+  for (let from = 0; from < entries.length; from += PART_ROWS) {
+    const range = { from, to: Math.min(from + PART_ROWS, entries.length) };
+    rows.add(() => insertEntries(trx, fileId, entries, entryIds, range, statementRows));
+  }
+  return { statementRows, entryIds, rows };
+}
+
+/**
+ * Writes a plan made under the ingest lock, after `startWriting` (statements, sightings, entries): the items, one
+ * ledger booking per item (bank ↔ client or suspense), then the balance checks. All in the caller's transaction: a
+ * crash anywhere leaves nothing of the file behind.
+ */
+export async function applyPlan(trx: Trx, fileId: bigint, plan: IngestPlan, started: StartedWrite): Promise<PlannedAlert[]> {
+  const { statementRows, entryIds, rows } = started;
+  const entries = plan.newEntries;
+  const items = entries.flatMap((e, i) => e.items.map((planned) => ({ entry: e, entryIndex: i, planned })));
+  try {
+    return await writeItemsAndBookings(trx, fileId, plan, items, entryIds, statementRows, rows);
+  } catch (error) {
+    throw await firstCause(rows, error);
+  }
+}
+
+async function writeItemsAndBookings(
+  trx: Trx,
+  fileId: bigint,
+  plan: IngestPlan,
+  items: readonly Item[],
+  entryIds: readonly bigint[],
+  statementRows: ReadonlyMap<number, bigint>,
+  rows: InOrder,
+): Promise<PlannedAlert[]> {
   const itemIds = await reserveIds(trx, 'bank_entry_item', items.length);
 
   const clientAccounts = await availableAccounts(
@@ -106,54 +147,48 @@ export async function applyPlan(trx: Trx, fileId: bigint, plan: IngestPlan): Pro
 
   // The file's rows are written in parts while the ledger books the parts before: node builds the next part's rows
   // and requests while the server writes, instead of the two taking turns. All in the file's one transaction.
-  const rows = new InOrder();
-  try {
-    rows.add(() => insertSightings(trx, fileId, seen));
-    for (const part of parts(entries)) {
-      rows.add(() => insertEntries(trx, fileId, entries, entryIds, part.entries, statementRows));
-      rows.add(() => insertItems(trx, items, entryIds, itemIds, part.items));
-    }
-    // Booked grouped by counter account (stable: in file order within an account): the ledger writes each account it
-    // touches once per batch, so a batch of 5,000 receipts for 500 clients updates ~500 account rows, not 5,000.
-    const order = items.map((x, n) => {
-      const statement = statementsByIndex.get(x.entry.statementIndex)!;
-      return { n, statement, counter: counterAccount(x.planned.decision, statement.suspenseAccountId) };
-    });
-    order.sort((a, b) => (a.counter < b.counter ? -1 : a.counter > b.counter ? 1 : a.n - b.n));
-    for (let from = 0; from < order.length; from += PART_ITEMS) {
-      // The statements after a failed one only fail as well: stop booking, the failure is the reason.
-      if (rows.failed) break;
-      const requests: LedgerRequest[] = [];
-      for (const { n, statement, counter } of order.slice(from, from + PART_ITEMS)) {
-        const { entry, planned } = items[n]!;
-        const { item } = planned;
-        const incoming = item.creditDebit === 'CRDT';
-        requests.push(
-          transferBetween({
-            idempotencyKey: planned.ledgerKey,
-            bookingDate: entry.entry.bookingDate!,
-            description: describe(entry, planned),
-            debit: incoming ? statement.bankAccountId : counter,
-            credit: incoming ? counter : statement.bankAccountId,
-            amount: item.amount,
-          }),
-        );
-      }
-      const results = await bookBatch(trx, requests);
-      const failed = results.find((r) => r.outcome !== 'booked');
-      // Bank facts are always bookable (bank and suspense have no balance rule, a receipt only adds, and what the
-      // ledger would reject is planned as an exception): anything else rolls the whole file back rather than booking
-      // it in part, and the file is refused with the ledger's reason (the same file would fail the same way again).
-      if (failed) {
-        const entry = items.find((x) => x.planned.ledgerKey === failed.idempotencyKey)?.entry.entry;
-        const where = entry ? `entry ${entry.entryIndex + 1} (line ${entry.line}, booking date ${entry.bookingDate ?? 'none'}, ${entry.amountText} ${entry.creditDebit})` : failed.idempotencyKey;
-        throw new IngestError('file_not_bookable', `the ledger did not accept the booking of ${where}: ${failed.outcome === 'rejected' ? failed.error.message : failed.message}`, { ledgerKey: failed.idempotencyKey });
-      }
-    }
-    await rows.settle();
-  } catch (error) {
-    throw await firstCause(rows, error);
+  for (let from = 0; from < items.length; from += PART_ROWS) {
+    const range = { from, to: Math.min(from + PART_ROWS, items.length) };
+    rows.add(() => insertItems(trx, items, entryIds, itemIds, range));
   }
+  // Booked grouped by counter account (stable: in file order within an account): the ledger writes each account it
+  // touches once per batch, so a batch of 5,000 receipts for 500 clients updates ~500 account rows, not 5,000.
+  const order = items.map((x, n) => {
+    const statement = statementsByIndex.get(x.entry.statementIndex)!;
+    return { n, statement, counter: counterAccount(x.planned.decision, statement.suspenseAccountId) };
+  });
+  order.sort((a, b) => (a.counter < b.counter ? -1 : a.counter > b.counter ? 1 : a.n - b.n));
+  for (let from = 0; from < order.length; from += PART_ROWS) {
+    // The statements after a failed one only fail as well: stop booking, the failure is the reason.
+    if (rows.failed) break;
+    const requests: LedgerRequest[] = [];
+    for (const { n, statement, counter } of order.slice(from, from + PART_ROWS)) {
+      const { entry, planned } = items[n]!;
+      const { item } = planned;
+      const incoming = item.creditDebit === 'CRDT';
+      requests.push(
+        transferBetween({
+          idempotencyKey: planned.ledgerKey,
+          bookingDate: entry.entry.bookingDate!,
+          description: describe(entry, planned),
+          debit: incoming ? statement.bankAccountId : counter,
+          credit: incoming ? counter : statement.bankAccountId,
+          amount: item.amount,
+        }),
+      );
+    }
+    const results = await bookBatch(trx, requests);
+    const failed = results.find((r) => r.outcome !== 'booked');
+    // Bank facts are always bookable (bank and suspense have no balance rule, a receipt only adds, and what the
+    // ledger would reject is planned as an exception): anything else rolls the whole file back rather than booking
+    // it in part, and the file is refused with the ledger's reason (the same file would fail the same way again).
+    if (failed) {
+      const entry = items.find((x) => x.planned.ledgerKey === failed.idempotencyKey)?.entry.entry;
+      const where = entry ? `entry ${entry.entryIndex + 1} (line ${entry.line}, booking date ${entry.bookingDate ?? 'none'}, ${entry.amountText} ${entry.creditDebit})` : failed.idempotencyKey;
+      throw new IngestError('file_not_bookable', `the ledger did not accept the booking of ${where}: ${failed.outcome === 'rejected' ? failed.error.message : failed.message}`, { ledgerKey: failed.idempotencyKey });
+    }
+  }
+  await rows.settle();
 
   const paymentAlerts = await recordBankOutcomes(trx, settled, returned);
 
@@ -196,27 +231,8 @@ async function reserveIds(trx: Trx, table: 'bank_entry' | 'bank_entry_item', cou
   return ids;
 }
 
-/** Entries and their items per part, about `PART_ITEMS` items (ledger requests) each. */
-const PART_ITEMS = 5_000;
-
-interface Part {
-  readonly entries: { readonly from: number; readonly to: number };
-  readonly items: { readonly from: number; readonly to: number };
-}
-
-function* parts(entries: readonly PlannedEntry[]): Generator<Part> {
-  let entryFrom = 0;
-  let itemFrom = 0;
-  let itemTo = 0;
-  for (let i = 0; i < entries.length; i++) {
-    itemTo += entries[i]!.items.length;
-    if (itemTo - itemFrom >= PART_ITEMS || i - entryFrom + 1 >= PART_ITEMS || i === entries.length - 1) {
-      yield { entries: { from: entryFrom, to: i + 1 }, items: { from: itemFrom, to: itemTo } };
-      entryFrom = i + 1;
-      itemFrom = itemTo;
-    }
-  }
-}
+/** Rows per queued insert of entries or items, and ledger requests per batch. */
+const PART_ROWS = 5_000;
 
 /**
  * Waits until nothing of the file's rows is still queued (nothing may run after the rollback), then names the cause:
@@ -233,6 +249,11 @@ async function firstCause(rows: InOrder, error: unknown): Promise<unknown> {
 
 const IN_FAILED_TRANSACTION = '25P02';
 
+interface RowRange {
+  readonly from: number;
+  readonly to: number;
+}
+
 type Item = { readonly entry: PlannedEntry; readonly entryIndex: number; readonly planned: PlannedEntry['items'][number] };
 
 function insertSightings(trx: Trx, fileId: bigint, seen: readonly { report_key: string; report_kind: string; iban: string; fingerprint: string; seen: number }[]): Promise<void> {
@@ -246,9 +267,9 @@ function insertSightings(trx: Trx, fileId: bigint, seen: readonly { report_key: 
   });
 }
 
-function insertEntries(trx: Trx, fileId: bigint, all: readonly PlannedEntry[], allIds: readonly bigint[], range: Part['entries'], statementRows: ReadonlyMap<number, bigint>): Promise<void> {
+function insertEntries(trx: Trx, fileId: bigint, all: IdentifiedPlan['newEntries'], allIds: readonly bigint[], range: RowRange, statementRows: ReadonlyMap<number, bigint>): Promise<void> {
   const entries = all.slice(range.from, range.to);
-  const booked = (e: PlannedEntry) => e.outcome === 'booked';
+  const booked = (e: IdentifiedPlan['newEntries'][number]) => e.outcome === 'booked';
   return insertColumns(
     trx,
     'bank_entry',
@@ -280,7 +301,7 @@ function insertEntries(trx: Trx, fileId: bigint, all: readonly PlannedEntry[], a
   );
 }
 
-function insertItems(trx: Trx, all: readonly Item[], entryIds: readonly bigint[], allIds: readonly bigint[], range: Part['items']): Promise<void> {
+function insertItems(trx: Trx, all: readonly Item[], entryIds: readonly bigint[], allIds: readonly bigint[], range: RowRange): Promise<void> {
   const items = all.slice(range.from, range.to);
   return insertColumns(
     trx,

@@ -5,7 +5,7 @@ import type { Database } from '../db/schema.js';
 import { inTransaction, type Trx } from '../db/transaction.js';
 import { bookBatch, type LedgerRequest } from '../ledger/index.js';
 import { paymentsReturnedBy, undoSettlements } from '../payments/reconcile.js';
-import { applyPlan, lockIngestion } from './apply.js';
+import { applyPlan, lockIngestion, startWriting, type StartedWrite } from './apply.js';
 import { IngestError } from './errors.js';
 import { planIngest, sightingsOf, withCopyFlags, type PlanOptions, type PlanSummary, type PlannedAlert } from './plan.js';
 import { realCount, type Sighting } from './identity.js';
@@ -90,9 +90,10 @@ export async function ingestBankFile(db: Kysely<Database>, fileId: bigint, optio
   try {
     await ingestUnderLock(db, fileId, options);
   } catch (error) {
-    // The ledger did not take a booking: everything of the file was rolled back; it is refused with the reason
-    // (left `received`, the sweep would resubmit it for ever and nobody would see why).
-    if (!(error instanceof IngestError) || error.code !== 'file_not_bookable') throw error;
+    // The file cannot be read, names an account that is not ours, or the ledger did not take a booking: everything
+    // of it was rolled back; it is refused with the reason (left `received`, the sweep would resubmit it for ever and
+    // nobody would see why).
+    if (!(error instanceof IngestError) || error.code === 'file_not_found') throw error;
     await inTransaction(db, (trx) =>
       trx
         .updateTable('bank_file')
@@ -136,21 +137,21 @@ async function ingestUnderLock(db: Kysely<Database>, fileId: bigint, options: In
     const file = await trx.selectFrom('bank_file').select(['id', 'status', 'byte_size', 'sha256']).where('id', '=', fileId).executeTakeFirst();
     if (!file) throw new IngestError('file_not_found', `there is no bank file ${fileId}`);
     if (file.status !== 'received') return;
-    let document;
+    const document = readOrRefuse(await contentOf(trx, file), options);
+    // Statements, sightings and entries are written while the items are matched (see `startWriting`).
+    const writing: { started?: StartedWrite } = {};
     let plan;
     try {
-      document = readOrRefuse(await contentOf(trx, file), options);
-      plan = await planIngest(trx, document, options);
+      plan = await planIngest(trx, document, options, async (identified) => {
+        writing.started = await startWriting(trx, fileId, identified);
+      });
     } catch (error) {
-      if (!(error instanceof IngestError)) throw error;
-      await trx
-        .updateTable('bank_file')
-        .set({ status: 'refused', error: JSON.stringify({ code: error.code, message: error.message, ...error.details }) })
-        .where('id', '=', fileId)
-        .execute();
-      return;
+      // Nothing queued may run after the rollback.
+      await writing.started?.rows.settle().catch(() => undefined);
+      throw error;
     }
-    const alerts = await applyPlan(trx, fileId, plan);
+    if (!writing.started) throw new Error('the plan was made without identifying the entries');
+    const alerts = await applyPlan(trx, fileId, plan, writing.started);
     const result = { summary: plan.summary, alerts: alerts.map(({ code, severity, message }) => ({ code, severity, message })) };
     await trx
       .updateTable('bank_file')

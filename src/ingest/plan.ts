@@ -332,7 +332,18 @@ function camtAlerts(document: CamtDocument): PlannedAlert[] {
   return alerts;
 }
 
-export async function planIngest(db: Db, document: CamtDocument, options: PlanOptions = {}): Promise<IngestPlan> {
+/** What is known once the file's entries are identified, before they are matched: enough to write statements and entries. */
+export interface IdentifiedPlan {
+  readonly statements: readonly PlannedStatement[];
+  readonly newEntries: readonly Omit<PlannedEntry, 'items'>[];
+}
+
+/**
+ * `onIdentified` runs once the entries are identified and every read of the plan is done, before matching: ingestion
+ * starts writing statements, sightings and entries there, so the server writes them while node matches. Nothing
+ * reads the database after it (a read would wait behind those writes on the file's one connection).
+ */
+export async function planIngest(db: Db, document: CamtDocument, options: PlanOptions = {}, onIdentified?: (identified: IdentifiedPlan) => Promise<void>): Promise<IngestPlan> {
   const accounts = await loadBankAccounts(db, document);
   const kind = reportKind(document.kind);
 
@@ -429,6 +440,8 @@ export async function planIngest(db: Db, document: CamtDocument, options: PlanOp
     for (const h of bsnHashesIn(item.remittance ?? '')) values.add(h);
   });
   const context = await loadMatchContext(db, [...values], itemsByEntry.flat(), bsnHashesIn);
+  const gaps = await sequenceAlerts(db, statements);
+  await onIdentified?.({ statements, newEntries: fresh });
   // Each planned entry written out whole: V8 builds a spread-then-extended object property by property.
   const newEntries: PlannedEntry[] = fresh.map((e, i) => ({
     statementIndex: e.statementIndex,
@@ -447,7 +460,7 @@ export async function planIngest(db: Db, document: CamtDocument, options: PlanOp
     })),
   }));
 
-  const alerts = [...camtAlerts(document), ...reportedAgain, ...(await sequenceAlerts(db, statements))];
+  const alerts = [...camtAlerts(document), ...reportedAgain, ...gaps];
   return { messageName: document.messageName, statements, newEntries, alerts, summary: summarise(document, newEntries) };
 }
 

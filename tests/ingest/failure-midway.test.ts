@@ -86,6 +86,33 @@ describe.skipIf(postgresSkipReason() !== '')('a statement failing in the middle 
     expect((await verifyLedger(db)).problems).toEqual([]);
   }, 240_000);
 
+  it('leaves nothing of the file when matching fails while its statement, sightings and entries are being written', async () => {
+    const handle = await freshPostgres();
+    closers.push(() => handle.close());
+    const { db } = handle;
+    await aRegion(db);
+    const before = await journalSize(db);
+    const fileId = await upload(db, large('S-MATCHING'), 'matching.xml');
+    // Asked once per receipt while the plan reads (before anything is written), then again for each receipt from a
+    // known payer while matching, when the statement, sightings and entry rows are on their way: it fails there.
+    let calls = 0;
+    const bsnHashesIn = (): string[] => {
+      calls += 1;
+      if (calls > ENTRIES + 1_000) throw new Error('test: matching fails');
+      return [];
+    };
+    await expect(ingestBankFile(db, fileId, { bsnHashesIn })).rejects.toThrow(/test: matching fails/);
+    expect(calls).toBe(ENTRIES + 1_001);
+    await nothingOf(db, fileId, before);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await nothingOf(db, fileId, before);
+
+    const result = await ingestBankFile(db, fileId);
+    expect(result).toMatchObject({ status: 'ingested', summary: { newEntries: ENTRIES, alreadyKnown: 0 } });
+    expect(await journalSize(db)).toBe(before + ENTRIES);
+    expect((await verifyLedger(db)).problems).toEqual([]);
+  }, 240_000);
+
   it('refuses a large file malformed near its end and books nothing of it', async () => {
     const handle = await freshPostgres();
     closers.push(() => handle.close());
