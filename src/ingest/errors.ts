@@ -10,6 +10,7 @@ export type IngestErrorCode =
   | 'undo_has_returns'
   | 'undo_still_reported'
   | 'file_not_bookable'
+  | 'stored_file_damaged'
   | 'suspense_item_not_found'
   | 'already_assigned'
   | 'not_assignable'
@@ -25,6 +26,7 @@ export const INGEST_ERRORS: ErrorCatalogue<IngestErrorCode> = {
   undo_has_returns: { status: 409, description: 'The bank file returned one of our payments; undoing it could pay the same bill twice, so it is not undone. Leave it in place and report it to the application administrator, who corrects the payments and bookings by hand.' },
   undo_still_reported: { status: 409, description: 'Another ingested bank file (a day statement after a notification, say) still reports entries this file booked; undoing it would take back money the bank did book. Undo the files the message names first, or leave this one in place.' },
   file_not_bookable: { status: 422, description: 'The ledger did not accept a booking the file asks for; the message says which and why. Nothing of the file was booked.' },
+  stored_file_damaged: { status: 500, description: 'The stored copy of the bank file is not the file that was received (its size or SHA-256 differ), so it was not read; nothing of it was booked. Upload the bank\'s file again.' },
   suspense_item_not_found: { status: 404, description: 'There is no receipt in suspense with this id.' },
   already_assigned: { status: 409, description: 'The receipt in suspense was already assigned, to another client or for another reason.' },
   not_assignable: { status: 409, description: 'A debit in suspense cannot be assigned to a client; it is reconciled with our own payments.' },

@@ -90,8 +90,8 @@ export async function ingestBankFile(db: Kysely<Database>, fileId: bigint, optio
   try {
     await ingestUnderLock(db, fileId, options);
   } catch (error) {
-    // The file cannot be read, names an account that is not ours, or the ledger did not take a booking: everything
-    // of it was rolled back; it is refused with the reason (left `received`, the sweep would resubmit it for ever and
+    // The file cannot be read (or its stored copy is damaged), names an account that is not ours, or the ledger did not
+    // take a booking: everything of it was rolled back; it is refused with the reason (left `received`, the sweep would resubmit it for ever and
     // nobody would see why).
     if (!(error instanceof IngestError) || error.code === 'file_not_found') throw error;
     await inTransaction(db, (trx) =>
@@ -132,7 +132,7 @@ async function contentOf(trx: Trx, file: { id: bigint; byte_size: bigint; sha256
       FROM bank_file_part WHERE file_id = ${file.id} ORDER BY part`.execute(trx);
   const bytes = Buffer.concat(rows.map((p) => (p.latin1 !== null ? Buffer.from(p.latin1, 'latin1') : p.bytes!)));
   if (BigInt(bytes.length) !== file.byte_size || sha256(bytes) !== file.sha256) {
-    throw new Error(`bank file ${file.id}: the stored bytes (${bytes.length}) are not the ${file.byte_size} bytes received (SHA-256 ${file.sha256})`);
+    throw new IngestError('stored_file_damaged', `the stored copy of bank file ${file.id} (${bytes.length} bytes) is not the file received (${file.byte_size} bytes, SHA-256 ${file.sha256}): it was not read; upload the bank's file again`);
   }
   return bytes;
 }

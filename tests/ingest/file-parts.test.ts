@@ -63,7 +63,7 @@ describeOnEachDatabase('a bank file is stored in parts of 1 MiB and read back wh
     expect(await available(db, region.dawit)).toBe(Money.parse(before).plus(Money.parse(total)).toString());
   }, 60_000);
 
-  it('refuses to read a stored file whose bytes no longer hash to what was received, and books nothing', async () => {
+  it('refuses a stored file whose bytes no longer hash to what was received, books nothing, and takes the bank\'s file again', async () => {
     const { db } = handle();
     const { bytes } = bigStatement('S-TAMPERED', 2_500, 'BIJ-77002');
     const received = await inTransaction(db, (trx) => receiveBankFile(trx, { bytes, fileName: 'tampered.xml', receivedBy: 'op' }));
@@ -74,9 +74,15 @@ describeOnEachDatabase('a bank file is stored in parts of 1 MiB and read back wh
     second[at] = '9'.charCodeAt(0);
     await sql`UPDATE bank_file_part SET bytes = ${second} WHERE file_id = ${received.fileId} AND part = 1`.execute(db);
     const journal = await journalSize(db);
-    await expect(ingestBankFile(db, received.fileId)).rejects.toThrow(/are not the \d+ bytes received \(SHA-256/);
+    const result = await ingestBankFile(db, received.fileId);
+    expect(result).toMatchObject({ status: 'refused', error: { code: 'stored_file_damaged' } });
+    expect(result.error!.message).toContain(`is not the file received (${bytes.length} bytes, SHA-256 ${sha256(bytes)})`);
     expect(await journalSize(db)).toBe(journal);
-    expect((await db.selectFrom('bank_file').select('status').where('id', '=', received.fileId).executeTakeFirstOrThrow()).status).toBe('received');
+    // The bank's file uploaded again is a new upload (a refused one does not answer for its bytes) and books in full.
+    const again = await inTransaction(db, (trx) => receiveBankFile(trx, { bytes, fileName: 'tampered-again.xml', receivedBy: 'op' }));
+    expect(again).toMatchObject({ alreadyReceived: false });
+    expect(await ingestBankFile(db, again.fileId)).toMatchObject({ status: 'ingested', summary: { newEntries: 2_500 } });
+    expect(await journalSize(db)).toBe(journal + 2_500);
   }, 60_000);
 
   it('stores an empty upload with no parts, and the reader refuses it', async () => {
