@@ -97,25 +97,15 @@ export async function startWriting(trx: Trx, fileId: bigint, identified: Identif
  * crash anywhere leaves nothing of the file behind.
  */
 export async function applyPlan(trx: Trx, fileId: bigint, plan: IngestPlan, started: StartedWrite): Promise<PlannedAlert[]> {
-  const { statementRows, entryIds, rows } = started;
-  const entries = plan.newEntries;
-  const items = entries.flatMap((e, i) => e.items.map((planned) => ({ entry: e, entryIndex: i, planned })));
   try {
-    return await writeItemsAndBookings(trx, fileId, plan, items, entryIds, statementRows, rows);
+    return await writeItemsAndBookings(trx, fileId, plan, started);
   } catch (error) {
-    throw await firstCause(rows, error);
+    throw await firstCause(started.rows, error);
   }
 }
 
-async function writeItemsAndBookings(
-  trx: Trx,
-  fileId: bigint,
-  plan: IngestPlan,
-  items: readonly Item[],
-  entryIds: readonly bigint[],
-  statementRows: ReadonlyMap<number, bigint>,
-  rows: InOrder,
-): Promise<PlannedAlert[]> {
+async function writeItemsAndBookings(trx: Trx, fileId: bigint, plan: IngestPlan, { statementRows, entryIds, rows }: StartedWrite): Promise<PlannedAlert[]> {
+  const items = plan.newEntries.flatMap((e, i) => e.items.map((planned) => ({ entry: e, entryIndex: i, planned })));
   const itemIds = await reserveIds(trx, 'bank_entry_item', items.length);
 
   const clientAccounts = await availableAccounts(

@@ -127,9 +127,9 @@ async function storeContent(trx: Trx, fileId: bigint, bytes: Uint8Array): Promis
  */
 async function contentOf(trx: Trx, file: { id: bigint; byte_size: bigint; sha256: string }): Promise<Uint8Array> {
   const { rows } = await sql<{ latin1: string | null; bytes: Uint8Array | null }>`
-    SELECT CASE WHEN position(decode('00', 'hex') IN bytes) = 0 THEN convert_from(bytes, 'LATIN1') END AS latin1,
-           CASE WHEN position(decode('00', 'hex') IN bytes) > 0 THEN bytes END AS bytes
-      FROM bank_file_part WHERE file_id = ${file.id} ORDER BY part`.execute(trx);
+    SELECT CASE WHEN NOT nul THEN convert_from(bytes, 'LATIN1') END AS latin1, CASE WHEN nul THEN bytes END AS bytes
+      FROM (SELECT part, bytes, position(decode('00', 'hex') IN bytes) > 0 AS nul FROM bank_file_part WHERE file_id = ${file.id}) AS p
+     ORDER BY part`.execute(trx);
   const bytes = Buffer.concat(rows.map((p) => (p.latin1 !== null ? Buffer.from(p.latin1, 'latin1') : p.bytes!)));
   if (BigInt(bytes.length) !== file.byte_size || sha256(bytes) !== file.sha256) {
     throw new IngestError('stored_file_damaged', `the stored copy of bank file ${file.id} (${bytes.length} bytes) is not the file received (${file.byte_size} bytes, SHA-256 ${file.sha256}): it was not read; upload the bank's file again`);

@@ -50,17 +50,21 @@ afterEach(async () => {
   while (closers.length) await closers.pop()!();
 });
 
+/** A database of its own with the test region, closed after the test, and the journal's size before anything. */
+async function aFreshRegion(): Promise<{ db: Kysely<Database>; before: number }> {
+  const handle = await freshPostgres();
+  closers.push(() => handle.close());
+  await aRegion(handle.db);
+  return { db: handle.db, before: await journalSize(handle.db) };
+}
+
 describe.skipIf(postgresSkipReason() !== '')('a statement failing in the middle of a large file [postgres]', () => {
   it.each([
     ['an entry row of the second part', 'bank_entry', `NEW.entry_index = 7000`],
     ['an item row of the last part', 'bank_entry_item', `NEW.entry_id = (SELECT max(id) FROM bank_entry)`],
     ['a ledger booking in the middle', 'ledger_transaction', `NEW.description LIKE 'bank receipt M-6001 %'`],
   ])('leaves nothing of the file when %s fails, and the file books every entry once when ingested again', async (_what, table, when) => {
-    const handle = await freshPostgres();
-    closers.push(() => handle.close());
-    const { db } = handle;
-    await aRegion(db);
-    const before = await journalSize(db);
+    const { db, before } = await aFreshRegion();
     await sql
       .raw(
         `CREATE FUNCTION test_fail_midway() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF ${when} THEN RAISE EXCEPTION 'test: failing midway'; END IF; RETURN NEW; END $$;
@@ -87,11 +91,7 @@ describe.skipIf(postgresSkipReason() !== '')('a statement failing in the middle 
   }, 240_000);
 
   it('leaves nothing of the file when matching fails while its statement, sightings and entries are being written', async () => {
-    const handle = await freshPostgres();
-    closers.push(() => handle.close());
-    const { db } = handle;
-    await aRegion(db);
-    const before = await journalSize(db);
+    const { db, before } = await aFreshRegion();
     const fileId = await upload(db, large('S-MATCHING'), 'matching.xml');
     // Asked once per receipt while the plan reads (before anything is written), then again for each receipt from a
     // known payer while matching, when the statement, sightings and entry rows are on their way: it fails there.
@@ -114,11 +114,7 @@ describe.skipIf(postgresSkipReason() !== '')('a statement failing in the middle 
   }, 240_000);
 
   it('refuses a large file malformed near its end and books nothing of it', async () => {
-    const handle = await freshPostgres();
-    closers.push(() => handle.close());
-    const { db } = handle;
-    await aRegion(db);
-    const before = await journalSize(db);
+    const { db, before } = await aFreshRegion();
     const xml = large('S-CUT', 6_000);
     // The last entry's end tag is broken: everything before it is well-formed.
     const at = xml.lastIndexOf('</Ntry>');
