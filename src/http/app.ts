@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/schema.js';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { ReadAudits } from '../auth/audit.js';
 import { AuthError, type Action } from '../auth/principal.js';
 import type { TokenVerifier } from '../auth/tokens.js';
 import { ingestBankFile } from '../ingest/files.js';
@@ -97,7 +98,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  const context = { app, db: deps.db, verify: deps.verify ?? notConfigured };
+  const readAudit = new ReadAudits(deps.db);
+  // Every read audited so far is committed before the database goes.
+  app.addHook('onClose', () => readAudit.close());
+  const context = { app, db: deps.db, verify: deps.verify ?? notConfigured, readAudit };
   const ingestLater = deps.submitIngest ?? (async (fileId: bigint) => void (await ingestBankFile(deps.db, fileId, deps.planOptions ?? {})));
   bankFileRoutes({ ...context, submitIngest: ingestLater, ...(deps.planOptions ? { planOptions: deps.planOptions } : {}) });
   suspenseRoutes({ ...context, now: deps.now ?? (() => new Date()) });

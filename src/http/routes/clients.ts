@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { audit, auditMany, readIsAudited } from '../../auth/audit.js';
+import { readIsAudited } from '../../auth/audit.js';
 import { canSeeClient } from '../../auth/scope.js';
 import { ClientError } from '../../clients/errors.js';
 import { versionInForce } from '../../clients/obligation-rules.js';
@@ -86,7 +86,7 @@ function summary(row: ClientRow) {
   };
 }
 
-export function clientRoutes({ app, db, verify, now }: StatementRoutes): void {
+export function clientRoutes({ app, db, verify, now, readAudit }: StatementRoutes): void {
   const select = sql`
     SELECT c.id, c.reference, c.gemeente_id, g.name AS gemeente_name, c.name, (c.bsn_hash IS NOT NULL) AS has_bsn, c.own_iban, c.household_type,
            c.bijstand_start, c.bijstand_end, c.toeslagen_consent, c.ontzorgen_ended_on
@@ -122,7 +122,7 @@ export function clientRoutes({ app, db, verify, now }: StatementRoutes): void {
          LIMIT ${q.limit}
       `.execute(db);
       if (readIsAudited(principal) && rows.length > 0) {
-        await auditMany(db, principal, rows.map((row) => ({ action: 'client.list', subject: `client/${row.id}`, gemeenteId: row.gemeente_id, clientId: row.id, requestId: request.id })));
+        await readAudit.record(principal, ...rows.map((row) => ({ action: 'client.list', subject: `client/${row.id}`, gemeenteId: row.gemeente_id, clientId: row.id, requestId: request.id })));
       }
       return page(rows.map(summary), q.limit);
     },
@@ -150,7 +150,7 @@ export function clientRoutes({ app, db, verify, now }: StatementRoutes): void {
       const row = rows[0];
       if (!row) throw new ClientError('client_not_found', `there is no client ${clientId} in your gemeenten`);
       const [periods, obligations] = await Promise.all([periodsOf(db, [clientId]), obligationsOf(db, [clientId])]);
-      if (readIsAudited(principal)) await audit(db, principal, { action: 'client.read', subject: `client/${clientId}`, gemeenteId: scope.gemeenteId, clientId, requestId: request.id });
+      if (readIsAudited(principal)) await readAudit.record(principal, { action: 'client.read', subject: `client/${clientId}`, gemeenteId: scope.gemeenteId, clientId, requestId: request.id });
       const today = amsterdamToday(now());
       return {
         ...summary(row),

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
+import type { ReadAudits } from '../../auth/audit.js';
 import type { TokenVerifier } from '../../auth/tokens.js';
 import type { Database } from '../../db/schema.js';
 
@@ -8,6 +9,8 @@ export interface RouteContext {
   readonly app: FastifyInstance;
   readonly db: Kysely<Database>;
   readonly verify: TokenVerifier;
+  /** Audits the reads of caseworkers and clients, gathered into shared commits. */
+  readonly readAudit: ReadAudits;
 }
 
 export const problemSchema = {

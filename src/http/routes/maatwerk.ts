@@ -1,4 +1,4 @@
-import { audit, readIsAudited } from '../../auth/audit.js';
+import { readIsAudited } from '../../auth/audit.js';
 import type { Principal } from '../../auth/principal.js';
 import { canSeeClient } from '../../auth/scope.js';
 import { ClientError } from '../../clients/errors.js';
@@ -139,7 +139,7 @@ async function history(db: Kysely<Database> | Trx, clientId: bigint, today: stri
   return { inForce, decisions: entries.map(view) };
 }
 
-export function maatwerkRoutes({ app, db, verify, now }: MaatwerkRoutes): void {
+export function maatwerkRoutes({ app, db, verify, now, readAudit }: MaatwerkRoutes): void {
   const decide = authorize(verify, 'maatwerk:decide');
   const key = (headers: Record<string, unknown>): string | null => (typeof headers['idempotency-key'] === 'string' ? headers['idempotency-key'] : null);
 
@@ -226,7 +226,7 @@ export function maatwerkRoutes({ app, db, verify, now }: MaatwerkRoutes): void {
       const clientId = BigInt((request.params as { id: string }).id);
       const gemeenteId = await scoped(db, principal, clientId);
       const answer = await history(db, clientId, amsterdamToday(now()));
-      if (readIsAudited(principal)) await audit(db, principal, { action: 'maatwerk.read', subject: `client/${clientId}`, gemeenteId, clientId, requestId: request.id });
+      if (readIsAudited(principal)) await readAudit.record(principal, { action: 'maatwerk.read', subject: `client/${clientId}`, gemeenteId, clientId, requestId: request.id });
       return answer;
     },
   );

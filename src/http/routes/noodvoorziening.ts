@@ -98,7 +98,7 @@ function requestKey(request: FastifyRequest, principal: Principal): string {
   return `http/${principal.userId}/${key}`;
 }
 
-export function noodvoorzieningRoutes({ app, db, verify, now }: StatementRoutes): void {
+export function noodvoorzieningRoutes({ app, db, verify, now, readAudit }: StatementRoutes): void {
   const clientInScope = async (principal: Principal, clientId: bigint) => {
     const scope = await canSeeClient(db, principal, clientId);
     if (!scope) throw new ClientError('client_not_found', `there is no client ${clientId} in your gemeenten`);
@@ -256,7 +256,7 @@ export function noodvoorzieningRoutes({ app, db, verify, now }: StatementRoutes)
       const clientId = BigInt((request.params as { id: string }).id);
       const scope = await clientInScope(principal, clientId);
       const grants = await grantsOfClient(db, clientId);
-      if (readIsAudited(principal)) await audit(db, principal, { action: 'noodvoorziening.read', subject: `client/${clientId}`, gemeenteId: scope.gemeenteId, clientId, requestId: request.id });
+      if (readIsAudited(principal)) await readAudit.record(principal, { action: 'noodvoorziening.read', subject: `client/${clientId}`, gemeenteId: scope.gemeenteId, clientId, requestId: request.id });
       return { items: grants.map(grantView), outstanding: Money.sum(grants.map((g) => g.outstanding)).toString() };
     },
   );

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { audit, auditMany, readIsAudited } from '../../auth/audit.js';
+import { readIsAudited } from '../../auth/audit.js';
 import { AuthError, type Principal } from '../../auth/principal.js';
 import { canSeeClient } from '../../auth/scope.js';
 import { ClientError } from '../../clients/errors.js';
@@ -153,7 +153,7 @@ interface StatementQuery {
   format: 'json' | 'html' | 'csv';
 }
 
-export function statementRoutes({ app, db, verify, now }: StatementRoutes): void {
+export function statementRoutes({ app, db, verify, now, readAudit }: StatementRoutes): void {
   async function answer(request: FastifyRequest, reply: FastifyReply, principal: Principal, clientId: bigint) {
     const q = request.query as StatementQuery;
     const today = amsterdamToday(now());
@@ -169,7 +169,7 @@ export function statementRoutes({ app, db, verify, now }: StatementRoutes): void
     if (!statement) throw notFound();
     if (principal.role !== 'caseworker' && principal.role !== 'client' && !principal.gemeenten.includes(statement.client.gemeenteId)) throw notFound();
     if (readIsAudited(principal)) {
-      await audit(db, principal, {
+      await readAudit.record(principal, {
         action: 'statement.read',
         subject: `client/${clientId}`,
         gemeenteId: statement.client.gemeenteId,
@@ -294,10 +294,9 @@ export function statementRoutes({ app, db, verify, now }: StatementRoutes): void
         const clients = new Map(page.items.map((s) => [s.client.id, s.client.gemeenteId]));
         const perClient = new Map<string, number>();
         for (const s of page.items) perClient.set(s.client.id, (perClient.get(s.client.id) ?? 0) + 1);
-        await auditMany(
-          db,
+        await readAudit.record(
           principal,
-          [...clients].map(([clientId, gemeenteId]) => ({ action: 'signals.read', subject: `client/${clientId}`, gemeenteId, clientId: BigInt(clientId), requestId: request.id, details: { signals: perClient.get(clientId) ?? 0 } })),
+          ...[...clients].map(([clientId, gemeenteId]) => ({ action: 'signals.read', subject: `client/${clientId}`, gemeenteId, clientId: BigInt(clientId), requestId: request.id, details: { signals: perClient.get(clientId) ?? 0 } })),
         );
       }
       return page;
