@@ -4,6 +4,10 @@
  * primary key and the unique (account_id, account_seq) index) go in with COPY:
  * `pg-copy-streams` on PostgreSQL, `COPY … FROM '/dev/blob'` on PGlite. The
  * generated text is built before the clock starts.
+ *
+ * On PostgreSQL the same rows then go, again by COPY, into tables made `LIKE`
+ * the ledger's own (every index, check and default, no trigger): how much of
+ * the floor's distance is the indexes the ledger needs, before any of its logic.
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -100,7 +104,14 @@ export interface CopyResult {
   readonly postingMs: number;
   readonly transactionMs: number;
   readonly method: string;
+  /** Both tables again, shaped like `ledger_posting` and `ledger_transaction` with all their indexes (PostgreSQL only). */
+  readonly ledgerShapedMs?: number;
 }
+
+const LEDGER_SHAPED_TABLES = [
+  'CREATE TABLE bench_posting_ledger (LIKE ledger_posting INCLUDING ALL)',
+  'CREATE TABLE bench_transaction_ledger (LIKE ledger_transaction INCLUDING ALL)',
+];
 
 export async function copyFloorPostgres(url: string, postingRows: number, transactionRows: number, accounts: number): Promise<CopyResult> {
   const postings = postingText(postingRows, accounts);
@@ -114,9 +125,16 @@ export async function copyFloorPostgres(url: string, postingRows: number, transa
     const t1 = performance.now();
     await pipeline(Readable.from(transactions), client.query(copyFrom(`${TRANSACTION_COPY} FROM STDIN`)));
     const t2 = performance.now();
-    const { rows } = await client.query<{ n: string }>('SELECT (SELECT count(*) FROM bench_posting) + (SELECT count(*) FROM bench_transaction) AS n');
-    if (Number(rows[0]!.n) !== postingRows + transactionRows) throw new Error(`COPY floor: expected ${postingRows + transactionRows} rows, found ${rows[0]!.n}`);
-    return { postingMs: t1 - t0, transactionMs: t2 - t1, method: 'COPY FROM STDIN (pg-copy-streams)' };
+    for (const statement of LEDGER_SHAPED_TABLES) await client.query(statement);
+    const t3 = performance.now();
+    await pipeline(Readable.from(postings), client.query(copyFrom(`${POSTING_COPY.replace('bench_posting', 'bench_posting_ledger')} FROM STDIN`)));
+    await pipeline(Readable.from(transactions), client.query(copyFrom(`${TRANSACTION_COPY.replace('bench_transaction', 'bench_transaction_ledger')} FROM STDIN`)));
+    const t4 = performance.now();
+    const { rows } = await client.query<{ n: string }>(
+      'SELECT (SELECT count(*) FROM bench_posting) + (SELECT count(*) FROM bench_transaction) + (SELECT count(*) FROM bench_posting_ledger) + (SELECT count(*) FROM bench_transaction_ledger) AS n',
+    );
+    if (Number(rows[0]!.n) !== 2 * (postingRows + transactionRows)) throw new Error(`COPY floor: expected ${2 * (postingRows + transactionRows)} rows, found ${rows[0]!.n}`);
+    return { postingMs: t1 - t0, transactionMs: t2 - t1, method: 'COPY FROM STDIN (pg-copy-streams)', ledgerShapedMs: t4 - t3 };
   } finally {
     await client.end();
   }

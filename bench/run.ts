@@ -393,14 +393,16 @@ function report(header: readonly string[]): void {
       Number.isNaN(c.transactionMs) ? '' : dec.format((c.postingMs + c.transactionMs) / 1000),
       best ? `${one.format(best.ms / c.postingMs)}×` : '',
       best && !Number.isNaN(c.transactionMs) ? `${one.format(best.ms / (c.postingMs + c.transactionMs))}×` : '',
+      c.ledgerShapedMs === undefined ? '' : dec.format(c.ledgerShapedMs / 1000),
+      best && c.ledgerShapedMs !== undefined ? `${one.format(best.ms / c.ledgerShapedMs)}×` : '',
     ]);
   }
   if (floor.length > 0) {
     out.push(
       table(
-        ['driver', 'floor', 'posting rows', 'COPY s', 'rows/s', '+tx rows s', 'best batch ÷ COPY postings', 'best batch ÷ COPY both'],
+        ['driver', 'floor', 'posting rows', 'COPY s', 'rows/s', '+tx rows s', 'best batch ÷ COPY postings', 'best batch ÷ COPY both', 'COPY both, ledger-shaped s', 'best batch ÷ that'],
         floor,
-        [false, false, true, true, true, true, true, true],
+        [false, false, true, true, true, true, true, true, true, true],
       ),
     );
     out.push('');
