@@ -8,7 +8,7 @@ import { sql, type Kysely } from 'kysely';
  * every account it touches, often of every account on a page, in one transaction, where the old versions cannot
  * be pruned yet: so half of each page is kept free (80 kept only a quarter of the rows in place). The table is
  * twice as large: a few hundred bytes per account. Measured in the ledger bench (docs/performance.md): PostgreSQL's
- * CPU 3–10 % lower, WAL 7–13 % less. Pages already written keep their layout until they are rewritten; nothing is
+ * CPU 0.5–10 % lower, WAL 7–13 % less. Pages already written keep their layout until they are rewritten; nothing is
  * moved by this migration.
  */
 export async function up(db: Kysely<any>): Promise<void> {
