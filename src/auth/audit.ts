@@ -31,6 +31,11 @@ interface AuditedRead {
   readonly entries: readonly AuditEntry[];
 }
 
+/** Eight parameters a row: a statement stays well under PostgreSQL's 65,535 bind parameters. */
+const ROWS_PER_INSERT = 4_000;
+
+const entriesIn = (reads: readonly AuditedRead[]): number => reads.reduce((n, read) => n + read.entries.length, 0);
+
 async function insertAudit(db: Kysely<Database> | Trx, reads: readonly AuditedRead[]): Promise<void> {
   const rows = reads.flatMap(({ principal, entries }) =>
     entries.map((entry) => ({
@@ -44,7 +49,7 @@ async function insertAudit(db: Kysely<Database> | Trx, reads: readonly AuditedRe
       details: JSON.stringify(entry.details ?? {}),
     })),
   );
-  if (rows.length > 0) await db.insertInto('audit_log').values(rows).execute();
+  for (let from = 0; from < rows.length; from += ROWS_PER_INSERT) await db.insertInto('audit_log').values(rows.slice(from, from + ROWS_PER_INSERT)).execute();
 }
 
 /** Reading a client's data is audited for caseworkers and clients (issue 7); the back office's reads are their work. */
@@ -66,7 +71,9 @@ export class ReadAudits {
     this.group = new GroupCommit(
       'read audit',
       async (reads) => {
-        await insertAudit(db, reads);
+        // One statement is one commit of its own; a group of many list reads needs several, in one transaction.
+        if (entriesIn(reads) <= ROWS_PER_INSERT) await insertAudit(db, reads);
+        else await db.transaction().execute((trx) => insertAudit(trx, reads));
         return reads.map(() => undefined);
       },
       { maxBatch: 500, maxWaitMs: 0, concurrency: 1, ...options },

@@ -108,4 +108,28 @@ describeOnEachDatabase('reads by caseworkers and clients are audited in shared c
     }
     await expect(audits.record({ userId: 'x', role: 'client' }, { action: 'statement.read' })).rejects.toThrow('the read audit is closed');
   });
+
+  it('commits a group of full list pages together, however many rows it holds', async () => {
+    const { db } = handle();
+    const audits = new ReadAudits(db);
+    const actor = { userId: 'caseworker-1', role: 'caseworker' as const };
+    const page = (read: string, size: number) =>
+      Array.from({ length: size }, (_, i) => ({ action: 'client.list', subject: `client/${i + 1}`, clientId: BigInt(i + 1), gemeenteId: 'GM0505', requestId: `page-${read}` }));
+    // One read goes alone; three pages of 3,000 arrive meanwhile: 9,000 rows, 72,000 values, more than one statement may carry.
+    await Promise.all([audits.record(actor, ...page('first', 1)), ...['a', 'b', 'c'].map((read) => audits.record(actor, ...page(read, 3_000)))]);
+    await audits.close();
+    const rows = await db
+      .selectFrom('audit_log')
+      .select(['request_id', sql<string>`xmin::text`.as('xid'), (eb) => eb.fn.countAll<string>().as('n')])
+      .where('request_id', 'in', ['page-a', 'page-b', 'page-c'])
+      .groupBy(['request_id', sql`xmin::text`])
+      .orderBy('request_id')
+      .execute();
+    expect(rows.map((r) => [r.request_id, Number(r.n)])).toEqual([
+      ['page-a', 3_000],
+      ['page-b', 3_000],
+      ['page-c', 3_000],
+    ]);
+    expect(new Set(rows.map((r) => r.xid)).size).toBe(1);
+  });
 });
