@@ -1,5 +1,6 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { numberArray, textArray } from './array-parameters.js';
+import type { Database } from './schema.js';
 import type { Trx } from './transaction.js';
 
 /** One column of a bulk insert: its SQL type and one value per row. */
@@ -17,7 +18,7 @@ export type BulkColumn =
  * whose key is there already is left out (`ON CONFLICT … DO NOTHING`), so writing what a replay wrote changes nothing.
  */
 export async function insertColumns(
-  trx: Trx,
+  db: Kysely<Database> | Trx,
   table: string,
   columns: Readonly<Record<string, BulkColumn>>,
   options: { overridingIdentity?: boolean; skipExisting?: readonly string[] } = {},
@@ -34,7 +35,7 @@ export async function insertColumns(
     ${options.overridingIdentity ? sql`OVERRIDING SYSTEM VALUE` : sql``}
     SELECT * FROM unnest(${sql.join(arrays)})
     ${options.skipExisting ? sql`ON CONFLICT (${sql.join(options.skipExisting.map((n) => sql.ref(n)))}) DO NOTHING` : sql``}
-  `.execute(trx);
+  `.execute(db);
 }
 
 /** The column as one array parameter with its cast: numbers and texts as such, other types as text cast by the server. */

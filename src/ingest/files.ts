@@ -90,9 +90,9 @@ export async function ingestBankFile(db: Kysely<Database>, fileId: bigint, optio
   try {
     await ingestUnderLock(db, fileId, options);
   } catch (error) {
-    // The file cannot be read (or its stored copy is damaged), names an account that is not ours, or the ledger did not
-    // take a booking: everything of it was rolled back; it is refused with the reason (left `received`, the sweep would resubmit it for ever and
-    // nobody would see why).
+    // The file cannot be read (or its stored copy is damaged), names an account that is not ours, or the ledger did
+    // not take a booking: everything of it was rolled back; it is refused with the reason (left `received`, the sweep
+    // would resubmit it for ever and nobody would see why).
     if (!(error instanceof IngestError) || error.code === 'file_not_found') throw error;
     await inTransaction(db, (trx) =>
       trx
