@@ -13,6 +13,8 @@
  *   BENCH_BATCH_VACUUM=0 (no VACUUM between days, only ANALYZE; see `settle`)
  *   BENCH_KEEP_DATABASE=1 (the database is kept afterwards, for reading query plans)
  *   BENCH_BATCH_CHUNK=2000 (clients per chunk: one transaction each)
+ *   BENCH_BATCH_FROM=<database> BENCH_BATCH_START=2026-03-30 (no set-up: run the days from START on a copy of a database
+ *     an earlier run kept with BENCH_KEEP_DATABASE=1 after the days before START; the same state for every run compared)
  */
 import os from 'node:os';
 import { sql, type Kysely, type LogEvent } from 'kysely';
@@ -52,7 +54,12 @@ const ALL_DAYS = ['2026-03-25', '2026-03-26', '2026-03-27', '2026-03-30', '2026-
 const CHUNK_SIZE = Math.max(1, Number(process.env.BENCH_BATCH_CHUNK ?? '2000') || 2_000);
 
 /** BENCH_BATCH_DAYS=3 runs the first three days only (the fourth creates 4 × N obligation payments in one batch). */
-const DAYS = ALL_DAYS.slice(0, Math.max(1, Math.min(ALL_DAYS.length, Number(process.env['BENCH_BATCH_DAYS'] ?? ALL_DAYS.length) || ALL_DAYS.length)));
+const LAST = Math.max(1, Math.min(ALL_DAYS.length, Number(process.env['BENCH_BATCH_DAYS'] ?? ALL_DAYS.length) || ALL_DAYS.length));
+/** BENCH_BATCH_FROM: a kept bench database to copy instead of setting up; its run continues at BENCH_BATCH_START. */
+const FROM = process.env['BENCH_BATCH_FROM'];
+const FIRST = FROM === undefined ? 0 : ALL_DAYS.indexOf(process.env['BENCH_BATCH_START'] as (typeof ALL_DAYS)[number]);
+if (FIRST < 0) throw new Error(`BENCH_BATCH_START must be one of ${ALL_DAYS.join(', ')} with BENCH_BATCH_FROM`);
+const DAYS = ALL_DAYS.slice(FIRST, Math.max(FIRST + 1, LAST));
 
 export interface BatchBenchDay {
   readonly day: string;
@@ -196,6 +203,7 @@ export async function runBatchBench(clients: number, log: (line: string) => void
   // BENCH_QUERIES=1: per day, the kinds of statement that took the most time (they overlap with two chunks in flight).
   const timing = process.env['BENCH_QUERIES'] === '1' ? new QueryTimes() : undefined;
   const database = await freshDatabase('postgres', {
+    ...(FROM === undefined ? {} : { template: FROM }),
     log: (event: LogEvent) => {
       if (!counting) return;
       statements += 1;
@@ -206,9 +214,14 @@ export async function runBatchBench(clients: number, log: (line: string) => void
   try {
     log(`daily batch bench: ${int.format(clients)} clients × ${OBLIGATIONS.length} obligations on ${await postgresVersion()}, ${os.cpus().length} cores, load ${secs.format(os.loadavg()[0]!)}`);
     let started = Date.now();
-    await setUp(db, clients, log);
+    if (FROM === undefined) await setUp(db, clients, log);
+    else {
+      const copied = Number((await db.selectFrom('client').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+      if (copied !== clients) throw new Error(`bench: ${FROM} has ${copied} clients, not ${clients}`);
+      await settle(db);
+    }
     const setupSeconds = (Date.now() - started) / 1000;
-    log(`  set-up done in ${secs.format(setupSeconds)} s (not timed)`);
+    log(`  set-up ${FROM === undefined ? 'done' : `copied from ${FROM}`} in ${secs.format(setupSeconds)} s (not timed)`);
     const days: BatchBenchDay[] = [];
     const dbName = databaseName(database.url);
     for (const [index, day] of DAYS.entries()) {

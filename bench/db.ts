@@ -39,18 +39,22 @@ export async function postgresVersion(): Promise<string> {
   });
 }
 
-async function createDatabase(): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
+async function createDatabase(template?: string): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
   const name = `ontzorg_bench_${process.pid}_${++counter}`;
-  await admin((c) => c.query(`CREATE DATABASE "${name}"`));
+  if (template !== undefined && !/^[a-z0-9_]+$/.test(template)) throw new Error(`bench: "${template}" is not a database name this bench made`);
+  await admin((c) => c.query(template === undefined ? `CREATE DATABASE "${name}"` : `CREATE DATABASE "${name}" TEMPLATE "${template}"`));
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
   return { name, url: url.toString(), drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined) };
 }
 
-/** A migrated, empty database on `driver`. */
-export async function freshDatabase(driver: Driver, options: { poolSize?: number; log?: (event: LogEvent) => void } = {}): Promise<BenchDatabase> {
+/**
+ * A migrated, empty database on `driver`; or, with `template` (PostgreSQL only), a copy of that database, brought up
+ * to the latest migration (so a day can be run again and again from the same state, also with a new migration).
+ */
+export async function freshDatabase(driver: Driver, options: { poolSize?: number; log?: (event: LogEvent) => void; template?: string } = {}): Promise<BenchDatabase> {
   if (driver === 'postgres') {
-    const created = await createDatabase();
+    const created = await createDatabase(options.template);
     try {
       const handle = connectPostgres({
         url: created.url,

@@ -331,8 +331,8 @@ function rowsWithClients<T>(plans: readonly ClientPlan[], rowsOf: (plan: ClientP
 
 async function recordAllocation(trx: Trx, ctx: RunContext, plans: readonly ClientPlan[]): Promise<void> {
   const { rows: reservations, clients: reservationClients } = rowsWithClients(plans, (plan) => plan.newReservations);
-  const voided = plans.flatMap((plan) => plan.voidedKeys);
-  if (voided.length > 0) await sql`UPDATE allocation_reservation SET status = 'voided' WHERE ledger_key = ANY(${textArray(voided)}::text[])`.execute(trx);
+  const { rows: voided, clients: voidedClients } = rowsWithClients(plans, (plan) => plan.voidedKeys);
+  await markOpenReservations(trx, 'voided', voided, voidedClients);
   await insertColumns(trx, 'allocation_reservation', {
     ledger_key: { type: 'text', values: reservations.map((r) => r.ledgerKey) },
     client_id: { type: 'bigint', values: reservationClients },
@@ -404,8 +404,27 @@ export async function recordScheduledPayments(trx: Trx, runDate: IsoDate, paymen
     },
     { skipExisting: ['idempotency_key'] },
   );
-  const reserved = payments.flatMap((p) => (p.kind === 'obligation' && p.reservationKey ? [p.reservationKey] : []));
-  if (reserved.length > 0) await sql`UPDATE allocation_reservation SET status = 'scheduled' WHERE ledger_key = ANY(${textArray(reserved)}::text[]) AND status = 'open'`.execute(trx);
+  const paid = payments.filter((p) => p.kind === 'obligation' && p.reservationKey);
+  await markOpenReservations(
+    trx,
+    'scheduled',
+    paid.map((p) => p.reservationKey!),
+    paid.map((p) => p.clientId),
+  );
+}
+
+/**
+ * Open reservations, by key, become voided or scheduled. `clientIds` (the client of each key) is there for the
+ * planner: given thousands of keys alone, PostgreSQL 15 prices as many index probes above one pass over the table,
+ * and read every reservation ever made (400,000 a month at 100,000 clients) once per chunk of 2,000 clients: 137
+ * ms a chunk on a costs day, growing with history. The clients' open reservations come from their partial index.
+ */
+async function markOpenReservations(trx: Trx, status: 'voided' | 'scheduled', keys: readonly string[], clientIds: readonly bigint[]): Promise<void> {
+  if (keys.length === 0) return;
+  await sql`
+    UPDATE allocation_reservation SET status = ${status}
+     WHERE client_id = ANY(${numberArray([...new Set(clientIds)])}::bigint[]) AND status = 'open' AND ledger_key = ANY(${textArray(keys)}::text[])
+  `.execute(trx);
 }
 
 /**

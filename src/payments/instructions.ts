@@ -106,11 +106,13 @@ export async function createPaymentInstructions(
     const { creditorIban, latin } = check(draft);
     return { draft, creditorIban, latin };
   });
-  const existing = await trx
-    .selectFrom('payment_instruction')
-    .select(['id', 'idempotency_key', 'status'])
-    .where('idempotency_key', '=', sql<string>`ANY(${textArray(drafts.map((d) => d.idempotencyKey))}::text[])`)
-    .execute();
+  // One index probe per key (OFFSET 0 keeps the planner from turning it into a join): with thousands of keys and
+  // `idempotency_key = ANY(…)` PostgreSQL 15 reads the whole table instead, every instruction ever made, per chunk.
+  const { rows: existing } = await sql<{ id: bigint; idempotency_key: string; status: InstructionStatus }>`
+    SELECT p.id, p.idempotency_key, p.status
+      FROM unnest(${textArray(drafts.map((d) => d.idempotencyKey))}::text[]) AS k (key)
+     CROSS JOIN LATERAL (SELECT id, idempotency_key, status FROM payment_instruction WHERE idempotency_key = k.key OFFSET 0) AS p
+  `.execute(trx);
   for (const row of existing) outcomes.set(row.idempotency_key, { key: row.idempotency_key, outcome: 'existing', instructionId: row.id, status: row.status });
 
   const fresh = checked.filter((c) => !outcomes.has(c.draft.idempotencyKey));
