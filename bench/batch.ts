@@ -54,12 +54,14 @@ const ALL_DAYS = ['2026-03-25', '2026-03-26', '2026-03-27', '2026-03-30', '2026-
 const CHUNK_SIZE = Math.max(1, Number(process.env.BENCH_BATCH_CHUNK ?? '2000') || 2_000);
 
 /** BENCH_BATCH_DAYS=3 runs the first three days only (the fourth creates 4 × N obligation payments in one batch). */
-const LAST = Math.max(1, Math.min(ALL_DAYS.length, Number(process.env['BENCH_BATCH_DAYS'] ?? ALL_DAYS.length) || ALL_DAYS.length));
+const daysAsked = Number(process.env['BENCH_BATCH_DAYS'] ?? ALL_DAYS.length);
+/** BENCH_BATCH_DAYS=0: the set-up only (with BENCH_KEEP_DATABASE=1, a database for BENCH_BATCH_FROM to start on the first day). */
+const LAST = Number.isInteger(daysAsked) ? Math.max(0, Math.min(ALL_DAYS.length, daysAsked)) : ALL_DAYS.length;
 /** BENCH_BATCH_FROM: a kept bench database to copy instead of setting up; its run continues at BENCH_BATCH_START. */
 const FROM = process.env['BENCH_BATCH_FROM'];
 const FIRST = FROM === undefined ? 0 : ALL_DAYS.indexOf(process.env['BENCH_BATCH_START'] as (typeof ALL_DAYS)[number]);
 if (FIRST < 0) throw new Error(`BENCH_BATCH_START must be one of ${ALL_DAYS.join(', ')} with BENCH_BATCH_FROM`);
-const DAYS = ALL_DAYS.slice(FIRST, Math.max(FIRST + 1, LAST));
+const DAYS = LAST === 0 ? [] : ALL_DAYS.slice(FIRST, Math.max(FIRST + 1, LAST));
 
 export interface BatchBenchDay {
   readonly day: string;
@@ -273,6 +275,7 @@ export async function runBatchBench(clients: number, log: (line: string) => void
         for (const q of timing.top(12)) log(`    ${secs.format(q.ms / 1000)} s in ${int.format(q.count)}× ${q.kind}`);
       }
     }
+    if (DAYS.length === 0) return { clients, setupSeconds, days, ok: true, problems: [] };
     started = Date.now();
     const rerun = await runDailyBatch(db, { gemeenteId: GEMEENTE, runDate: DAYS[DAYS.length - 1]!, startedBy: 'bench-rerun', chunkSize: CHUNK_SIZE });
     log(`  rerun of ${DAYS[DAYS.length - 1]}: ${secs.format((Date.now() - started) / 1000)} s, ${rerun.created} instructions created (0 expected)`);

@@ -5,6 +5,7 @@
  */
 import type { LogEvent } from 'kysely';
 import pg from 'pg';
+import { loadConfig } from '../src/config.js';
 import { connectPGlite, connectPostgres, type DatabaseHandle, type Driver } from '../src/db/connect.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 
@@ -60,6 +61,8 @@ export async function freshDatabase(driver: Driver, options: { poolSize?: number
         url: created.url,
         poolSize: options.poolSize ?? 10,
         applicationName: 'ontzorg-bench',
+        // As the service would run with this environment (DATABASE_RANDOM_PAGE_COST=server: the server's own setting).
+        randomPageCost: loadConfig().databaseRandomPageCost,
         onIdleError: (error) => process.stderr.write(`bench: an idle PostgreSQL connection failed: ${error.message}\n`),
         ...(options.log ? { log: options.log } : {}),
       });

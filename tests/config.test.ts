@@ -32,6 +32,15 @@ describe('configuration from the environment', () => {
     expect(config).toMatchObject({ databaseUrl: 'postgres://u:p@db:5432/ontzorg', redisUrl: 'redis://redis:6379', port: 8080, host: '0.0.0.0', logLevel: 'warn', migrateOnStart: false });
   });
 
+  it('prices random page reads for the planner at 1.1 unless told, and keeps the server\'s setting when told "server"', () => {
+    expect(loadConfig({}).databaseRandomPageCost).toBe(1.1);
+    expect(loadConfig({ DATABASE_RANDOM_PAGE_COST: '2' }).databaseRandomPageCost).toBe(2);
+    expect(loadConfig({ DATABASE_RANDOM_PAGE_COST: 'server' }).databaseRandomPageCost).toBeNull();
+    for (const wrong of ['0', '-1', 'fast', '1.1; DROP TABLE client']) {
+      expect(() => loadConfig({ DATABASE_RANDOM_PAGE_COST: wrong })).toThrow(`DATABASE_RANDOM_PAGE_COST must be a positive number such as 1.1 (or "server" to keep the server's setting), got "${wrong}"`);
+    }
+  });
+
   describe('BSN keys', () => {
     const key = (byte: number) => Buffer.alloc(32, byte).toString('base64');
 

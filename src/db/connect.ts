@@ -3,6 +3,7 @@ import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, type LogEvent } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
+import { DEFAULT_RANDOM_PAGE_COST } from '../config.js';
 import { forPGlite } from './array-parameters.js';
 import type { Database } from './schema.js';
 
@@ -33,6 +34,8 @@ export interface PostgresOptions {
   readonly onIdleError?: (error: Error) => void;
   /** Every query with its duration, for profiling (the benchmarks). */
   readonly log?: (event: LogEvent) => void;
+  /** The planner's price of a page read out of order on these connections (default `DEFAULT_RANDOM_PAGE_COST`, see there); null leaves the server's. */
+  readonly randomPageCost?: number | null;
 }
 
 /**
@@ -54,6 +57,8 @@ export function connectPostgres(options: PostgresOptions): DatabaseHandle {
     // then pays for new backends, whose first statements load catalogs and plan every query afresh.
     min: options.poolSize ?? 10,
     application_name: options.applicationName ?? 'ontzorg',
+    // Set when the connection starts (no round trip); PGOPTIONS, which an explicit `options` would hide, is kept.
+    options: startupOptions(options.randomPageCost === undefined ? DEFAULT_RANDOM_PAGE_COST : options.randomPageCost),
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
         if (oid === INT8) return (value: string) => BigInt(value);
@@ -68,6 +73,11 @@ export function connectPostgres(options: PostgresOptions): DatabaseHandle {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(options.log ? { log: options.log } : {}) });
   connectionLimits.set(db, options.poolSize ?? 10);
   return { db, driver: 'postgres', close: () => db.destroy() };
+}
+
+function startupOptions(randomPageCost: number | null): string | undefined {
+  const parts = [process.env.PGOPTIONS, randomPageCost === null ? undefined : `-c random_page_cost=${randomPageCost}`].filter((part) => part);
+  return parts.length > 0 ? parts.join(' ') : undefined;
 }
 
 export interface PGliteOptions {
@@ -103,8 +113,9 @@ export async function connect(config: {
   databaseUrl: string | undefined;
   dataDir: string;
   databasePoolSize: number;
+  databaseRandomPageCost?: number | null;
 }): Promise<DatabaseHandle> {
   return config.databaseUrl
-    ? connectPostgres({ url: config.databaseUrl, poolSize: config.databasePoolSize })
+    ? connectPostgres({ url: config.databaseUrl, poolSize: config.databasePoolSize, ...(config.databaseRandomPageCost === undefined ? {} : { randomPageCost: config.databaseRandomPageCost }) })
     : connectPGlite({ dataDir: config.dataDir });
 }

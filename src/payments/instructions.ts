@@ -106,8 +106,9 @@ export async function createPaymentInstructions(
     const { creditorIban, latin } = check(draft);
     return { draft, creditorIban, latin };
   });
-  // One index probe per key (OFFSET 0 keeps the planner from turning it into a join): with thousands of keys and
-  // `idempotency_key = ANY(…)` PostgreSQL 15 reads the whole table instead, every instruction ever made, per chunk.
+  // One index probe per key, whatever the planner's costs (OFFSET 0 keeps it from turning this into a join): given
+  // thousands of keys as `idempotency_key = ANY(…)`, PostgreSQL 15 at its default costs read every instruction ever
+  // made, once per chunk.
   const { rows: existing } = await sql<{ id: bigint; idempotency_key: string; status: InstructionStatus }>`
     SELECT p.id, p.idempotency_key, p.status
       FROM unnest(${textArray(drafts.map((d) => d.idempotencyKey))}::text[]) AS k (key)
