@@ -113,9 +113,9 @@ export async function connect(config: {
   databaseUrl: string | undefined;
   dataDir: string;
   databasePoolSize: number;
-  databaseRandomPageCost?: number | null;
+  databaseRandomPageCost: number | null;
 }): Promise<DatabaseHandle> {
   return config.databaseUrl
-    ? connectPostgres({ url: config.databaseUrl, poolSize: config.databasePoolSize, ...(config.databaseRandomPageCost === undefined ? {} : { randomPageCost: config.databaseRandomPageCost }) })
+    ? connectPostgres({ url: config.databaseUrl, poolSize: config.databasePoolSize, randomPageCost: config.databaseRandomPageCost })
     : connectPGlite({ dataDir: config.dataDir });
 }
