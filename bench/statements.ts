@@ -14,6 +14,7 @@
  *   BENCH_ROUNDS=2 (both scenarios again on the same data), BENCH_SERVER_FLAGS / BENCH_LOAD_FLAGS (node flags)
  *   BENCH_WAITS=1 (PostgreSQL's backends sampled every 10 ms during each load: what they waited on in the slow windows)
  *   BENCH_SERVER_POOL=10 (the server's connections to PostgreSQL)
+ *   BENCH_SERVER_PROCESSES=1 (HTTP processes sharing the port through node:cluster; an experiment: on 2 cores it is slower, see docs/performance.md)
  *
  * The server runs in a process of its own, as in production; for each load the bench also reports its
  * event-loop delay and garbage collection, the blocks PostgreSQL read from outside its buffers, and
@@ -22,6 +23,7 @@
  * Never fails on timing; exits 1 only when a statement does not reconcile with the ledger.
  */
 import { fork } from 'node:child_process';
+import cluster from 'node:cluster';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
@@ -270,7 +272,7 @@ const SERVER_FLAGS = (process.env.BENCH_SERVER_FLAGS ?? '').split(/\s+/).filter(
 const SERVER_POOL = Math.max(1, Math.floor(Number(process.env.BENCH_SERVER_POOL ?? '10')) || 10);
 
 type ServerCommand = { kind: 'start'; url: string; secret: string } | { kind: 'profile-start' } | { kind: 'profile-stop' } | { kind: 'pauses-start' } | { kind: 'pauses-stop' } | { kind: 'stop' };
-type ServerReply = { kind: 'listening'; port: number } | { kind: 'profiling' } | { kind: 'profile'; summary: string } | { kind: 'watching' } | { kind: 'pauses'; pauses: ServerPauses } | { kind: 'stopped' };
+type ServerReply = { kind: 'listening'; port: number; pids?: number[] } | { kind: 'profiling' } | { kind: 'profile'; summary: string } | { kind: 'watching' } | { kind: 'pauses'; pauses: ServerPauses } | { kind: 'stopped' };
 
 /** What stopped the server's event loop during one load: its delay, and garbage collection. */
 interface ServerPauses {
@@ -284,9 +286,13 @@ interface ServerPauses {
   readonly requests: Record<string, readonly [number, number]>;
 }
 
+/** BENCH_SERVER_PROCESSES: HTTP processes sharing one port (node:cluster), each with its own pool (an experiment). */
+const SERVER_PROCESSES = Math.max(1, Math.floor(Number(process.env.BENCH_SERVER_PROCESSES ?? '1')) || 1);
+
 interface ServerProcess {
   readonly port: number;
-  readonly pid: number;
+  /** The server's processes: the one forked, and its cluster workers when there are several. */
+  readonly pids: readonly number[];
   /** Sends a command and waits for the server's answer. */
   ask(command: ServerCommand): Promise<ServerReply>;
 }
@@ -306,7 +312,7 @@ function startServerProcess(url: string, secret: Buffer): Promise<ServerProcess>
     child.once('error', reject);
     void ask({ kind: 'start', url, secret: secret.toString('base64') }).then((reply) => {
       if (reply.kind !== 'listening') reject(new Error(`the server answered ${reply.kind}`));
-      else resolve({ port: reply.port, pid: child.pid!, ask });
+      else resolve({ port: reply.port, pids: [child.pid!, ...(reply.pids ?? [])], ask });
     }, reject);
   });
 }
@@ -375,6 +381,52 @@ async function serve(): Promise<void> {
           await reply({ kind: 'stopped' });
           process.exit(0);
       }
+    })();
+  });
+  // A cluster worker tells its primary it now hears commands.
+  if (cluster.isWorker) process.send!('ready');
+}
+
+/**
+ * Several HTTP processes on one port, the usual way to use more cores with node: this process forks them (node:cluster,
+ * which hands each new connection to the next worker) and passes every command on to all of them, merging what they
+ * answer. An experiment: on this 2-core machine two processes made every request dearer (docs/performance.md), so the
+ * service runs one.
+ */
+function serveInProcesses(count: number): void {
+  const workers = Array.from({ length: count }, () => cluster.fork());
+  // A worker's commands wait until it listens for them: a message sent before that is lost.
+  const ready = Promise.all(workers.map((w) => new Promise<void>((resolve) => w.once('message', () => resolve()))));
+  const askOne = (worker: (typeof workers)[number], command: ServerCommand) =>
+    new Promise<ServerReply>((resolve) => {
+      worker.once('message', (message) => resolve(message as ServerReply));
+      worker.send(command);
+    });
+  const reply = (message: ServerReply) => new Promise<void>((resolve) => process.send!(message, () => resolve()));
+  process.on('message', (command: ServerCommand) => {
+    void (async () => {
+      await ready;
+      const replies = await Promise.all(workers.map((w) => askOne(w, command)));
+      const first = replies[0]!;
+      if (first.kind === 'listening') return reply({ kind: 'listening', port: first.port, pids: workers.map((w) => w.process.pid!) });
+      if (first.kind === 'profile') return reply({ kind: 'profile', summary: replies.map((r, i) => `    process ${i + 1}:\n${r.kind === 'profile' ? r.summary : ''}`).join('\n') });
+      if (first.kind === 'pauses') {
+        const all = replies.flatMap((r) => (r.kind === 'pauses' ? [r.pauses] : []));
+        return reply({
+          kind: 'pauses',
+          pauses: {
+            requests: Object.assign({}, ...all.map((p) => p.requests)) as ServerPauses['requests'],
+            loopDelayP99Ms: Math.max(...all.map((p) => p.loopDelayP99Ms)),
+            loopDelayMaxMs: Math.max(...all.map((p) => p.loopDelayMaxMs)),
+            gcCount: all.reduce((n, p) => n + p.gcCount, 0),
+            gcTotalMs: all.reduce((n, p) => n + p.gcTotalMs, 0),
+            gcMaxMs: Math.max(...all.map((p) => p.gcMaxMs)),
+            gcOver10Ms: all.reduce((n, p) => n + p.gcOver10Ms, 0),
+          },
+        });
+      }
+      await reply(first);
+      if (first.kind === 'stopped') process.exit(0);
     })();
   });
 }
@@ -684,7 +736,8 @@ export async function runStatementBench(): Promise<StatementBenchResult> {
     const sessionsOpened = async () =>
       Number((await sql<{ n: string }>`SELECT sessions::text AS n FROM pg_stat_database WHERE datname = current_database()`.execute(db)).rows[0]?.n ?? 0);
     const cpuOver = async <T>(run: () => Promise<T>) => {
-      const before = backendTicks(server.pid) ?? 0;
+      const serverTicks = () => server.pids.reduce((sum, pid) => sum + (backendTicks(pid) ?? Number.NaN), 0);
+      const before = serverTicks();
       const mark = await cpuMark(databaseName(bench.url));
       const read = await blocksRead();
       const sessions = await sessionsOpened();
@@ -694,7 +747,7 @@ export async function runStatementBench(): Promise<StatementBenchResult> {
       await new Promise((resolve) => setTimeout(resolve, 1_100));
       return {
         result,
-        serverMs: ((backendTicks(server.pid) ?? Number.NaN) - before) * TICK_MS,
+        serverMs: (serverTicks() - before) * TICK_MS,
         pgMs: spent.serverMs,
         blocksRead: (await blocksRead()) - read,
         sessions: (await sessionsOpened()) - sessions,
@@ -777,7 +830,7 @@ export async function runStatementBench(): Promise<StatementBenchResult> {
     const cpus = os.cpus();
     lines.push(`machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? '?'}), ${int.format(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${await postgresVersion()}`);
     lines.push(speedBefore);
-    lines.push(`server: the HTTP app in a process of its own with a pool of ${SERVER_POOL}, node flags: ${SERVER_FLAGS.join(' ') || '(V8 defaults)'}`);
+    lines.push(`server: the HTTP app in ${SERVER_PROCESSES === 1 ? 'a process of its own' : `${SERVER_PROCESSES} processes sharing its port (node:cluster)`} with a pool of ${SERVER_POOL} each, node flags: ${SERVER_FLAGS.join(' ') || '(V8 defaults)'}`);
     lines.push(`data: ${clientCount} clients with ${months} months of history through the real flow (${two.format(history.seconds)} s to build; ${int.format(own)} postings), ` +
       `${int.format(backgroundPostings)} background postings; ledger_posting ${int.format(size.postings)} rows, ledger_transaction ${int.format(size.transactions)}, payment_instruction ${int.format(size.instructions)}; ` +
       `one client's free-money account: ${int.format(size.mine)} postings; this month's statement: ${sample!.months[0]!.lines.length} lines, ${sample!.reserved.items.length} reservations, ${sample!.nextPayments.length} next payments`);
@@ -823,7 +876,7 @@ export async function runStatementBench(): Promise<StatementBenchResult> {
 }
 
 async function main(): Promise<void> {
-  if (process.argv.includes('--serve')) return serve();
+  if (process.argv.includes('--serve')) return SERVER_PROCESSES > 1 && cluster.isPrimary ? serveInProcesses(SERVER_PROCESSES) : serve();
   if (process.argv.includes('--load')) {
     // FIFO: each request takes the connection idle longest, so the load spreads over connections as many callers' would.
     const agent = new http.Agent({ keepAlive: true, maxSockets: 256, scheduling: 'fifo' });
