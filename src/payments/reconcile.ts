@@ -8,6 +8,7 @@ import { returnReasonText } from './return-reasons.js';
 import type { InstructionKind, InstructionStatus } from './rows.js';
 import { numberArray, textArray } from '../db/array-parameters.js';
 import { scanPain001 } from '../sepa/scan.js';
+import { fileBytes } from './files.js';
 
 /**
  * Closing the loop: what the bank booked of our own payments. A debit settles released payments
@@ -126,10 +127,11 @@ async function endToEndIdsOfBlocks(db: Kysely<Database> | Trx, blocks: readonly 
   const wanted = new Set(blocks.map((b) => b.payment_info_id));
   const fileIds = [...new Set(blocks.map((b) => b.file_id))];
   if (fileIds.length === 0) return new Map();
-  const files = await db.selectFrom('payment_file').select('content').where('id', '=', sql<bigint>`ANY(${numberArray(fileIds)}::bigint[])`).execute();
+  const files = await db.selectFrom('payment_file').select(['content', 'content_deflated', 'sha256']).where('id', '=', sql<bigint>`ANY(${numberArray(fileIds)}::bigint[])`).execute();
   const found = new Map<string, string[]>();
   for (const file of files) {
-    const scanned = scanPain001(Buffer.from(file.content.buffer, file.content.byteOffset, file.content.byteLength).toString('utf8'));
+    const bytes = fileBytes(file);
+    const scanned = scanPain001(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
     for (const info of scanned.paymentInfos) {
       if (info.paymentInfoId !== undefined && wanted.has(info.paymentInfoId)) found.set(info.paymentInfoId, info.transactions.flatMap((t) => (t.endToEndId === undefined ? [] : [t.endToEndId])));
     }

@@ -102,7 +102,10 @@ export interface PaymentFileTable {
   pain_version: string;
   creation_time: string;
   sha256: string;
-  content: Uint8Array;
+  /** The file as it is: files stored before migration 0030 only. Read through `fileBytes` (files.ts). */
+  content: ColumnType<Uint8Array | null, Uint8Array | null | undefined, never>;
+  /** The file, raw DEFLATE (migration 0030): exactly one of the two is set. */
+  content_deflated: ColumnType<Uint8Array | null, Uint8Array | null | undefined, never>;
   payments: number;
   total_cents: bigint;
   /** When it was written to the outbox for the bank-upload software (once; migration 0017). */
