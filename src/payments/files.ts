@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -7,7 +6,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Trx } from '../db/transaction.js';
 import { Money } from '../money/money.js';
-import { buildAndValidatePain001Files, type CreditTransfer } from '../sepa/index.js';
+import { buildAndValidatePain001Files, sha256Hex, type CreditTransfer } from '../sepa/index.js';
 import { amsterdamWallClock } from '../schedule/index.js';
 import { PaymentError } from './errors.js';
 import { batchStatusText } from './rows.js';
@@ -43,7 +42,7 @@ export interface StoredFileContent {
 export function fileBytes(row: StoredFileContent): Uint8Array {
   const bytes = row.content_deflated !== null ? inflateRawSync(row.content_deflated) : row.content;
   if (bytes === null) throw new PaymentError('file_not_valid', 'a stored payment file has no content');
-  if (createHash('sha256').update(bytes).digest('hex') !== row.sha256) throw new PaymentError('file_not_valid', `a stored payment file does not match its SHA-256 ${row.sha256}: it is not handed out`);
+  if (sha256Hex(bytes) !== row.sha256) throw new PaymentError('file_not_valid', `a stored payment file does not match its SHA-256 ${row.sha256}: it is not handed out`);
   return bytes;
 }
 

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +13,7 @@ import { approveBatch, groupIntoBatches } from '../../src/payments/batches.js';
 import { releasedFiles } from '../../src/payments/files.js';
 import { createPaymentInstructions } from '../../src/payments/instructions.js';
 import { releaseBatch } from '../../src/payments/release.js';
-import { validatePain001 } from '../../src/sepa/index.js';
+import { sha256Hex as sha256, validatePain001 } from '../../src/sepa/index.js';
 import { describeOnEachDatabase, refusal } from '../support/db.js';
 import { MANAGED, aRegion, bijstand, ingest, statementFile, type Region } from '../ingest/region.js';
 
@@ -25,7 +24,6 @@ import { MANAGED, aRegion, bijstand, ingest, statementFile, type Region } from '
 describeOnEachDatabase('payment files are stored deflated and handed out as built', (handle) => {
   let region: Region;
   let outbox: string;
-  const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
   async function aBatch(tag: string, payments: number): Promise<bigint> {
     const db = handle().db;
