@@ -32,6 +32,7 @@ import { registerPaymentAccount } from '../src/payments/accounts.js';
 import pg from 'pg';
 import { backendTicks, cpuMark, cpuSince, databaseName, TICK_MS, type CpuMark } from './cpu.js';
 import { ADMIN_URL, freshDatabase, postgresVersion } from './db.js';
+import { describeYardstick } from './copy.js';
 import { cpuProfileTo, heapProfileTo } from './profile-files.js';
 import { QueryTimes } from './query-times.js';
 
@@ -282,6 +283,7 @@ export async function runBatchBench(clients: number, log: (line: string) => void
     const problems = await checkBooks(db, clients);
     if (rerun.created !== 0) problems.push(`a rerun created ${rerun.created} instructions`);
     log(problems.length === 0 ? '  books add up: money received = free + reserved; reserved = instructed + open reservations' : `  PROBLEMS:\n    ${problems.join('\n    ')}`);
+    log(`  ${await describeYardstick(ADMIN_URL)}`);
     return { clients, setupSeconds, days, ok: problems.length === 0, problems };
   } finally {
     await database.dispose();

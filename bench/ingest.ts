@@ -16,9 +16,9 @@ import { ingestBankFile, receiveBankFile } from '../src/ingest/files.js';
 import { addClientIdentifier, registerBankAccount, registerKnownPayer } from '../src/ingest/setup.js';
 import { makeRfReference } from '../src/references/index.js';
 import { verifyLedger } from '../src/ledger/index.js';
-import { copyFloorPostgres } from './copy.js';
+import { copyFloorPostgres, describeYardstick } from './copy.js';
 import { cpuMark, cpuSince, databaseName, type CpuSpent } from './cpu.js';
-import { freshDatabase } from './db.js';
+import { ADMIN_URL, freshDatabase } from './db.js';
 
 const MANAGED = 'NL91ABNA0417164300';
 const BENEFITS = 'NL20INGB0001234567';
@@ -38,6 +38,8 @@ export interface IngestBenchResult {
   readonly copyMs: number;
   readonly copyRows: number;
   readonly summary: unknown;
+  /** The issues' COPY yardstick, measured after the run (see `copyYardstick`). */
+  readonly yardstick: string;
 }
 
 function statement(n: number, clients: number, messageId: string): Uint8Array {
@@ -104,7 +106,8 @@ export async function runIngestBench(entries: number, log: (line: string) => voi
     if ((replay.summary as { newEntries: number }).newEntries !== 0) throw new Error('the re-sent statement booked something');
 
     const copy = await copyFloorPostgres(database.url!, entries * 2, entries, clients);
-    return { entries, clients, bytes: bytes.length, ingestMs, ingestCpu, replayMs, copyMs: copy.postingMs + copy.transactionMs, copyRows: entries * 3, summary: result.summary };
+    const yardstick = await describeYardstick(ADMIN_URL);
+    return { entries, clients, bytes: bytes.length, ingestMs, ingestCpu, replayMs, copyMs: copy.postingMs + copy.transactionMs, copyRows: entries * 3, summary: result.summary, yardstick };
   } finally {
     await database.dispose();
   }
@@ -120,6 +123,7 @@ export function ingestTable(r: IngestBenchResult): string {
     `| COPY floor: ${r.copyRows} rows (2 postings + 1 transaction per entry) | ${r.entries} | ${s(r.copyMs)} | — |`,
     `ratio ingest / COPY floor: ${one.format(r.ingestMs / r.copyMs)}×; file ${one.format(r.bytes / 1e6)} MB; ${r.clients} clients`,
     `CPU of the first ingestion: node ${two.format(r.ingestCpu.nodeMs / 1000)} s + PostgreSQL ${two.format(r.ingestCpu.serverMs / 1000)} s (µs per entry: ${Math.round((r.ingestCpu.nodeMs * 1000) / r.entries)} + ${Math.round((r.ingestCpu.serverMs * 1000) / r.entries)}); CPU-bound ${Math.round(r.entries / ((r.ingestCpu.nodeMs + r.ingestCpu.serverMs) / 1000))} entries/s; load ${os.loadavg().map((l) => one.format(l)).join(' ')}`,
+    r.yardstick,
   ].join('\n');
 }
 
