@@ -27,6 +27,7 @@ import * as m0027 from './0027_bank_file_parts.js';
 import * as m0028 from './0028_account_fillfactor.js';
 import * as m0029 from './0029_payment_event_batch_index.js';
 import * as m0030 from './0030_payment_file_deflated.js';
+import * as m0031 from './0031_iban_checks_without_bounds.js';
 
 /**
  * Every migration, in order. Listed here rather than read from the file system so
@@ -62,4 +63,5 @@ export const migrations: Record<string, Migration> = {
   '0028_account_fillfactor': m0028,
   '0029_payment_event_batch_index': m0029,
   '0030_payment_file_deflated': m0030,
+  '0031_iban_checks_without_bounds': m0031,
 };
