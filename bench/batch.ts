@@ -283,7 +283,6 @@ export async function runBatchBench(clients: number, log: (line: string) => void
     const problems = await checkBooks(db, clients);
     if (rerun.created !== 0) problems.push(`a rerun created ${rerun.created} instructions`);
     log(problems.length === 0 ? '  books add up: money received = free + reserved; reserved = instructed + open reservations' : `  PROBLEMS:\n    ${problems.join('\n    ')}`);
-    log(`  ${await describeYardstick(ADMIN_URL)}`);
     return { clients, setupSeconds, days, ok: problems.length === 0, problems };
   } finally {
     await database.dispose();
@@ -300,14 +299,15 @@ export function batchBenchTable(result: BatchBenchResult): string {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const clients = Number(process.argv[2] ?? '100000');
-  runBatchBench(Number.isInteger(clients) && clients > 0 ? clients : 100_000).then(
-    (result) => {
-      console.log(`\n${batchBenchTable(result)}`);
-      process.exitCode = result.ok ? 0 : 1;
-    },
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
+  const main = async (): Promise<void> => {
+    const result = await runBatchBench(Number.isInteger(clients) && clients > 0 ? clients : 100_000);
+    // Not in runBatchBench: the test that runs it at 30 clients has no use for a million-row COPY.
+    if (result.days.length > 0) console.log(`  ${await describeYardstick(ADMIN_URL)}`);
+    console.log(`\n${batchBenchTable(result)}`);
+    process.exitCode = result.ok ? 0 : 1;
+  };
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
 }
