@@ -8,6 +8,9 @@
  *                 what ingestion uses, as it plans over all entries of a file
  *   tokenizer     the floor: decoding plus our own XML reader (src/camt/xml-reader.ts)
  *                 with a handler that only counts elements and keeps nothing
+ *   sax           for reference: sax 1.6.1, the well-kept streaming tokenizer under xml2js
+ *                 (and so under camt-parser), strict, counting elements the same way;
+ *                 given the file as a string, as its API takes it
  *
  * Each reader runs in its own child process (`node --expose-gc`), one after the
  * other, so their heaps never meet. In the child: modules are loaded, the file is
@@ -29,14 +32,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Money } from '../src/money/money.js';
 
-export type CamtReaderName = 'camt-parser' | 'streamCamt' | 'readCamt' | 'tokenizer' | 'records only';
+export type CamtReaderName = 'camt-parser' | 'streamCamt' | 'readCamt' | 'tokenizer' | 'sax' | 'records only';
 /**
  * The readers of the issue (our reader both streaming and whole), and for the explanation a last
  * row: "records only" makes and keeps objects of the shape readCamt returns (an entry, a detail, a
  * party, Money, the same number of strings taken from the file's bytes) without reading any XML:
- * what keeping the result alone costs.
+ * what keeping the result alone costs. "sax" counts the elements with the streaming tokenizer people would build
+ * such a reader on (the issue asks for one "on a well-kept streaming XML tokenizer"): our own scanner, the floor the
+ * targets are measured against, is several times faster than it, which makes "within 1.5× of the tokenizer" a
+ * harder bound than it would be on sax.
  */
-export const CAMT_READERS: readonly CamtReaderName[] = ['camt-parser', 'streamCamt', 'readCamt', 'tokenizer', 'records only'];
+export const CAMT_READERS: readonly CamtReaderName[] = ['camt-parser', 'streamCamt', 'readCamt', 'tokenizer', 'sax', 'records only'];
 
 /** The issue's targets. */
 export const CAMT_TARGETS = { speedup: 8, memoryShare: 0.25, overFloor: 1.5 } as const;
@@ -81,6 +87,9 @@ export interface CamtRatios {
   /** Ours ÷ tokenizer, CPU and wall; target ≤ 1.5. */
   readonly overFloorCpu: number;
   readonly overFloorWall: number;
+  /** Ours ÷ sax counting elements, CPU and wall (for reference, not a target). */
+  readonly overSaxCpu: number;
+  readonly overSaxWall: number;
 }
 
 export interface CamtBenchResult {
@@ -177,6 +186,7 @@ export async function runCamtBench(
   const named = (name: CamtReaderName): CamtReaderSummary => readers.find((r) => r.reader === name)!;
   const parser = named('camt-parser');
   const floor = named('tokenizer');
+  const sax = named('sax');
   const growth = (r: CamtReaderSummary): number => r.peakRssMb - r.baseRssMb;
   const failures = readers.reduce((n, r) => n + r.runs.filter((run) => !run.ok).length, 0);
   const ratios = (ours: CamtReaderSummary): CamtRatios => ({
@@ -186,6 +196,8 @@ export async function runCamtBench(
     memoryGrowthShare: growth(ours) / growth(parser),
     overFloorCpu: ours.bestCpuMs / floor.bestCpuMs,
     overFloorWall: ours.bestWallMs / floor.bestWallMs,
+    overSaxCpu: ours.bestCpuMs / sax.bestCpuMs,
+    overSaxWall: ours.bestWallMs / sax.bestWallMs,
   });
   const streamed = ratios(named('streamCamt'));
   const whole = ratios(named('readCamt'));
@@ -194,6 +206,7 @@ export async function runCamtBench(
     `| ${name} peak RSS ÷ camt-parser's | ${two.format(r.memoryShare)} | ≤ ${two.format(CAMT_TARGETS.memoryShare)} | ${met(r.memoryShare <= CAMT_TARGETS.memoryShare)} |`,
     `| … growth over each process's start | ${two.format(r.memoryGrowthShare)} | ≤ ${two.format(CAMT_TARGETS.memoryShare)} | ${met(r.memoryGrowthShare <= CAMT_TARGETS.memoryShare)} |`,
     `| ${name} ÷ bare tokenizer | ${two.format(r.overFloorCpu)}× / ${two.format(r.overFloorWall)}× | ≤ ${CAMT_TARGETS.overFloor}× | ${met(Math.max(r.overFloorCpu, r.overFloorWall) <= CAMT_TARGETS.overFloor)} |`,
+    `| … for reference: ${name} ÷ sax counting elements | ${two.format(r.overSaxCpu)}× / ${two.format(r.overSaxWall)}× | (not a target) | |`,
   ];
 
   const mb = one.format(bytes.length / 1048576);
@@ -307,6 +320,23 @@ async function loadWork(reader: CamtReaderName, file: string, entries: number): 
       const balance = doc.statements[0]?.balanceCheck.status;
       const ok = count === entries && named === entries && balance === 'ok' && doc.summary.entries === entries;
       return { result: `${int.format(count)} entries, balance ${balance}, Σ ${cents} cents`, ok, keep: doc };
+    };
+  }
+  if (reader === 'sax') {
+    const { default: sax } = await import('sax');
+    const text = readFileSync(file, 'utf8');
+    return () => {
+      // Strict, as a bank file must be well-formed; namespaces off (ours resolves only the first levels).
+      const parser = sax.parser(true, {});
+      let elements = 0;
+      parser.onclosetag = () => {
+        elements++;
+      };
+      parser.onerror = (error) => {
+        throw error;
+      };
+      parser.write(text).close();
+      return { result: `${int.format(elements)} elements`, ok: elements > entries, keep: null };
     };
   }
   if (reader === 'records only') {
