@@ -302,7 +302,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const main = async (): Promise<void> => {
     const result = await runBatchBench(Number.isInteger(clients) && clients > 0 ? clients : 100_000);
     // Not in runBatchBench: the test that runs it at 30 clients has no use for a million-row COPY.
-    if (result.days.length > 0) console.log(`  ${await describeYardstick(ADMIN_URL)}`);
+    if (result.days.length > 0) console.log(`  ${await describeYardstick()}`);
     console.log(`\n${batchBenchTable(result)}`);
     process.exitCode = result.ok ? 0 : 1;
   };

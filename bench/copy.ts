@@ -14,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { createDatabase, withClient } from './db.js';
 
 const POSTING_TABLE = `
   CREATE TABLE bench_posting (
@@ -191,43 +192,32 @@ export const YARDSTICK_ROWS = 1_000_000;
 export const YARDSTICK_ISSUE_SECONDS = 3.6;
 
 /**
- * That COPY, now: 1,000,000 rows into the floor's posting table (identity primary key, one unique index) in a scratch
+ * That COPY, now: 1,000,000 rows into the floor's posting table (identity primary key, one unique index) in an empty
  * database made and dropped for it. The VM's speed moves by up to 2.5× between hours, so every bench prints this
  * beside its figures: a target met while the yardstick takes 3.6 s or more was met on the machine the issues describe;
  * one met only while it runs faster was met on a faster machine than that.
  */
-export async function copyYardstick(adminUrl: string): Promise<number> {
-  const name = `ontzorg_yardstick_${process.pid}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
+export async function copyYardstick(): Promise<number> {
+  const scratch = await createDatabase();
   try {
-    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-    await admin.query(`CREATE DATABASE ${name}`);
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    const client = new pg.Client({ connectionString: url.toString() });
-    await client.connect();
-    try {
+    return await withClient(scratch.url, async (client) => {
       await client.query(POSTING_TABLE);
       await client.query(POSTING_INDEX);
       const rows = postingText(YARDSTICK_ROWS, 10_000);
       const t0 = performance.now();
       await pipeline(Readable.from(rows), client.query(copyFrom(`${POSTING_COPY} FROM STDIN`)));
       return (performance.now() - t0) / 1000;
-    } finally {
-      await client.end();
-    }
+    });
   } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${name}`).catch(() => undefined);
-    await admin.end();
+    await scratch.drop();
   }
 }
 
 const twoDecimals = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
 /** The yardstick as one line for a bench's report. */
-export async function describeYardstick(adminUrl: string): Promise<string> {
-  const seconds = await copyYardstick(adminUrl);
+export async function describeYardstick(): Promise<string> {
+  const seconds = await copyYardstick();
   const pace = seconds >= YARDSTICK_ISSUE_SECONDS ? 'no faster than' : `${twoDecimals.format(YARDSTICK_ISSUE_SECONDS / seconds)}× faster than`;
   return `yardstick: COPY of 1,000,000 posting rows (primary key + one index) ${twoDecimals.format(seconds)} s; the issues measured about ${YARDSTICK_ISSUE_SECONDS} s on this machine, so it ran ${pace} that`;
 }

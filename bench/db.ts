@@ -40,7 +40,8 @@ export async function postgresVersion(): Promise<string> {
   });
 }
 
-async function createDatabase(template?: string): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
+/** An empty database (no migrations), or a copy of `template`; `drop` removes it. */
+export async function createDatabase(template?: string): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
   const name = `ontzorg_bench_${process.pid}_${++counter}`;
   if (template !== undefined && !/^[a-z0-9_]+$/.test(template)) throw new Error(`bench: "${template}" is not a database name this bench made`);
   await admin((c) => c.query(template === undefined ? `CREATE DATABASE "${name}"` : `CREATE DATABASE "${name}" TEMPLATE "${template}"`));

@@ -18,7 +18,7 @@ import { makeRfReference } from '../src/references/index.js';
 import { verifyLedger } from '../src/ledger/index.js';
 import { copyFloorPostgres, describeYardstick } from './copy.js';
 import { cpuMark, cpuSince, databaseName, type CpuSpent } from './cpu.js';
-import { ADMIN_URL, freshDatabase } from './db.js';
+import { freshDatabase } from './db.js';
 
 const MANAGED = 'NL91ABNA0417164300';
 const BENEFITS = 'NL20INGB0001234567';
@@ -113,7 +113,7 @@ export async function runIngestBench(entries: number, log: (line: string) => voi
     if ((replay.summary as { newEntries: number }).newEntries !== 0) throw new Error('the re-sent statement booked something');
 
     const copy = await copyFloorPostgres(database.url!, entries * 2, entries, clients);
-    const yardstick = await describeYardstick(ADMIN_URL);
+    const yardstick = await describeYardstick();
     return { entries, clients, bytes: bytes.length, ingestMs, ingestCpu, replayMs, copyMs: copy.postingMs + copy.transactionMs, copyRows: entries * 3, summary: result.summary, yardstick };
   } finally {
     await database.dispose();

@@ -22,7 +22,7 @@ import { book, bookBatch, LedgerWriter, verifyLedger, type LedgerRequest, type L
 import { copyFloorPGlite, copyFloorPostgres, describeYardstick, type CopyResult } from './copy.js';
 import { mixed, postingsOf, setUpChart, transfers, type BenchChart } from './data.js';
 import { cpuMark, cpuSince, databaseName, type CpuSpent } from './cpu.js';
-import { ADMIN_URL, freshDatabase, postgresVersion, type BenchDatabase } from './db.js';
+import { freshDatabase, postgresVersion, type BenchDatabase } from './db.js';
 import { describeMachineSpeed } from './machine.js';
 import { PHASES, PhaseProfile } from './profile.js';
 import { canonicalRequest, contentHash, validateRequest } from '../src/ledger/requests.js';
@@ -467,7 +467,7 @@ async function main(): Promise<void> {
     }
   }
   if (suites.includes('ledger')) report(header);
-  if (drivers.includes('postgres')) process.stdout.write(`${await describeYardstick(ADMIN_URL)}\n`);
+  if (drivers.includes('postgres')) process.stdout.write(`${await describeYardstick()}\n`);
   const n = scaleName === 'small' ? 10_000 : 100_000;
   if (suites.includes('bank-files')) {
     const bank = runBankFileBench(n, log);

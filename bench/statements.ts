@@ -59,7 +59,7 @@ import { addDays, addMonths, firstDayOf, isBusinessDay, yearMonthOf } from '../s
 import { amsterdamToday, clientStatement, EXPECTED_DAYS_AHEAD, monthsOf } from '../src/statements/index.js';
 import { backendTicks, cpuMark, cpuSince, databaseName, TICK_MS } from './cpu.js';
 import { describeYardstick } from './copy.js';
-import { ADMIN_URL, freshDatabase, postgresVersion } from './db.js';
+import { freshDatabase, postgresVersion } from './db.js';
 import { describeMachineSpeed } from './machine.js';
 import { describeWaits, startWaitSampler } from './wait-sampler.js';
 
@@ -831,7 +831,7 @@ export async function runStatementBench(): Promise<StatementBenchResult> {
     const cpus = os.cpus();
     lines.push(`machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? '?'}), ${int.format(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${await postgresVersion()}`);
     lines.push(speedBefore);
-    lines.push(await describeYardstick(ADMIN_URL));
+    lines.push(await describeYardstick());
     lines.push(`server: the HTTP app in ${SERVER_PROCESSES === 1 ? 'a process of its own' : `${SERVER_PROCESSES} processes sharing its port (node:cluster)`} with a pool of ${SERVER_POOL} each, node flags: ${SERVER_FLAGS.join(' ') || '(V8 defaults)'}`);
     lines.push(`data: ${clientCount} clients with ${months} months of history through the real flow (${two.format(history.seconds)} s to build; ${int.format(own)} postings), ` +
       `${int.format(backgroundPostings)} background postings; ledger_posting ${int.format(size.postings)} rows, ledger_transaction ${int.format(size.transactions)}, payment_instruction ${int.format(size.instructions)}; ` +

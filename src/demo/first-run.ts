@@ -12,7 +12,7 @@ import type { PlanOptions } from '../ingest/plan.js';
 import { findAccountByCode, getBalance, verifyLedger } from '../ledger/index.js';
 import { Money } from '../money/money.js';
 import { approveBatch } from '../payments/batches.js';
-import { fileBytes } from '../payments/files.js';
+import { fileBytes, STORED_FILE_COLUMNS } from '../payments/files.js';
 import { releaseBatch } from '../payments/release.js';
 import { addDays, isBusinessDay } from '../schedule/index.js';
 import { validatePain001, type Pain001Version } from '../sepa/index.js';
@@ -207,7 +207,7 @@ async function summarise(
   const bankFiles = await db.selectFrom('bank_file').select('id').where('status', '=', 'ingested').execute();
   const returnedRows = await db.selectFrom('payment_instruction').select(['end_to_end_id', 'kind', 'period', 'return_reason']).where('status', '=', 'returned').orderBy('id').execute();
   const suspense = await db.selectFrom('bank_entry_item').select('id').where('destination', '=', 'suspense').execute();
-  const painFiles = await db.selectFrom('payment_file').select(['content', 'content_deflated', 'sha256', 'pain_version']).execute();
+  const painFiles = await db.selectFrom('payment_file').select([...STORED_FILE_COLUMNS, 'pain_version']).execute();
   const painValid = painFiles.every((f) => validatePain001(fileBytes(f), f.pain_version as Pain001Version, { today: '2026-11-23' }).errors.length === 0);
   const balances = [];
   for (const c of DEMO_CLIENTS) {

@@ -35,6 +35,9 @@ export interface StoredFileContent {
   readonly content_deflated: Uint8Array | null;
 }
 
+/** The columns `fileBytes` reads: select these wherever a stored file's bytes are needed. */
+export const STORED_FILE_COLUMNS = ['content', 'content_deflated', 'sha256'] as const;
+
 /**
  * A stored payment file's bytes exactly as built: inflated when stored deflated, and checked against the SHA-256 the
  * approvers saw, so a file that left the service can only be the file that was approved.
@@ -100,10 +103,21 @@ export async function prepareBatchFiles(trx: Trx, batch: { readonly id: bigint; 
   }
 }
 
-/** The files of a batch, exactly as built when it was made (for approval, download and the outbox). */
-export async function releasedFiles(db: Kysely<Database> | Trx, batchId: bigint): Promise<ReleasedFile[]> {
-  const rows = await db.selectFrom('payment_file').selectAll().where('batch_id', '=', batchId).orderBy('sequence').execute();
-  return rows.map(toReleasedFile);
+/**
+ * The files of a batch, exactly as built when it was made (for approval, download and the outbox). `sequence`: only
+ * that file (a download inflates and checks one file, not all of them). `alreadyRead`: files the caller has just been
+ * given by `handOverToOutbox`, inflated and checked already: answered as they are, not inflated again.
+ */
+export async function releasedFiles(
+  db: Kysely<Database> | Trx,
+  batchId: bigint,
+  options: { readonly sequence?: number; readonly alreadyRead?: readonly ReleasedFile[] } = {},
+): Promise<ReleasedFile[]> {
+  let query = db.selectFrom('payment_file').selectAll().where('batch_id', '=', batchId);
+  if (options.sequence !== undefined) query = query.where('sequence', '=', options.sequence);
+  const rows = await query.orderBy('sequence').execute();
+  const read = new Map((options.alreadyRead ?? []).map((file) => [file.messageId, file]));
+  return rows.map((row) => read.get(row.message_id) ?? toReleasedFile(row));
 }
 
 function toReleasedFile(r: StoredFileContent & { message_id: string; payments: number; total_cents: bigint; handed_over_at: Date | null }): ReleasedFile {
@@ -164,8 +178,8 @@ export async function handOverAgain(db: Kysely<Database>, batchId: bigint, seque
     await trx.insertInto('payment_event').values({ batch_id: batchId, kind: 'handed_over_again', actor: by.actor, details: JSON.stringify({ file: row.message_id, reason: by.reason }) }).execute();
     return { ...row, repeated: false };
   });
-  if (!file.repeated) await handOverToOutbox(db, batchId, dir);
-  return (await releasedFiles(db, batchId)).find((w) => w.messageId === file.message_id)!;
+  const handedOver = file.repeated ? [] : await handOverToOutbox(db, batchId, dir);
+  return (await releasedFiles(db, batchId, { sequence, alreadyRead: handedOver }))[0]!;
 }
 
 /** Writes files to the outbox atomically (temp file, then rename); an identical file already there is left alone. */

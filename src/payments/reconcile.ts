@@ -8,7 +8,7 @@ import { returnReasonText } from './return-reasons.js';
 import type { InstructionKind, InstructionStatus } from './rows.js';
 import { numberArray, textArray } from '../db/array-parameters.js';
 import { scanPain001 } from '../sepa/scan.js';
-import { fileBytes } from './files.js';
+import { fileBytes, STORED_FILE_COLUMNS } from './files.js';
 
 /**
  * Closing the loop: what the bank booked of our own payments. A debit settles released payments
@@ -127,7 +127,7 @@ async function endToEndIdsOfBlocks(db: Kysely<Database> | Trx, blocks: readonly 
   const wanted = new Set(blocks.map((b) => b.payment_info_id));
   const fileIds = [...new Set(blocks.map((b) => b.file_id))];
   if (fileIds.length === 0) return new Map();
-  const files = await db.selectFrom('payment_file').select(['content', 'content_deflated', 'sha256']).where('id', '=', sql<bigint>`ANY(${numberArray(fileIds)}::bigint[])`).execute();
+  const files = await db.selectFrom('payment_file').select(STORED_FILE_COLUMNS).where('id', '=', sql<bigint>`ANY(${numberArray(fileIds)}::bigint[])`).execute();
   const found = new Map<string, string[]>();
   for (const file of files) {
     const bytes = fileBytes(file);

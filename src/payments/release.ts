@@ -9,7 +9,7 @@ import { amsterdamToday } from '../schedule/index.js';
 import { validatePain001, type Pain001Version } from '../sepa/index.js';
 import { lockBatch } from './batches.js';
 import { PaymentError } from './errors.js';
-import { fileBytes, handOverToOutbox, releasedFiles, type ReleasedFile } from './files.js';
+import { fileBytes, handOverToOutbox, releasedFiles, STORED_FILE_COLUMNS, type ReleasedFile } from './files.js';
 import { batchStatusText } from './rows.js';
 
 /** The steps of a release, named so a test can stop the process between any two of them. */
@@ -43,7 +43,7 @@ export async function releaseBatch(db: Kysely<Database>, batchId: bigint, option
     if (batch.status === 'released') return;
     if (batch.status !== 'approved') throw new PaymentError('batch_not_approved', `payment batch ${batchId} is ${batchStatusText(batch.status)}; only an approved batch can be released`);
     const today = amsterdamToday(options.now);
-    const files = await trx.selectFrom('payment_file').select(['message_id', 'content', 'content_deflated', 'sha256', 'pain_version']).where('batch_id', '=', batchId).orderBy('sequence').execute();
+    const files = await trx.selectFrom('payment_file').select([...STORED_FILE_COLUMNS, 'message_id', 'pain_version']).where('batch_id', '=', batchId).orderBy('sequence').execute();
     const problems = files.flatMap((f) => validatePain001(fileBytes(f), f.pain_version as Pain001Version, { today }).errors);
     if (problems.length > 0) {
       const first = problems.slice(0, 5).map((e) => `${e.endToEndId ? `payment ${e.endToEndId}: ` : ''}${e.message}`);
@@ -70,9 +70,9 @@ export async function releaseBatch(db: Kysely<Database>, batchId: bigint, option
     step('recorded');
   });
   step('committed');
-  if (options.outboxDir) await handOverToOutbox(db, batchId, options.outboxDir);
+  const handedOver = options.outboxDir ? await handOverToOutbox(db, batchId, options.outboxDir) : [];
   step('outbox');
-  return releasedFiles(db, batchId);
+  return releasedFiles(db, batchId, { alreadyRead: handedOver });
 }
 
 /**

@@ -5,7 +5,7 @@ import { inTransaction, type Trx } from '../db/transaction.js';
 import { Money } from '../money/money.js';
 import { meaningOf, Pain002Error, readPain002, type Pain002Report, type PaymentStatusCode, type StatusReason } from '../sepa/pain002.js';
 import { scanPain001 } from '../sepa/scan.js';
-import { fileBytes } from './files.js';
+import { fileBytes, STORED_FILE_COLUMNS } from './files.js';
 import { lockBatch } from './batches.js';
 import { PaymentError } from './errors.js';
 import { rejectBatchByBank, reverseReleasesRejectedByBank, type RejectedPayment } from './retry.js';
@@ -123,7 +123,7 @@ interface Decision {
 
 async function applyReadReport(trx: Trx, report: Pain002Report, raw: { bytes: Uint8Array; sha256: string }, options: ApplyStatusReportOptions): Promise<StatusReportResult> {
   const unknownFile = (why: string) => new PaymentError('status_report_unknown_file', `status report ${report.messageId} is about file ${report.originalMessageId}, ${why}; nothing was changed`);
-  const file = await trx.selectFrom('payment_file').select(['id', 'batch_id', 'message_id', 'content', 'content_deflated', 'sha256']).where('message_id', '=', report.originalMessageId).executeTakeFirst();
+  const file = await trx.selectFrom('payment_file').select([...STORED_FILE_COLUMNS, 'id', 'batch_id', 'message_id']).where('message_id', '=', report.originalMessageId).executeTakeFirst();
   if (!file) throw unknownFile('which is not one of our payment files');
   // The batch lock serialises this report with releases, bank rejections and a second copy of itself.
   const batch = await lockBatch(trx, file.batch_id);

@@ -11,8 +11,10 @@ import { buildApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { Money } from '../../src/money/money.js';
 import { registerPaymentAccount } from '../../src/payments/accounts.js';
-import { groupIntoBatches, rejectBatch } from '../../src/payments/batches.js';
+import { approveBatch, groupIntoBatches, rejectBatch } from '../../src/payments/batches.js';
 import { createPaymentInstructions } from '../../src/payments/instructions.js';
+import { releaseBatch } from '../../src/payments/release.js';
+import { sha256Hex } from '../../src/sepa/index.js';
 import { freshPGlite } from '../support/db.js';
 import { MANAGED, aRegion, bijstand, ingest, statementFile } from '../ingest/region.js';
 
@@ -57,5 +59,19 @@ describe('the pain.001 of a batch is handed out only once the batch is released 
     expect(before.json()).toMatchObject({ code: 'batch_not_released', detail: expect.stringContaining('SHA-256') });
     expect([before.statusCode, new TextDecoder().decode(before.rawPayload).includes('<CstmrCdtTrfInitn>')]).toEqual([409, false]);
     expect([afterReject.statusCode, new TextDecoder().decode(afterReject.rawPayload).includes('<CstmrCdtTrfInitn>')]).toEqual([409, false]);
+  });
+
+  it('once released, hands out the file asked for, byte for byte as released, and answers 404 for a file the batch does not have', async () => {
+    const { db } = handle;
+    const [batch] = await db.selectFrom('payment_batch').select('id').where('status', '=', 'awaiting_approval').execute();
+    await inTransaction(db, (trx) => approveBatch(trx, batch!.id, 'approver-1'));
+    const [released] = await releaseBatch(db, batch!.id, { releasedBy: 'approver-2', now: new Date('2026-12-28T09:00:00Z') });
+    const first = await app.inject({ method: 'GET', url: `/api/batches/${batch!.id}/files/1`, headers: await auth('operator') });
+    expect(first.statusCode).toBe(200);
+    expect(sha256Hex(first.rawPayload)).toBe(released!.sha256);
+    expect(first.headers['x-content-sha256']).toBe(released!.sha256);
+    expect(Buffer.compare(first.rawPayload, Buffer.from(released!.content))).toBe(0);
+    const second = await app.inject({ method: 'GET', url: `/api/batches/${batch!.id}/files/2`, headers: await auth('operator') });
+    expect([second.statusCode, second.json().code]).toEqual([404, 'batch_not_found']);
   });
 });

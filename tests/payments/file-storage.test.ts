@@ -58,10 +58,14 @@ describeOnEachDatabase('payment files are stored deflated and handed out as buil
     expect(validatePain001(file!.content, '09', { today: '2027-01-04' }).errors).toEqual([]);
 
     await inTransaction(db, (trx) => approveBatch(trx, batchId, 'approver-1'));
-    await releaseBatch(db, batchId, { releasedBy: 'approver-2', now: new Date('2027-01-04T10:00:00Z'), outboxDir: outbox });
+    const answered = await releaseBatch(db, batchId, { releasedBy: 'approver-2', now: new Date('2027-01-04T10:00:00Z'), outboxDir: outbox });
     const written = readdirSync(outbox).filter((f) => f.endsWith('.xml'));
     expect(written).toEqual([file!.fileName]);
     expect(sha256(readFileSync(join(outbox, written[0]!)))).toBe(stored.sha256);
+    // The release answers the files it handed over (not read and inflated a second time), the same as a later read.
+    const later = await releasedFiles(db, batchId);
+    expect(answered.map((f) => [f.messageId, sha256(f.content), f.handedOverAt?.toISOString()])).toEqual(later.map((f) => [f.messageId, sha256(f.content), f.handedOverAt?.toISOString()]));
+    expect(answered[0]!.handedOverAt).not.toBeNull();
   });
 
   it('reads a file stored before deflating as it is', async () => {

@@ -121,7 +121,7 @@ export function batchRoutes({ app, db, verify, outboxDir, submitRelease }: Batch
         throw new PaymentError('batch_not_released', `payment batch ${batch.id} is ${batchStatusText(batch.status)}: its file is handed out only once the batch is released; compare the SHA-256 in the batch view instead`);
       }
       const { sequence } = request.params as { sequence: number };
-      const file = (await releasedFiles(db, batchId(request)))[sequence - 1];
+      const [file] = await releasedFiles(db, batchId(request), { sequence });
       if (!file) throw new PaymentError('batch_not_found', `batch ${batchId(request)} has no file ${sequence}`);
       await audit(db, principal, { action: 'batch.download', subject: `payment_file/${file.messageId}`, gemeenteId: batch.gemeente_id, requestId: request.id });
       return reply.header('content-type', 'application/xml').header('content-disposition', `attachment; filename="${file.fileName}"`).header('x-content-sha256', file.sha256).send(Buffer.from(file.content));
