@@ -110,7 +110,7 @@ async function setUp(db: Kysely<Database>, clients: number, log: (line: string) 
     sql`INSERT INTO machtiging_payee (machtiging_id, payee_iban, payee_name) SELECT m.id, t.iban, t.name FROM machtiging m CROSS JOIN (VALUES ${types}) t(type, name, iban, cents)`,
     // One bank file with one statement carrying every client's bijstand, as ingestion would have stored it.
     sql`INSERT INTO bank_file (sha256, file_name, byte_size, status, received_by) VALUES (repeat('a', 64), 'bench.xml', 1, 'ingested', 'bench')`,
-    sql`INSERT INTO bank_file_part (file_id, part, bytes) SELECT id, 0, '\\x00'::bytea FROM bank_file`,
+    sql`INSERT INTO bank_file_part (file_id, part, bytes, has_nul) SELECT id, 0, '\\x00'::bytea, true FROM bank_file`,
     sql`INSERT INTO bank_statement (file_id, statement_index, report_kind, report_key, iban, statement_id, balance_check, entries) SELECT id, 0, 'statement', 'bench', ${MANAGED}, 'S1', 'skipped', ${clients}::int FROM bank_file`,
     sql`INSERT INTO bank_entry (iban, fingerprint, signature, occurrence, generation, file_id, statement_row, entry_index, booking_date, value_date, credit_debit, amount_cents, amount_text, currency, reversal, outcome)
         SELECT ${MANAGED}, 'bench-' || c.id, 'bench', 1, 1, f.id, s.id, c.id, DATE '2026-03-24', DATE '2026-03-24', 'CRDT', ${BIJSTAND_CENTS.toString()}::bigint, '1334.23', 'EUR', false, 'booked'

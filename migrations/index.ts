@@ -28,6 +28,8 @@ import * as m0028 from './0028_account_fillfactor.js';
 import * as m0029 from './0029_payment_event_batch_index.js';
 import * as m0030 from './0030_payment_file_deflated.js';
 import * as m0031 from './0031_iban_checks_without_bounds.js';
+import * as m0032 from './0032_bank_file_part_nul.js';
+import * as m0033 from './0033_sighting_key_by_fingerprint.js';
 
 /**
  * Every migration, in order. Listed here rather than read from the file system so
@@ -64,4 +66,6 @@ export const migrations: Record<string, Migration> = {
   '0029_payment_event_batch_index': m0029,
   '0030_payment_file_deflated': m0030,
   '0031_iban_checks_without_bounds': m0031,
+  '0032_bank_file_part_nul': m0032,
+  '0033_sighting_key_by_fingerprint': m0033,
 };

@@ -38,13 +38,19 @@ export interface XmlElement {
   namespace: string | null;
 }
 
+/** Control characters and the replacement character, wherever a message quotes the file's own bytes. */
+// eslint-disable-next-line no-control-regex -- exactly those characters are what it finds
+const UNPRINTABLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffd]/g;
+
 export class XmlSyntaxError extends Error {
   constructor(
     message: string,
     readonly offset: number,
     readonly kind: 'syntax' | 'doctype' | 'depth' = 'syntax',
   ) {
-    super(message);
+    // A message quotes what the file says (a tag, a reference, a character), and a broken file can say anything: a
+    // NUL byte in a message could not even be stored with the refusal (PostgreSQL's text and jsonb refuse it).
+    super(message.replace(UNPRINTABLE, (c) => `U+${c.charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}`));
     this.name = 'XmlSyntaxError';
   }
 }
@@ -416,7 +422,8 @@ export class XmlScanner {
           try {
             written = this.name(p + 2, 'end tag').qname;
           } catch {
-            written = b.toString('utf8', p + 2, Math.min(length, p + 22));
+            const close = b.indexOf(0x3e, p + 2);
+            written = b.toString('utf8', p + 2, Math.min(length, p + 22, close === -1 ? length : close));
           }
           throw new XmlSyntaxError(`end tag </${written}> does not match start tag <${name.qname}>`, p);
         }

@@ -18,3 +18,5 @@ export function constraintName(error: unknown): string | undefined {
 export const UNIQUE_VIOLATION = '23505';
 export const SERIALIZATION_FAILURE = '40001';
 export const DEADLOCK_DETECTED = '40P01';
+/** "invalid byte sequence for encoding": also a NUL byte converted to text. */
+export const CHARACTER_NOT_IN_REPERTOIRE = '22021';

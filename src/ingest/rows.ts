@@ -65,6 +65,8 @@ export interface BankFilePartTable {
   file_id: bigint;
   part: number;
   bytes: Uint8Array;
+  /** The part holds a NUL byte (it is read back as bytea, not as text): migration 0032. */
+  has_nul: boolean;
 }
 
 export interface BankStatementTable {

@@ -67,6 +67,23 @@ describe('the XML reader', () => {
     expect(root.children.map((c) => c.text)).toEqual(['café <ok>', '&raw']);
   });
 
+  it.each([
+    ['in a start tag', '<a\u0000/>', "unexpected character 'U+0000' in start tag <a>"],
+    ['in an end tag', '<ab></\u0000\u0007b>', 'end tag </U+0000U+0007b> does not match start tag <ab>'],
+    ['in a reference', '<a>&x\u0000;</a>', 'the reference &xU+0000; is not one of'],
+  ])('names a control character %s instead of quoting it (a refusal is stored, and PostgreSQL cannot store a NUL)', (_where, text, message) => {
+    let thrown: unknown;
+    try {
+      readXml(text, { onClose: () => true }, { maxDepth: 40, resolveNamespacesToDepth: 2 });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(XmlSyntaxError);
+    expect((thrown as Error).message).toContain(message);
+    // eslint-disable-next-line no-control-regex -- looking for exactly those characters
+    expect((thrown as Error).message).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/);
+  });
+
   it('refuses nesting deeper than the limit', () => {
     const deep = '<a>'.repeat(50) + '</a>'.repeat(50);
     expect(() => readXml(deep, { onClose: () => true }, { maxDepth: 40, resolveNamespacesToDepth: 2 })).toThrow(/nested deeper than 40 levels/);

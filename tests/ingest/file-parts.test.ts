@@ -85,6 +85,21 @@ describeOnEachDatabase('a bank file is stored in parts of 1 MiB and read back wh
     expect(await journalSize(db)).toBe(journal + 2_500);
   }, 60_000);
 
+  it('refuses a stored part that holds a NUL byte it did not hold when received, and books nothing', async () => {
+    const { db } = handle();
+    const { bytes } = bigStatement('S-NUL-LATER', 2_500, 'BIJ-77002');
+    const received = await inTransaction(db, (trx) => receiveBankFile(trx, { bytes, fileName: 'nul-later.xml', receivedBy: 'op' }));
+    expect((await db.selectFrom('bank_file_part').select('has_nul').where('file_id', '=', received.fileId).execute()).map((p) => p.has_nul)).toEqual([false, false]);
+    const second = bytes.slice(MIB, 2 * MIB);
+    second[10] = 0;
+    await sql`UPDATE bank_file_part SET bytes = ${second} WHERE file_id = ${received.fileId} AND part = 1`.execute(db);
+    const journal = await journalSize(db);
+    const result = await ingestBankFile(db, received.fileId);
+    expect(result).toMatchObject({ status: 'refused', error: { code: 'stored_file_damaged' } });
+    expect(result.error!.message).toContain('a NUL byte where none was stored');
+    expect(await journalSize(db)).toBe(journal);
+  }, 60_000);
+
   it('stores an empty upload with no parts, and the reader refuses it', async () => {
     const { db } = handle();
     const received = await inTransaction(db, (trx) => receiveBankFile(trx, { bytes: new Uint8Array(0), fileName: 'empty.xml', receivedBy: 'op' }));
@@ -128,5 +143,44 @@ describe('migration 0027: files stored whole move into parts byte for byte, and 
       expect(sha256(rows[0]!.content)).toBe(sha256(files[n]!));
     }
     expect(await migrateToLatest(db)).toContain('0027_bank_file_parts');
+  }, 120_000);
+});
+
+describe('migration 0032: each stored part records whether it holds a NUL byte [pglite]', () => {
+  let handle: DatabaseHandle;
+  beforeAll(async () => {
+    handle = await connectPGlite();
+  });
+  afterAll(async () => handle?.close());
+
+  it('looks at the parts stored before it once, and a file read back after it is the file received', async () => {
+    const { db } = handle;
+    const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+    expect((await migrator.migrateTo('0031_iban_checks_without_bounds')).error).toBeUndefined();
+    const plain = bigStatement('S-BEFORE-0032', 2_500, 'BIJ-1').bytes;
+    const withNul = plain.slice();
+    withNul[MIB + 3] = 0;
+    const ids: bigint[] = [];
+    for (const [n, bytes] of [plain, withNul].entries()) {
+      const { rows } = await sql<{ id: bigint }>`
+        INSERT INTO bank_file (sha256, file_name, byte_size, status, received_by)
+        VALUES (${sha256(bytes)}, ${`before-${n}.xml`}, ${bytes.length}, 'received', 'op') RETURNING id`.execute(db);
+      const id = BigInt(rows[0]!.id);
+      ids.push(id);
+      for (let part = 0; part * MIB < bytes.length; part++) {
+        await sql`INSERT INTO bank_file_part (file_id, part, bytes) VALUES (${id}, ${part}, ${bytes.subarray(part * MIB, (part + 1) * MIB)})`.execute(db);
+      }
+    }
+    expect(await migrateToLatest(db)).toContain('0032_bank_file_part_nul');
+    const flags = async (id: bigint) => (await db.selectFrom('bank_file_part').select('has_nul').where('file_id', '=', id).orderBy('part').execute()).map((p) => p.has_nul);
+    expect(await flags(ids[0]!)).toEqual([false, false]);
+    expect(await flags(ids[1]!)).toEqual([false, true]);
+    // The file without a NUL is read back whole (as text) and booked; the other one is read back as it is stored
+    // (as bytea) and refused by the reader, not as damaged.
+    await aRegion(db);
+    expect(await ingestBankFile(db, ids[0]!)).toMatchObject({ status: 'ingested', summary: { newEntries: 2_500 } });
+    expect(await ingestBankFile(db, ids[1]!)).toMatchObject({ status: 'refused', error: { code: 'file_refused' } });
+    expect((await migrator.migrateTo('0031_iban_checks_without_bounds')).error).toBeUndefined();
+    expect(await migrateToLatest(db)).toContain('0032_bank_file_part_nul');
   }, 120_000);
 });

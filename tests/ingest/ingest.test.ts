@@ -122,6 +122,11 @@ describeOnEachDatabase('ingesting a day statement', (handle) => {
     expect(r3).toMatchObject({ status: 'refused', error: { code: 'file_refused' } });
     const line = withNul.slice(0, withNul.indexOf('\u0000')).split('\n').length;
     expect(r3.error!.message).toContain(`line ${line}, column 7: a control character (U+0000)`);
+    // A NUL byte inside a tag: the message names it, and the refusal is stored (a NUL in it could not be).
+    const nulInTag = writeCamt(statementFile('S-NUL-TAG', [bijstand('5.00', 'BIJ-77002', 'N-2')])).replace('<Stmt>', '<Stmt\u0000>');
+    const r4 = await ingest(db, nulInTag);
+    expect(r4).toMatchObject({ status: 'refused', error: { code: 'file_refused' } });
+    expect(r4.error!.message).toContain("unexpected character 'U+0000' in start tag <Stmt>");
     expect(await journalSize(db)).toBe(before);
   });
 

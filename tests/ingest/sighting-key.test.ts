@@ -1,0 +1,60 @@
+import { Migrator, sql } from 'kysely';
+import { beforeAll, expect, it } from 'vitest';
+import { migrations } from '../../migrations/index.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import { describeOnEachDatabase, refusal } from '../support/db.js';
+import { aRegion, bijstand, ingest, journalSize, statementFile } from './region.js';
+
+/** 0033: one index on a sighting, by what it is looked up with, and the rule it kept (one sighting per report). */
+describeOnEachDatabase('migration 0033: a sighting is keyed by account and fingerprint first', (handle) => {
+  beforeAll(async () => {
+    await aRegion(handle().db);
+  });
+
+  const sightings = () =>
+    handle()
+      .db.selectFrom('bank_entry_sighting')
+      .select(['file_id', 'report_key', 'report_kind', 'iban', 'fingerprint', 'seen'])
+      .orderBy('file_id')
+      .orderBy('report_key')
+      .orderBy('fingerprint')
+      .execute();
+
+  it('has one index, led by account and fingerprint, and refuses a second sighting of a report in one file', async () => {
+    const { db } = handle();
+    const { rows } = await sql<{ name: string; definition: string }>`
+      SELECT indexname AS name, indexdef AS definition FROM pg_indexes WHERE tablename = 'bank_entry_sighting'`.execute(db);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.name).toBe('bank_entry_sighting_pkey');
+    expect(rows[0]!.definition).toContain('(iban, fingerprint, file_id, report_key)');
+
+    await ingest(db, statementFile('S-KEY', [bijstand('5.00', 'BIJ-77002', 'K-1'), bijstand('5.00', 'BIJ-77002', 'K-2')]));
+    const [first] = await sightings();
+    expect(first).toBeDefined();
+    const again = refusal(db.insertInto('bank_entry_sighting').values({ ...first!, seen: 2 }).execute());
+    expect(await again).toMatchObject({ state: '23505', constraint: 'bank_entry_sighting_pkey' });
+  });
+
+  it('counts as before: the same statement again books nothing, and two identical payments stay two', async () => {
+    const { db } = handle();
+    const twins = statementFile('S-TWINS', [bijstand('7.00', 'BIJ-77002', 'T-1'), bijstand('7.00', 'BIJ-77002', 'T-2')]);
+    const before = await journalSize(db);
+    expect(await ingest(db, twins)).toMatchObject({ status: 'ingested', summary: { newEntries: 2 } });
+    // The same statement re-sent by the bank (another message): every entry already known.
+    expect(await ingest(db, { ...twins, messageId: 'RESENT-TWINS' })).toMatchObject({ status: 'ingested', summary: { newEntries: 0, alreadyKnown: 2 } });
+    expect(await journalSize(db)).toBe(before + 2);
+  });
+
+  it('migrating back to 0032 and forward again keeps every sighting', async () => {
+    const { db } = handle();
+    const kept = await sightings();
+    expect(kept.length).toBeGreaterThan(0);
+    const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+    expect((await migrator.migrateTo('0032_bank_file_part_nul')).error).toBeUndefined();
+    const { rows } = await sql<{ name: string }>`SELECT indexname AS name FROM pg_indexes WHERE tablename = 'bank_entry_sighting' ORDER BY 1`.execute(db);
+    expect(rows.map((r) => r.name)).toEqual(['bank_entry_sighting_fingerprint_idx', 'bank_entry_sighting_pkey']);
+    expect(await sightings()).toEqual(kept);
+    expect(await migrateToLatest(db)).toContain('0033_sighting_key_by_fingerprint');
+    expect(await sightings()).toEqual(kept);
+  });
+});
