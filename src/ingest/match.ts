@@ -128,8 +128,11 @@ interface Candidate {
   readonly payer?: KnownPayer;
 }
 
-/** Decides where one incoming item goes. Debits, returns and differences are the payment module's; they wait in suspense here. */
-export function matchItem(item: EntryItem, ctx: MatchContext): MatchDecision {
+/**
+ * Decides where one incoming item goes. Debits, returns and differences are the payment module's; they wait in
+ * suspense here. `known`: the item's `tokensOf`, when the caller made them already (to look the identifiers up).
+ */
+export function matchItem(item: EntryItem, ctx: MatchContext, known?: readonly string[]): MatchDecision {
   if (item.kind === 'difference') return { destination: 'suspense', rule: null, reason: 'detail_difference', detail: {} };
   // Rule 1 is always on: our own payments are reconciled whatever a gemeente's order of the other rules.
   const own = matchOwnPayment(
@@ -148,7 +151,7 @@ export function matchItem(item: EntryItem, ctx: MatchContext): MatchDecision {
   if (item.kind === 'return') return { destination: 'suspense', rule: 'own_payment', reason: 'return_not_matched', detail: { originalEndToEndId: item.originalEndToEndId, returnReason: item.returnReason } };
   if (item.creditDebit === 'DBIT') return { destination: 'suspense', rule: 'own_payment', reason: 'outgoing_not_matched', detail: { endToEndId: item.endToEndId, paymentInformationId: item.paymentInformationId } };
 
-  const tokens = tokensOf(item);
+  const tokens = known ?? tokensOf(item);
   const candidates: Candidate[] = [];
 
   const byReference = clientsFor(tokens, ['client_reference', 'rf_reference'], ctx);

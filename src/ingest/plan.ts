@@ -447,9 +447,13 @@ export async function planIngest(db: Db, document: CamtDocument, options: PlanOp
   const itemsByEntry = fresh.map((e) => (e.outcome === 'booked' ? itemsOf(e.entry) : []));
   const bsnHashesIn = options.bsnHashesIn ?? (() => []);
   const values = new Set<string>();
+  // A receipt's tokens are made once: looked up here, matched on below.
+  const tokensByItem = new Map<EntryItem, readonly string[]>();
   itemsByEntry.flat().forEach((item) => {
     if (item.creditDebit !== 'CRDT') return;
-    for (const t of tokensOf(item)) values.add(t);
+    const tokens = tokensOf(item);
+    tokensByItem.set(item, tokens);
+    for (const t of tokens) values.add(t);
     for (const h of bsnHashesIn(item.remittance ?? '')) values.add(h);
   });
   const context = await loadMatchContext(db, [...values], itemsByEntry.flat(), bsnHashesIn);
@@ -468,7 +472,7 @@ export async function planIngest(db: Db, document: CamtDocument, options: PlanOp
     exception: e.exception,
     items: itemsByEntry[i]!.map((item) => ({
       item,
-      decision: matchItem(item, context),
+      decision: matchItem(item, context, tokensByItem.get(item)),
       ledgerKey: `camt/${e.iban}/${e.fingerprint}/${e.occurrence}/${e.generation}/${item.index}`,
     })),
   }));
