@@ -111,7 +111,7 @@ export async function ingestBankFile(db: Kysely<Database>, fileId: bigint, optio
 const PART_BYTES = 1 << 20;
 
 /**
- * The file's bytes as parts, in one statement (a file is at most the reader's limit, 100 MB: 200 parameters), each
+ * The file's bytes as parts, in one statement (a file is at most the reader's limit, 100 MB: 100 parts), each
  * with whether it holds a NUL byte (migration 0032: how `contentOf` reads it back).
  */
 async function storeContent(trx: Trx, fileId: bigint, bytes: Uint8Array): Promise<void> {
