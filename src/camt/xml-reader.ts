@@ -422,8 +422,9 @@ export class XmlScanner {
           try {
             written = this.name(p + 2, 'end tag').qname;
           } catch {
-            const close = b.indexOf(0x3e, p + 2);
-            written = b.toString('utf8', p + 2, Math.min(length, p + 22, close === -1 ? length : close));
+            const end = Math.min(length, p + 22);
+            const close = b.subarray(p + 2, end).indexOf(0x3e);
+            written = b.toString('utf8', p + 2, close === -1 ? end : p + 2 + close);
           }
           throw new XmlSyntaxError(`end tag </${written}> does not match start tag <${name.qname}>`, p);
         }

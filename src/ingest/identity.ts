@@ -162,7 +162,10 @@ function countOf(sightings: Iterable<Omit<Sighting, 'ref'>>): number {
 }
 
 /** Rule 3: the number of real entries a set of sightings of one fingerprint proves. */
-export function realCount(sightings: Iterable<Sighting>): number {
+export function realCount(sightings: readonly Sighting[]): number {
+  // One sighting proves what it saw (the rule below gives the same, with a map and two lists for it): the case of
+  // nearly every entry of a new statement.
+  if (sightings.length === 1) return sightings[0]!.seen;
   const reports = new Map<string, { sighting: Sighting; whole: number | null; refs: Map<string, number> }>();
   for (const s of sightings) {
     const key = `${s.source ?? ''}${REF_MARK}${s.reportKey}`;

@@ -384,38 +384,25 @@ export async function planIngest(db: Db, document: CamtDocument, options: PlanOp
     for (const [fingerprint, group] of groups) {
       const state = known.get(stateKey(iban, fingerprint))!;
       const before = state.entries.length;
-      let chosenEntries: typeof group;
-      let contradicting: typeof group;
-      if (group.length === 1 && before === 0 && state.sightings.length === 0) {
-        // A fingerprint nobody has reported before, once in this report (nearly every entry of a new statement): one
-        // sighting of one, which proves one entry, and it is this one. What the general rule below gives for it,
-        // without its maps and lists per fingerprint.
-        const ref = group[0]!.traits.accountServicerReference;
-        sightings.push({ reportKey: ref ? refReportKey(key, ref) : key, fingerprint, seen: 1 });
-        state.sightings.push({ reportKind: kind, reportKey: key, ref: ref || null, seen: 1, copy, source: THIS_FILE });
-        chosenEntries = group;
-        contradicting = [];
-      } else {
-        // Per AcctSvcrRef; the report's total only when some entries have none (else it is the sum of these).
-        const perRef = new Map<string, number>();
-        let withRef = 0;
-        for (const f of group) {
-          const ref = f.traits.accountServicerReference;
-          if (!ref) continue;
-          withRef += 1;
-          perRef.set(ref, (perRef.get(ref) ?? 0) + 1);
-        }
-        if (withRef < group.length) {
-          sightings.push({ reportKey: key, fingerprint, seen: group.length });
-          state.sightings.push({ reportKind: kind, reportKey: key, ref: null, seen: group.length, copy, source: THIS_FILE } satisfies Sighting);
-        }
-        for (const [ref, seen] of perRef) {
-          sightings.push({ reportKey: refReportKey(key, ref), fingerprint, seen });
-          state.sightings.push({ reportKind: kind, reportKey: key, ref, seen, copy, source: THIS_FILE });
-        }
-        const after = Math.max(before, realCount(state.sightings));
-        ({ chosen: chosenEntries, contradicting } = chooseNew(group, state.entries, after - before));
+      // Per AcctSvcrRef; the report's total only when some entries have none (else it is the sum of these).
+      const perRef = new Map<string, number>();
+      let withRef = 0;
+      for (const f of group) {
+        const ref = f.traits.accountServicerReference;
+        if (!ref) continue;
+        withRef += 1;
+        perRef.set(ref, (perRef.get(ref) ?? 0) + 1);
       }
+      if (withRef < group.length) {
+        sightings.push({ reportKey: key, fingerprint, seen: group.length });
+        state.sightings.push({ reportKind: kind, reportKey: key, ref: null, seen: group.length, copy, source: THIS_FILE } satisfies Sighting);
+      }
+      for (const [ref, seen] of perRef) {
+        sightings.push({ reportKey: refReportKey(key, ref), fingerprint, seen });
+        state.sightings.push({ reportKind: kind, reportKey: key, ref, seen, copy, source: THIS_FILE });
+      }
+      const after = Math.max(before, realCount(state.sightings));
+      const { chosen: chosenEntries, contradicting } = chooseNew(group, state.entries, after - before);
       for (const chosen of chosenEntries) {
         const occurrence = state.entries.length + 1;
         state.entries.push({ signature: chosen.signature, traits: chosen.traits });

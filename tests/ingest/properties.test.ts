@@ -102,6 +102,20 @@ describe('the counting rule', () => {
     );
   });
 
+  it('counts one sighting as what it saw, as the full rule does for the same sighting stored twice', () => {
+    fc.assert(
+      fc.property(
+        fc.record({ reportKind: fc.constantFrom<'statement' | 'notification'>('statement', 'notification'), ref: fc.option(fc.constantFrom('R1', 'R2')), seen: fc.integer({ min: 1, max: 5 }), copy: fc.boolean() }),
+        (s) => {
+          const sighting = { ...s, reportKey: `${s.reportKind}-a`, source: 'f' };
+          // Twice the same sighting goes through the full rule (maps per report and reference) and counts it once.
+          expect(realCount([sighting])).toBe(s.seen);
+          expect(realCount([sighting, { ...sighting }])).toBe(s.seen);
+        },
+      ),
+    );
+  });
+
   it('prefers entries whose signature is not yet known when choosing the new ones', () => {
     const traits = { accountServicerReference: null, endToEndIds: '', returnCodes: '' };
     const { chosen } = chooseNew([{ signature: 'x', traits, n: 1 }, { signature: 'y', traits, n: 2 }], [{ signature: 'x', traits }], 1);
