@@ -30,6 +30,7 @@ import * as m0030 from './0030_payment_file_deflated.js';
 import * as m0031 from './0031_iban_checks_without_bounds.js';
 import * as m0032 from './0032_bank_file_part_nul.js';
 import * as m0033 from './0033_sighting_key_by_fingerprint.js';
+import * as m0034 from './0034_sighting_implied_by_entries.js';
 
 /**
  * Every migration, in order. Listed here rather than read from the file system so
@@ -68,4 +69,5 @@ export const migrations: Record<string, Migration> = {
   '0031_iban_checks_without_bounds': m0031,
   '0032_bank_file_part_nul': m0032,
   '0033_sighting_key_by_fingerprint': m0033,
+  '0034_sighting_implied_by_entries': m0034,
 };

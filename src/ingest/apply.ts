@@ -286,6 +286,7 @@ function insertEntries(trx: Trx, fileId: bigint, all: IdentifiedPlan['newEntries
       additional_info: { type: 'text', values: entries.map((e) => e.entry.additionalInfo) },
       outcome: { type: 'text', values: entries.map((e) => e.outcome) },
       exception: { type: 'text', values: entries.map((e) => e.exception) },
+      sighting_implied: { type: 'boolean', values: entries.map((e) => e.impliesSighting) },
     },
     { overridingIdentity: true },
   );

@@ -8,7 +8,7 @@ import { bookBatch, type LedgerRequest } from '../ledger/index.js';
 import { paymentsReturnedBy, undoSettlements } from '../payments/reconcile.js';
 import { applyPlan, lockIngestion, startWriting, type StartedWrite } from './apply.js';
 import { IngestError } from './errors.js';
-import { planIngest, sightingsOf, withCopyFlags, type PlanOptions, type PlanSummary, type PlannedAlert } from './plan.js';
+import { impliedSightingsOf, planIngest, sightingsOf, withCopyFlags, type PlanOptions, type PlanSummary, type PlannedAlert } from './plan.js';
 import { realCount, type Sighting } from './identity.js';
 import { refuseUndoOfSentBack } from './suspense.js';
 import type { FileStatus } from './rows.js';
@@ -270,26 +270,34 @@ async function refuseUndoOfEntriesStillReported(trx: Trx, fileId: bigint): Promi
   // (iban, fingerprint) pairs, so that both look-ups use the (iban, fingerprint …) indexes: one query each, in bulk.
   const created = (alias: string) => sql<boolean>`(${sql.ref(`${alias}.iban`)}, ${sql.ref(`${alias}.fingerprint`)}) IN (SELECT iban, fingerprint FROM bank_entry WHERE file_id = ${fileId} AND undone_at IS NULL)`;
   const others = await sightingsOf(trx).where('s.file_id', '<>', fileId).where(created('s')).execute();
-  if (others.length === 0) return;
   const staying = await trx
     .selectFrom('bank_entry as e')
-    .select(['e.iban', 'e.fingerprint'])
-    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .select(['e.iban', 'e.fingerprint', 'e.file_id', 'e.statement_row', 'e.acct_svcr_ref', 'e.sighting_implied', 'e.undone_at'])
     .where('e.file_id', '<>', fileId)
     .where('e.undone_at', 'is', null)
     .where(created('e'))
-    .groupBy(['e.iban', 'e.fingerprint'])
     .execute();
-  const stays = new Map(staying.map((r) => [`${r.iban}|${r.fingerprint}`, Number(r.n)]));
+  const implied = await impliedSightingsOf(trx, staying);
+  if (others.length === 0 && implied.size === 0) return;
+  const stays = new Map<string, number>();
+  for (const e of staying) stays.set(`${e.iban}|${e.fingerprint}`, (stays.get(`${e.iban}|${e.fingerprint}`) ?? 0) + 1);
   const byFingerprint = new Map<string, { sightings: Sighting[]; files: Set<bigint> }>();
-  const flagged = await withCopyFlags(trx, others);
-  others.forEach((row, i) => {
-    const key = `${row.iban}|${row.fingerprint}`;
+  const groupOf = (key: string) => {
     let group = byFingerprint.get(key);
     if (!group) byFingerprint.set(key, (group = { sightings: [], files: new Set() }));
+    return group;
+  };
+  const flagged = await withCopyFlags(trx, others);
+  others.forEach((row, i) => {
+    const group = groupOf(`${row.iban}|${row.fingerprint}`);
     group.sightings.push(flagged[i]!);
     group.files.add(row.file_id);
   });
+  for (const [key, sightings] of implied) {
+    const group = groupOf(key);
+    group.sightings.push(...sightings);
+    for (const s of sightings) group.files.add(BigInt(s.source!));
+  }
   const still = new Set<bigint>();
   let entries = 0;
   for (const [key, group] of byFingerprint) {

@@ -30,6 +30,9 @@ import type { ReportKind } from './rows.js';
  *    How many real entries carry a fingerprint = the larger of its count and the sum over
  *    AcctSvcrRefs of their counts: entries with different references are different entries
  *    (two partial statements of one day), an entry without reference may be any of them.
+ *    Stored (migration 0034): a report's sightings of a fingerprint that no report had shown before are not
+ *    written; the entries they made new (all of them: one report proves what it shows) stand for them
+ *    (`impliedSightings`). Only reports of fingerprints seen before are written as sightings.
  * 4. Entries are numbered per fingerprint: occurrence 1, 2, … The database holds one row per
  *    (account, fingerprint, occurrence); an upload adds the occurrences its reports raise
  *    the count to, and nothing else. Which of a report's equal-fingerprint entries become
@@ -147,6 +150,47 @@ export function sightingFrom(row: { file_id: bigint; report_kind: ReportKind; re
   const reportKey = at < 0 ? row.report_key : row.report_key.slice(0, at);
   const ref = at < 0 ? null : row.report_key.slice(at + 1);
   return { reportKind: row.report_kind, seen: row.seen, copy: row.copy, source, reportKey, ref };
+}
+
+/**
+ * Rule 3's sightings of one report's entries with one fingerprint, given their AcctSvcrRefs: one per reference, and
+ * the report's total only when some entries have none (else the total is the sum of the per-reference ones).
+ */
+export function reportSightings(report: Omit<Sighting, 'ref' | 'seen'>, refs: readonly (string | null)[]): Sighting[] {
+  const perRef = new Map<string, number>();
+  let withRef = 0;
+  for (const ref of refs) {
+    if (!ref) continue;
+    withRef += 1;
+    perRef.set(ref, (perRef.get(ref) ?? 0) + 1);
+  }
+  const sightings: Sighting[] = withRef < refs.length ? [{ ...report, ref: null, seen: refs.length }] : [];
+  for (const [ref, seen] of perRef) sightings.push({ ...report, ref, seen });
+  return sightings;
+}
+
+/** An entry stored with `sighting_implied`: with its report, it stands for that report's sighting of its fingerprint. */
+export interface ImpliedBy {
+  readonly fileId: bigint;
+  /** The report's row in the file (a file may hold one report twice; each is its own sighting). */
+  readonly statementRow: bigint;
+  readonly reportKind: ReportKind;
+  readonly reportKey: string;
+  readonly copy: boolean;
+  readonly accountServicerReference: string | null;
+}
+
+/** The sightings that entries of one fingerprint stand for: `reportSightings` of each report's entries. */
+export function impliedSightings(entries: readonly ImpliedBy[]): Sighting[] {
+  const reports = new Map<bigint, { report: ImpliedBy; refs: (string | null)[] }>();
+  for (const e of entries) {
+    const r = reports.get(e.statementRow);
+    if (r) r.refs.push(e.accountServicerReference);
+    else reports.set(e.statementRow, { report: e, refs: [e.accountServicerReference] });
+  }
+  return [...reports.values()].flatMap(({ report, refs }) =>
+    reportSightings({ reportKind: report.reportKind, reportKey: report.reportKey, copy: report.copy, source: report.fileId.toString() }, refs),
+  );
 }
 
 function countOf(sightings: Iterable<Omit<Sighting, 'ref'>>): number {

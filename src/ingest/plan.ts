@@ -6,7 +6,7 @@ import type { Trx } from '../db/transaction.js';
 import { Money } from '../money/money.js';
 import { normaliseIban } from '../references/index.js';
 import { IngestError } from './errors.js';
-import { chooseNew, fingerprintOf, knownTraits, realCount, refReportKey, reportKey, reportKind, sightingFrom, signatureOf, traitsOf, type KnownEntry, type Sighting } from './identity.js';
+import { chooseNew, fingerprintOf, impliedSightings, knownTraits, realCount, refReportKey, reportKey, reportKind, reportSightings, sightingFrom, signatureOf, traitsOf, type ImpliedBy, type KnownEntry, type Sighting } from './identity.js';
 import { isValidBookingDate } from '../ledger/dates.js';
 import { itemsOf, type EntryItem } from './items.js';
 import { matchItem, tokensOf, type IdentifiedClient, type KnownPayer, type MatchContext, type MatchDecision } from './match.js';
@@ -34,7 +34,10 @@ export interface PlannedStatement {
   readonly reportKey: string;
   readonly bankAccountId: bigint;
   readonly suspenseAccountId: bigint;
-  /** Times each fingerprint appears among this statement's booked entries, and per AcctSvcrRef (`refReportKey`). */
+  /**
+   * Times each fingerprint appears among this statement's booked entries, and per AcctSvcrRef (`refReportKey`):
+   * only fingerprints some report had shown before (the others' entries stand for them, `impliesSighting`).
+   */
   readonly sightings: readonly { readonly reportKey: string; readonly fingerprint: string; readonly seen: number }[];
 }
 
@@ -49,6 +52,8 @@ export interface PlannedEntry {
   /** `exception`: a BOOK entry that cannot be booked as euros (foreign currency, over-precise, no booking date). */
   readonly outcome: 'booked' | 'exception';
   readonly exception: string | null;
+  /** Its report showed its fingerprint first: the entries it made new stand for that sighting (migration 0034). */
+  readonly impliesSighting: boolean;
   readonly items: readonly PlannedItem[];
 }
 
@@ -150,6 +155,52 @@ export async function withCopyFlags(db: Db, rows: readonly { file_id: bigint; re
   });
 }
 
+/** An entry row as far as `impliedSightingsOf` reads it. */
+export interface EntryRowSighted {
+  readonly iban: string;
+  readonly fingerprint: string;
+  readonly file_id: bigint;
+  readonly statement_row: bigint;
+  readonly acct_svcr_ref: string | null;
+  readonly sighting_implied: boolean;
+  readonly undone_at: Date | null;
+}
+
+/**
+ * The sightings that entries standing for them (`sighting_implied`, not undone: their file stands) make, per
+ * (account, fingerprint): their reports read in one query.
+ */
+export async function impliedSightingsOf(db: Db, entries: readonly EntryRowSighted[]): Promise<Map<string, Sighting[]>> {
+  const implying = entries.filter((e) => e.sighting_implied && e.undone_at === null);
+  const found = new Map<string, Sighting[]>();
+  if (implying.length === 0) return found;
+  const statementRows = [...new Set(implying.map((e) => e.statement_row))];
+  const reports = await db
+    .selectFrom('bank_statement')
+    .select(['id', 'report_kind', 'report_key', 'copy_duplicate'])
+    .where('id', '=', sql<bigint>`ANY(${numberArray(statementRows)}::bigint[])`)
+    .execute();
+  const reportOf = new Map(reports.map((r) => [r.id, r]));
+  const byKey = new Map<string, ImpliedBy[]>();
+  for (const e of implying) {
+    const report = reportOf.get(e.statement_row)!;
+    const key = stateKey(e.iban, e.fingerprint);
+    const implied: ImpliedBy = {
+      fileId: e.file_id,
+      statementRow: e.statement_row,
+      reportKind: report.report_kind,
+      reportKey: report.report_key,
+      copy: report.copy_duplicate !== null,
+      accountServicerReference: e.acct_svcr_ref,
+    };
+    const list = byKey.get(key);
+    if (list) list.push(implied);
+    else byKey.set(key, [implied]);
+  }
+  for (const [key, list] of byKey) found.set(key, impliedSightings(list));
+  return found;
+}
+
 /** The `source` of the sightings of the upload being planned (stored ones carry their file id). */
 const THIS_FILE = 'this upload';
 
@@ -178,11 +229,12 @@ async function loadKnownState(db: Db, shown: Map<string, { iban: string; fingerp
     rows.forEach((r, i) => state.get(stateKey(iban, r.fingerprint))!.sightings.push(sightings[i]!));
     const entries = await db
       .selectFrom('bank_entry')
-      .select(['id', 'fingerprint', 'occurrence', 'signature', 'generation', 'undone_at', 'acct_svcr_ref'])
+      .select(['id', 'iban', 'fingerprint', 'occurrence', 'signature', 'generation', 'undone_at', 'acct_svcr_ref', 'file_id', 'statement_row', 'sighting_implied'])
       .where('iban', '=', iban)
       .where('fingerprint', '=', any)
       .orderBy('occurrence')
       .execute();
+    for (const [key, implied] of await impliedSightingsOf(db, entries)) state.get(key)!.sightings.push(...implied);
     const ids = new Map<string, bigint[]>();
     for (const e of entries) {
       const s = state.get(stateKey(iban, e.fingerprint))!;
@@ -384,23 +436,11 @@ export async function planIngest(db: Db, document: CamtDocument, options: PlanOp
     for (const [fingerprint, group] of groups) {
       const state = known.get(stateKey(iban, fingerprint))!;
       const before = state.entries.length;
-      // Per AcctSvcrRef; the report's total only when some entries have none (else it is the sum of these).
-      const perRef = new Map<string, number>();
-      let withRef = 0;
-      for (const f of group) {
-        const ref = f.traits.accountServicerReference;
-        if (!ref) continue;
-        withRef += 1;
-        perRef.set(ref, (perRef.get(ref) ?? 0) + 1);
-      }
-      if (withRef < group.length) {
-        sightings.push({ reportKey: key, fingerprint, seen: group.length });
-        state.sightings.push({ reportKind: kind, reportKey: key, ref: null, seen: group.length, copy, source: THIS_FILE } satisfies Sighting);
-      }
-      for (const [ref, seen] of perRef) {
-        sightings.push({ reportKey: refReportKey(key, ref), fingerprint, seen });
-        state.sightings.push({ reportKind: kind, reportKey: key, ref, seen, copy, source: THIS_FILE });
-      }
+      // Shown by no report before: this report makes every entry of the group new, and they stand for its sightings.
+      const impliesSighting = before === 0 && state.sightings.length === 0;
+      const shownHere = reportSightings({ reportKind: kind, reportKey: key, copy, source: THIS_FILE }, group.map((f) => f.traits.accountServicerReference));
+      state.sightings.push(...shownHere);
+      if (!impliesSighting) for (const s of shownHere) sightings.push({ reportKey: s.ref === null ? key : refReportKey(key, s.ref), fingerprint, seen: s.seen });
       const after = Math.max(before, realCount(state.sightings));
       const { chosen: chosenEntries, contradicting } = chooseNew(group, state.entries, after - before);
       for (const chosen of chosenEntries) {
@@ -417,6 +457,7 @@ export async function planIngest(db: Db, document: CamtDocument, options: PlanOp
           generation: (state.generations.get(occurrence) ?? 0) + 1,
           outcome: exception ? 'exception' : 'booked',
           exception,
+          impliesSighting,
         });
         if (copy) reportedAgain.push(alertOn(statement, chosen.entry, 'new_in_copy', 'warning', `is marked ${statement.copyDuplicate} (a copy of an earlier report), but this entry was not known yet: booked now; check that the original report was not lost`));
         if (exception?.startsWith('booking_date_out_of_range')) reportedAgain.push(alertOn(statement, chosen.entry, 'booking_date_out_of_range', 'error', `has booking date ${chosen.entry.bookingDate}, outside the days the ledger books (2000-01-01 to 2099-12-31): recorded as an exception, not booked; the rest of the file is booked`));
@@ -457,6 +498,7 @@ export async function planIngest(db: Db, document: CamtDocument, options: PlanOp
     generation: e.generation,
     outcome: e.outcome,
     exception: e.exception,
+    impliesSighting: e.impliesSighting,
     items: itemsByEntry[i]!.map((item) => ({
       item,
       decision: matchItem(item, context, tokensByItem.get(item)),

@@ -122,6 +122,8 @@ export interface BankEntryTable {
   outcome: 'booked' | 'exception';
   exception: string | null;
   undone_at: Date | null;
+  /** The entry stands for its report's sighting of its fingerprint (migration 0034; `impliedSightings`). */
+  sighting_implied: Generated<boolean>;
 }
 
 export interface BankEntryItemTable {

@@ -1,10 +1,10 @@
-import { Migrator, sql } from 'kysely';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectPGlite, type DatabaseHandle } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { inTransaction } from '../../src/db/transaction.js';
 import { bookBatch, verifyLedger, type LedgerRequest } from '../../src/ledger/index.js';
-import { migrations } from '../../migrations/index.js';
+import { migrateTo } from '../support/db.js';
 import { aChart, eur, transfer, uniqueKey } from '../support/ledger-fixture.js';
 
 /**
@@ -21,8 +21,7 @@ describe('migration 0020 on a database with bookings made before it [pglite]', (
 
   it('applies over existing bookings, which can then be paid, released and reversed', async () => {
     const { db } = handle;
-    const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
-    const before = await migrator.migrateTo('0019_payment_instruction_not_paid_idx');
+    const before = await migrateTo(db, '0019_payment_instruction_not_paid_idx');
     expect(before.error).toBeUndefined();
 
     const chart = await aChart(db);

@@ -1,4 +1,4 @@
-import { Migrator, sql, type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../../migrations/index.js';
@@ -7,10 +7,9 @@ import { migrateToLatest } from '../../src/db/migrate.js';
 import type { Database } from '../../src/db/schema.js';
 import { inTransaction } from '../../src/db/transaction.js';
 import { paymentsReturnedBy, undoSettlements } from '../../src/payments/reconcile.js';
-import { freshPostgres, postgresSkipReason } from '../support/db.js';
+import { freshPostgres, migrateTo, postgresSkipReason } from '../support/db.js';
 
 const INDEX = 'payment_event_ledger_key_idx';
-const migratorOf = (db: Kysely<Database>) => new Migrator({ db, provider: { getMigrations: async () => migrations } });
 const hasIndex = async (db: Kysely<Database>) => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = ${INDEX}`.execute(db)).rows[0]!.n === 1;
 
 /** 0016: the bank-outcome lookups of payment events by ledger key (statement undo, the returns check) get an index. */
@@ -29,7 +28,7 @@ describe('migration 0016: payment_event (ledger_key) [pglite]', () => {
 
     // Down to 0015: every later migration goes down first, then 0016.
     const later = applied.slice(applied.indexOf('0016_payment_event_ledger_key'));
-    const down = await migratorOf(handle.db).migrateTo('0015_webhook_secret_sealed');
+    const down = await migrateTo(handle.db, '0015_webhook_secret_sealed');
     expect(down.error).toBeUndefined();
     expect(down.results?.map((r) => [r.migrationName, r.direction, r.status])).toEqual([...later].reverse().map((name) => [name, 'Down', 'Success']));
     expect(await hasIndex(handle.db)).toBe(false);

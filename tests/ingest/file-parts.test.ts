@@ -1,13 +1,12 @@
-import { Migrator, sql, type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrations } from '../../migrations/index.js';
 import { connectPGlite, type DatabaseHandle } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import type { Database } from '../../src/db/schema.js';
 import { inTransaction } from '../../src/db/transaction.js';
 import { writeCamt, type SimulatedEntry } from '../../src/demo/bank-statement.js';
 import { ingestBankFile, receiveBankFile, sha256 } from '../../src/ingest/files.js';
-import { describeOnEachDatabase } from '../support/db.js';
+import { describeOnEachDatabase, migrateTo } from '../support/db.js';
 import { Money } from '../../src/money/money.js';
 import { DORDRECHT_BENEFITS, aRegion, available, journalSize, statementFile, type Region } from './region.js';
 
@@ -110,7 +109,6 @@ describeOnEachDatabase('a bank file is stored in parts of 1 MiB and read back wh
 
 describe('migration 0027: files stored whole move into parts byte for byte, and back [pglite]', () => {
   let handle: DatabaseHandle;
-  const migrator = () => new Migrator({ db: handle.db, provider: { getMigrations: async () => migrations } });
   beforeAll(async () => {
     handle = await connectPGlite();
   });
@@ -118,7 +116,7 @@ describe('migration 0027: files stored whole move into parts byte for byte, and 
 
   it('keeps every stored file, empty, small and over two parts, and its hash', async () => {
     const { db } = handle;
-    const before = await migrator().migrateTo('0026_payment_batch_assembling');
+    const before = await migrateTo(handle.db, '0026_payment_batch_assembling');
     expect(before.error).toBeUndefined();
     const files = [new Uint8Array(0), new TextEncoder().encode('<Document/>'), bigStatement('S-OLD', 5_000, 'BIJ-1').bytes];
     const ids: bigint[] = [];
@@ -136,7 +134,7 @@ describe('migration 0027: files stored whole move into parts byte for byte, and 
     for (const [n, id] of ids.entries()) expect(sha256(await whole(id))).toBe(sha256(files[n]!));
     expect((await partsOf(db, ids[2]!)).length).toBe(Math.ceil(files[2]!.length / MIB));
 
-    const down = await migrator().migrateTo('0026_payment_batch_assembling');
+    const down = await migrateTo(handle.db, '0026_payment_batch_assembling');
     expect(down.error).toBeUndefined();
     for (const [n, id] of ids.entries()) {
       const { rows } = await sql<{ content: Uint8Array }>`SELECT content FROM bank_file WHERE id = ${id}`.execute(db);
@@ -155,8 +153,7 @@ describe('migration 0032: each stored part records whether it holds a NUL byte [
 
   it('looks at the parts stored before it once, and a file read back after it is the file received', async () => {
     const { db } = handle;
-    const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
-    expect((await migrator.migrateTo('0031_iban_checks_without_bounds')).error).toBeUndefined();
+    expect((await migrateTo(db, '0031_iban_checks_without_bounds')).error).toBeUndefined();
     const plain = bigStatement('S-BEFORE-0032', 2_500, 'BIJ-1').bytes;
     const withNul = plain.slice();
     withNul[MIB + 3] = 0;
@@ -180,7 +177,7 @@ describe('migration 0032: each stored part records whether it holds a NUL byte [
     await aRegion(db);
     expect(await ingestBankFile(db, ids[0]!)).toMatchObject({ status: 'ingested', summary: { newEntries: 2_500 } });
     expect(await ingestBankFile(db, ids[1]!)).toMatchObject({ status: 'refused', error: { code: 'file_refused' } });
-    expect((await migrator.migrateTo('0031_iban_checks_without_bounds')).error).toBeUndefined();
+    expect((await migrateTo(db, '0031_iban_checks_without_bounds')).error).toBeUndefined();
     expect(await migrateToLatest(db)).toContain('0032_bank_file_part_nul');
   }, 120_000);
 });

@@ -2,9 +2,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
-import { Migrator, sql } from 'kysely';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { migrations } from '../../migrations/index.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { inTransaction } from '../../src/db/transaction.js';
 import { Money } from '../../src/money/money.js';
@@ -14,7 +13,7 @@ import { releasedFiles } from '../../src/payments/files.js';
 import { createPaymentInstructions } from '../../src/payments/instructions.js';
 import { releaseBatch } from '../../src/payments/release.js';
 import { sha256Hex as sha256, validatePain001 } from '../../src/sepa/index.js';
-import { describeOnEachDatabase, refusal } from '../support/db.js';
+import { describeOnEachDatabase, migrateTo, refusal } from '../support/db.js';
 import { MANAGED, aRegion, bijstand, ingest, statementFile, type Region } from '../ingest/region.js';
 
 /**
@@ -99,8 +98,7 @@ describeOnEachDatabase('payment files are stored deflated and handed out as buil
     const db = handle().db;
     const batchId = await aBatch('e', 20);
     const [built] = await releasedFiles(db, batchId);
-    const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
-    const down = await migrator.migrateTo('0029_payment_event_batch_index');
+    const down = await migrateTo(db, '0029_payment_event_batch_index');
     expect(down.error).toBeUndefined();
     const { rows } = await sql<{ content: Uint8Array }>`SELECT content FROM payment_file WHERE batch_id = ${batchId.toString()}::bigint`.execute(db);
     expect(sha256(rows[0]!.content)).toBe(built!.sha256);

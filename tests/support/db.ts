@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { Migrator, type Kysely, type MigrationResultSet } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, inject } from 'vitest';
 import { connectPGlite, connectPostgres, type DatabaseHandle, type Driver } from '../../src/db/connect.js';
+import type { Database } from '../../src/db/schema.js';
 import { constraintName, sqlState } from '../../src/db/errors.js';
+import { migrations } from '../../migrations/index.js';
 import { TEST_DATABASE_URL, databaseUrl } from './services.js';
 
 /** A fresh, migrated PGlite database in memory, from the run's snapshot (about half a second). */
@@ -86,4 +89,9 @@ export async function refusal(work: Promise<unknown>): Promise<{ state: string |
     return { state: sqlState(error), constraint: constraintName(error), message: error instanceof Error ? error.message : String(error) };
   }
   throw new Error('the statement was accepted');
+}
+
+/** Migrates a database up or down to the named migration (tests of a migration's `down`, and of data older than it). */
+export function migrateTo(db: Kysely<Database>, name: string): Promise<MigrationResultSet> {
+  return new Migrator({ db, provider: { getMigrations: async () => migrations } }).migrateTo(name);
 }
