@@ -90,11 +90,12 @@ describe.skipIf(postgresSkipReason() !== '')('a statement failing in the middle 
     expect((await verifyLedger(db)).problems).toEqual([]);
   }, 240_000);
 
-  it('leaves nothing of the file when matching fails while its statement, sightings and entries are being written', async () => {
+  it('leaves nothing of the file when matching fails while its statement and entries are being written', async () => {
     const { db, before } = await aFreshRegion();
     const fileId = await upload(db, large('S-MATCHING'), 'matching.xml');
     // Asked once per receipt while the plan reads (before anything is written), then again for each receipt from a
-    // known payer while matching, when the statement, sightings and entry rows are on their way: it fails there.
+    // known payer while matching, when the statement and entry rows are on their way (a new statement's entries stand
+    // for its sightings, migration 0034): it fails there.
     let calls = 0;
     const bsnHashesIn = (): string[] => {
       calls += 1;
