@@ -8,7 +8,7 @@ import { bookBatch, type LedgerRequest } from '../ledger/index.js';
 import { paymentsReturnedBy, undoSettlements } from '../payments/reconcile.js';
 import { applyPlan, lockIngestion, startWriting, type StartedWrite } from './apply.js';
 import { IngestError } from './errors.js';
-import { impliedSightingsOf, planIngest, sightingsOf, withCopyFlags, type PlanOptions, type PlanSummary, type PlannedAlert } from './plan.js';
+import { impliedSightingsOf, planIngest, sightingsOf, stateKey, withCopyFlags, type PlanOptions, type PlanSummary, type PlannedAlert } from './plan.js';
 import { realCount, type Sighting } from './identity.js';
 import { refuseUndoOfSentBack } from './suspense.js';
 import type { FileStatus } from './rows.js';
@@ -279,8 +279,6 @@ async function refuseUndoOfEntriesStillReported(trx: Trx, fileId: bigint): Promi
     .execute();
   const implied = await impliedSightingsOf(trx, staying);
   if (others.length === 0 && implied.size === 0) return;
-  const stays = new Map<string, number>();
-  for (const e of staying) stays.set(`${e.iban}|${e.fingerprint}`, (stays.get(`${e.iban}|${e.fingerprint}`) ?? 0) + 1);
   const byFingerprint = new Map<string, { sightings: Sighting[]; files: Set<bigint> }>();
   const groupOf = (key: string) => {
     let group = byFingerprint.get(key);
@@ -289,14 +287,17 @@ async function refuseUndoOfEntriesStillReported(trx: Trx, fileId: bigint): Promi
   };
   const flagged = await withCopyFlags(trx, others);
   others.forEach((row, i) => {
-    const group = groupOf(`${row.iban}|${row.fingerprint}`);
+    const group = groupOf(stateKey(row.iban, row.fingerprint));
     group.sightings.push(flagged[i]!);
     group.files.add(row.file_id);
   });
-  for (const [key, sightings] of implied) {
-    const group = groupOf(key);
-    group.sightings.push(...sightings);
-    for (const s of sightings) group.files.add(BigInt(s.source!));
+  for (const [key, sightings] of implied) groupOf(key).sightings.push(...sightings);
+  const stays = new Map<string, number>();
+  for (const e of staying) {
+    const key = stateKey(e.iban, e.fingerprint);
+    stays.set(key, (stays.get(key) ?? 0) + 1);
+    // An entry standing for its report's sighting is of a file that still reports it.
+    if (e.sighting_implied) groupOf(key).files.add(e.file_id);
   }
   const still = new Set<bigint>();
   let entries = 0;

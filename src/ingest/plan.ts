@@ -104,7 +104,8 @@ interface KnownState {
   generations: Map<number, number>;
 }
 
-function stateKey(iban: string, fingerprint: string): string {
+/** The key of one fingerprint of one account in the maps of known state (and of `impliedSightingsOf`). */
+export function stateKey(iban: string, fingerprint: string): string {
   return `${iban}|${fingerprint}`;
 }
 
