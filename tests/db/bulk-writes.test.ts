@@ -50,8 +50,8 @@ describeOnEachDatabase('array parameters for the bulk writes', (handle) => {
       }),
       { numRuns: 60 },
     );
-    expect(() => numberArray([1.5]).toPostgres()).toThrow(RangeError);
-    expect(() => numberArray([2n ** 63n]).toPostgres()).toThrow(RangeError);
+    expect(() => numberArray([1.5])).toThrow(RangeError);
+    expect(() => numberArray([2n ** 63n])).toThrow(RangeError);
   });
 
   it('integers, empty arrays and texts cast to dates, booleans and JSON arrive as sent', async () => {
@@ -74,10 +74,11 @@ describeOnEachDatabase('array parameters for the bulk writes', (handle) => {
     ]);
   });
 
-  it('refuses what the column cannot hold, as the server refused it as text', async () => {
+  it('refuses what the column cannot hold: a date the server checks, a number when its parameter is made', async () => {
     const { db } = handle();
     await expect(sql`SELECT ${textArray(['2026-02-30'])}::text[]::date[]`.execute(db)).rejects.toThrow(/date/);
-    await expect(sql`SELECT ${numberArray([2 ** 31], 'integer')}::integer[]`.execute(db)).rejects.toThrow(/range/);
+    expect(() => numberArray([2 ** 31], 'integer')).toThrow(RangeError);
+    await expect(sql`SELECT ${numberArray([2 ** 31 - 1], 'integer')}::integer[] AS v`.execute(db)).resolves.toMatchObject({ rows: [{ v: [2 ** 31 - 1] }] });
   });
 
   it('a bulk insert that skips existing keys writes the new rows and leaves the ones already there as they were', async () => {
