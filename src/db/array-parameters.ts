@@ -16,24 +16,28 @@ import { numberLiteral, textLiteral } from './array-literals.js';
  */
 export class ArrayParameter {
   /** The binary form, made once: one parameter may serve several statements. The values must not change after. */
-  private readonly encoded: Buffer;
+  private encoded: Buffer | undefined;
 
   /**
    * Made by `numberArray` and `textArray`, which tie the element type to the values. The binary form is made here,
    * not when the driver sends the statement: a statement is built while the connection still runs the one before it
    * (ingestion queues its rows behind the ledger's statements), so node encodes while the server works. Encoded at
-   * the send, the server waited for it: 1.7 s of a 100,000-entry bank file, one connection, nothing else to do.
-   * PGlite takes the text literal instead and leaves this unused (docs/performance.md, sixteenth round).
+   * the send, the server waited for it: 1.7–2.2 s of a 100,000-entry bank file on its one connection
+   * (docs/performance.md, sixteenth round). Numbers always (cheap, and a number the column cannot hold is refused
+   * where it is made, on either driver); texts, the costly part, only where node-postgres will send them: PGlite
+   * takes the text literal, and making the binary form too cost it 5–7 % of a bulk insert.
    */
   constructor(
     private readonly element: Element,
     private readonly values: readonly (bigint | number | string | null | undefined)[],
   ) {
-    this.encoded = element === 'text' ? encodeTexts(values as readonly (string | null)[]) : encodeNumbers(element, values as readonly (bigint | number | null)[]);
+    if (element !== 'text') this.encoded = encodeNumbers(element, values as readonly (bigint | number | null)[]);
+    else if (textsInBinaryAtOnce) this.encoded = encodeTexts(values as readonly (string | null)[]);
   }
 
   /** node-postgres: the array in PostgreSQL's binary format (`array_recv`). */
   toPostgres(): Buffer {
+    this.encoded ??= encodeTexts(this.values as readonly (string | null)[]);
     return this.encoded;
   }
 
@@ -48,6 +52,14 @@ export class ArrayParameter {
 }
 
 type Element = 'bigint' | 'integer' | 'text';
+
+/** Whether this process sends through node-postgres (`connectPostgres`), which takes the binary form: see the constructor. */
+let textsInBinaryAtOnce = false;
+
+/** Called by `connectPostgres`: text arrays made from now on are encoded when made, not when sent. */
+export function encodeTextArraysWhenMade(): void {
+  textsInBinaryAtOnce = true;
+}
 
 const OID: Record<Element, number> = { bigint: 20, integer: 23, text: 25 };
 

@@ -4,7 +4,7 @@ import { Kysely, PostgresDialect, type LogEvent } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { DEFAULT_RANDOM_PAGE_COST } from '../config.js';
-import { forPGlite } from './array-parameters.js';
+import { encodeTextArraysWhenMade, forPGlite } from './array-parameters.js';
 import type { Database } from './schema.js';
 
 /**
@@ -50,6 +50,7 @@ export function connectionLimit(db: Kysely<Database>): number {
 }
 
 export function connectPostgres(options: PostgresOptions): DatabaseHandle {
+  encodeTextArraysWhenMade();
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
