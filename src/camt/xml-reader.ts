@@ -167,20 +167,16 @@ export function asBuffer(bytes: Uint8Array): Buffer {
  * use, then each lookup is a binary search. Columns count characters, not bytes.
  */
 export class LineIndex {
-  private newlines: Uint32Array | null = null;
+  /** Offsets of the line ends in `bytes[0, scanned)`, in order; the first `count` are used. */
+  private newlines = new Uint32Array(256);
+  private count = 0;
+  private scanned = 0;
 
   constructor(private readonly bytes: Buffer) {}
 
   locate(offset: number): { line: number; column: number } {
-    const newlines = (this.newlines ??= this.build());
-    let low = 0;
-    let high = newlines.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (newlines[middle]! < offset) low = middle + 1;
-      else high = middle;
-    }
-    const lineStart = low === 0 ? 0 : newlines[low - 1]! + 1;
+    const before = this.lineEndsBefore(offset);
+    const lineStart = before === 0 ? 0 : this.newlines[before - 1]! + 1;
     const end = Math.min(offset, this.bytes.length);
     let ascii = true;
     for (let i = lineStart; i < end; i++) {
@@ -190,30 +186,48 @@ export class LineIndex {
       }
     }
     const column = ascii ? end - lineStart : this.bytes.toString('utf8', lineStart, end).length;
-    return { line: low + 1, column: column + (offset - end) + 1 };
+    return { line: before + 1, column: column + (offset - end) + 1 };
   }
 
   line(offset: number): number {
-    const newlines = (this.newlines ??= this.build());
+    return this.lineEndsBefore(offset) + 1;
+  }
+
+  /** How many line ends come before `offset`. */
+  private lineEndsBefore(offset: number): number {
+    this.scanThrough(offset);
+    const newlines = this.newlines;
     let low = 0;
-    let high = newlines.length;
+    let high = this.count;
     while (low < high) {
       const middle = (low + high) >>> 1;
       if (newlines[middle]! < offset) low = middle + 1;
       else high = middle;
     }
-    return low + 1;
+    return low;
   }
 
-  private build(): Uint32Array {
-    // Built only when a problem or refusal names a line (records get theirs from the scanner).
-    // Two passes in JS: a native indexOf per line end costs more on a pretty-printed file.
+  /**
+   * Records the line ends up to `offset`, only when a problem or refusal names a line (records get theirs from the
+   * scanner), and only as far as asked: a statement's problem near the top of a 70 MB file reads its first lines, not
+   * the file (the whole file took 150 ms).
+   */
+  private scanThrough(offset: number): void {
     const bytes = this.bytes;
-    let count = 0;
-    for (let i = 0; i < bytes.length; i++) if (bytes[i] === 0x0a) count++;
-    const positions = new Uint32Array(count);
-    for (let i = 0, n = 0; n < count; i++) if (bytes[i] === 0x0a) positions[n++] = i;
-    return positions;
+    const end = Math.min(offset, bytes.length);
+    let newlines = this.newlines;
+    let count = this.count;
+    for (let i = this.scanned; i < end; i++) {
+      if (bytes[i] !== 0x0a) continue;
+      if (count === newlines.length) {
+        const larger = new Uint32Array(newlines.length * 2);
+        larger.set(newlines);
+        newlines = this.newlines = larger;
+      }
+      newlines[count++] = i;
+    }
+    this.count = count;
+    this.scanned = Math.max(this.scanned, end);
   }
 }
 

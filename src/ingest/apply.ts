@@ -267,7 +267,7 @@ function insertEntries(trx: Trx, fileId: bigint, all: IdentifiedPlan['newEntries
       id: { type: 'bigint', values: allIds.slice(range.from, range.to) },
       iban: { type: 'text', values: entries.map((e) => e.iban) },
       fingerprint: { type: 'text', values: entries.map((e) => e.fingerprint) },
-      signature: { type: 'text', values: entries.map((e) => e.signature) },
+      signature: { type: 'text', values: entries.map((e) => e.shown.signature) },
       occurrence: { type: 'integer', values: entries.map((e) => e.occurrence) },
       generation: { type: 'integer', values: entries.map((e) => e.generation) },
       file_id: { type: 'bigint', values: entries.map(() => fileId) },

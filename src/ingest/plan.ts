@@ -6,7 +6,7 @@ import type { Trx } from '../db/transaction.js';
 import { Money } from '../money/money.js';
 import { normaliseIban } from '../references/index.js';
 import { IngestError } from './errors.js';
-import { chooseNew, fingerprintOf, impliedSightings, knownTraits, realCount, refReportKey, reportKey, reportKind, reportSightings, sightingFrom, signatureOf, traitsOf, type ImpliedBy, type KnownEntry, type Sighting } from './identity.js';
+import { chooseNew, fingerprintOf, impliedSightings, knownTraits, realCount, refReportKey, reportKey, reportKind, reportSightings, sightingFrom, signatureOf, traitsOf, type ImpliedBy, type KnownEntry, type Sighting, type Traits } from './identity.js';
 import { isValidBookingDate } from '../ledger/dates.js';
 import { itemsOf, type EntryItem } from './items.js';
 import { matchItem, tokensOf, type IdentifiedClient, type KnownPayer, type MatchContext, type MatchDecision } from './match.js';
@@ -46,7 +46,8 @@ export interface PlannedEntry {
   readonly entry: CamtEntry;
   readonly iban: string;
   readonly fingerprint: string;
-  readonly signature: string;
+  /** The entry as the plan identified it; its signature is made when its row is written. */
+  readonly shown: ShownEntry;
   readonly occurrence: number;
   readonly generation: number;
   /** `exception`: a BOOK entry that cannot be booked as euros (foreign currency, over-precise, no booking date). */
@@ -208,16 +209,48 @@ const THIS_FILE = 'this upload';
 const pairKey = (signature: string, ref: string | null) => `${signature}|${ref ?? ''}`;
 
 /**
+ * A booked entry of the file with its fingerprint and traits. Its signature is made when first asked: it is compared
+ * only where the fingerprint has known entries, and otherwise only written with the entry, on the server's time.
+ */
+export class ShownEntry implements KnownEntry {
+  #signature: string | undefined;
+
+  constructor(
+    readonly entry: CamtEntry,
+    readonly fingerprint: string,
+    readonly traits: Traits,
+  ) {}
+
+  get signature(): string {
+    return (this.#signature ??= signatureOf(this.entry));
+  }
+}
+
+/** A fingerprint of the file: its booked entries, per report that shows it. */
+interface Shown {
+  readonly iban: string;
+  readonly fingerprint: string;
+  readonly perReport: ShownEntry[][];
+}
+
+/**
  * What is known of the fingerprints a file shows: sightings, the entries that stand, generations. The traits
  * a known entry's items hold (EndToEndIds, return codes) are read only for the fingerprints where some entry of
  * the file is not simply a known entry again (same signature, which includes the EndToEndIds, and AcctSvcrRef):
  * a re-sent file reads no items at all.
  */
-async function loadKnownState(db: Db, shown: Map<string, { iban: string; fingerprint: string; perReport: string[][] }>): Promise<Map<string, KnownState>> {
+const emptyState = (): KnownState => ({ sightings: [], entries: [], generations: new Map() });
+
+async function loadKnownState(db: Db, shown: Map<string, Shown>): Promise<Map<string, KnownState>> {
+  // Only fingerprints with something stored get a state (`stateOf`): for a new statement, nearly none.
   const state = new Map<string, KnownState>();
+  const stateOf = (key: string): KnownState => {
+    let s = state.get(key);
+    if (!s) state.set(key, (s = emptyState()));
+    return s;
+  };
   const byIban = new Map<string, string[]>();
   for (const { iban, fingerprint } of shown.values()) {
-    state.set(stateKey(iban, fingerprint), { sightings: [], entries: [], generations: new Map() });
     const list = byIban.get(iban) ?? [];
     list.push(fingerprint);
     byIban.set(iban, list);
@@ -227,7 +260,7 @@ async function loadKnownState(db: Db, shown: Map<string, { iban: string; fingerp
     const any = sql<string>`ANY(${textArray(fps)}::text[])`;
     const rows = await sightingsOf(db).where('s.iban', '=', iban).where('s.fingerprint', '=', any).execute();
     const sightings = await withCopyFlags(db, rows);
-    rows.forEach((r, i) => state.get(stateKey(iban, r.fingerprint))!.sightings.push(sightings[i]!));
+    rows.forEach((r, i) => stateOf(stateKey(iban, r.fingerprint)).sightings.push(sightings[i]!));
     const entries = await db
       .selectFrom('bank_entry')
       .select(['id', 'iban', 'fingerprint', 'occurrence', 'signature', 'generation', 'undone_at', 'acct_svcr_ref', 'file_id', 'statement_row', 'sighting_implied'])
@@ -235,10 +268,10 @@ async function loadKnownState(db: Db, shown: Map<string, { iban: string; fingerp
       .where('fingerprint', '=', any)
       .orderBy('occurrence')
       .execute();
-    for (const [key, implied] of await impliedSightingsOf(db, entries)) state.get(key)!.sightings.push(...implied);
+    for (const [key, implied] of await impliedSightingsOf(db, entries)) stateOf(key).sightings.push(...implied);
     const ids = new Map<string, bigint[]>();
     for (const e of entries) {
-      const s = state.get(stateKey(iban, e.fingerprint))!;
+      const s = stateOf(stateKey(iban, e.fingerprint));
       if (e.undone_at === null) {
         s.entries.push({ signature: e.signature, traits: knownTraits(e.acct_svcr_ref, null, null) });
         const list = ids.get(e.fingerprint) ?? [];
@@ -251,9 +284,10 @@ async function loadKnownState(db: Db, shown: Map<string, { iban: string; fingerp
       const s = state.get(stateKey(iban, fingerprint))!;
       const knownPairs = new Map<string, number>();
       for (const k of s.entries) knownPairs.set(pairKey(k.signature, k.traits.accountServicerReference), (knownPairs.get(pairKey(k.signature, k.traits.accountServicerReference)) ?? 0) + 1);
-      const plain = shown.get(stateKey(iban, fingerprint))!.perReport.every((keys) => {
+      const plain = shown.get(stateKey(iban, fingerprint))!.perReport.every((report) => {
         const left = new Map(knownPairs);
-        return keys.every((key) => {
+        return report.every((e) => {
+          const key = pairKey(e.signature, e.traits.accountServicerReference);
           const n = left.get(key) ?? 0;
           left.set(key, n - 1);
           return n > 0;
@@ -400,22 +434,22 @@ export async function planIngest(db: Db, document: CamtDocument, options: PlanOp
   const accounts = await loadBankAccounts(db, document);
   const kind = reportKind(document.kind);
 
-  const shown = new Map<string, { iban: string; fingerprint: string; perReport: string[][] }>();
+  const shown = new Map<string, Shown>();
   const perStatement = document.statements.map((statement) => {
     const iban = normaliseIban(statement.account.iban);
     const booked = statement.entries.filter((e) => e.booked);
-    const fingerprinted = booked.map((entry) => ({ entry, fingerprint: fingerprintOf(iban, entry), signature: signatureOf(entry), traits: traitsOf(entry) }));
-    const here = new Map<string, string[]>();
+    const fingerprinted = booked.map((entry) => new ShownEntry(entry, fingerprintOf(iban, entry), traitsOf(entry)));
+    const here = new Map<string, ShownEntry[]>();
     for (const f of fingerprinted) {
       const key = stateKey(iban, f.fingerprint);
-      let keys = here.get(key);
-      if (!keys) {
-        here.set(key, (keys = []));
+      let report = here.get(key);
+      if (!report) {
+        here.set(key, (report = []));
         const s = shown.get(key) ?? { iban, fingerprint: f.fingerprint, perReport: [] };
-        s.perReport.push(keys);
+        s.perReport.push(report);
         shown.set(key, s);
       }
-      keys.push(pairKey(f.signature, f.traits.accountServicerReference));
+      report.push(f);
     }
     return { statement, iban, fingerprinted };
   });
@@ -434,8 +468,34 @@ export async function planIngest(db: Db, document: CamtDocument, options: PlanOp
     }
     const sightings: PlannedStatement['sightings'][number][] = [];
     const copy = statement.copyDuplicate !== null;
+    const planNew = (chosen: ShownEntry, occurrence: number, generation: number, impliesSighting: boolean) => {
+      const exception = exceptionOf(chosen.entry);
+      fresh.push({
+        statementIndex: statement.index,
+        entry: chosen.entry,
+        iban,
+        fingerprint: chosen.fingerprint,
+        shown: chosen,
+        occurrence,
+        generation,
+        outcome: exception ? 'exception' : 'booked',
+        exception,
+        impliesSighting,
+      });
+      if (copy) reportedAgain.push(alertOn(statement, chosen.entry, 'new_in_copy', 'warning', `is marked ${statement.copyDuplicate} (a copy of an earlier report), but this entry was not known yet: booked now; check that the original report was not lost`));
+      if (exception?.startsWith('booking_date_out_of_range')) reportedAgain.push(alertOn(statement, chosen.entry, 'booking_date_out_of_range', 'error', `has booking date ${chosen.entry.bookingDate}, outside the days the ledger books (2000-01-01 to 2099-12-31): recorded as an exception, not booked; the rest of the file is booked`));
+    };
     for (const [fingerprint, group] of groups) {
-      const state = known.get(stateKey(iban, fingerprint))!;
+      const shownKey = stateKey(iban, fingerprint);
+      let state = known.get(shownKey);
+      // Nothing stored, and no other report of this file shows it (nearly every entry of a new statement): the rule
+      // below makes every entry of the group new, in file order, standing for this report's sightings (one report
+      // proves what it shows), without sightings or pairing to compute.
+      if (!state && shown.get(shownKey)!.perReport.length === 1) {
+        group.forEach((chosen, i) => planNew(chosen, i + 1, 1, true));
+        continue;
+      }
+      if (!state) known.set(shownKey, (state = emptyState()));
       const before = state.entries.length;
       // Shown by no report before: this report makes every entry of the group new, and they stand for its sightings.
       const impliesSighting = before === 0 && state.sightings.length === 0;
@@ -446,22 +506,8 @@ export async function planIngest(db: Db, document: CamtDocument, options: PlanOp
       const { chosen: chosenEntries, contradicting } = chooseNew(group, state.entries, after - before);
       for (const chosen of chosenEntries) {
         const occurrence = state.entries.length + 1;
-        state.entries.push({ signature: chosen.signature, traits: chosen.traits });
-        const exception = exceptionOf(chosen.entry);
-        fresh.push({
-          statementIndex: statement.index,
-          entry: chosen.entry,
-          iban,
-          fingerprint,
-          signature: chosen.signature,
-          occurrence,
-          generation: (state.generations.get(occurrence) ?? 0) + 1,
-          outcome: exception ? 'exception' : 'booked',
-          exception,
-          impliesSighting,
-        });
-        if (copy) reportedAgain.push(alertOn(statement, chosen.entry, 'new_in_copy', 'warning', `is marked ${statement.copyDuplicate} (a copy of an earlier report), but this entry was not known yet: booked now; check that the original report was not lost`));
-        if (exception?.startsWith('booking_date_out_of_range')) reportedAgain.push(alertOn(statement, chosen.entry, 'booking_date_out_of_range', 'error', `has booking date ${chosen.entry.bookingDate}, outside the days the ledger books (2000-01-01 to 2099-12-31): recorded as an exception, not booked; the rest of the file is booked`));
+        state.entries.push(chosen);
+        planNew(chosen, occurrence, (state.generations.get(occurrence) ?? 0) + 1, impliesSighting);
       }
       for (const c of contradicting) {
         reportedAgain.push(
@@ -494,7 +540,7 @@ export async function planIngest(db: Db, document: CamtDocument, options: PlanOp
     entry: e.entry,
     iban: e.iban,
     fingerprint: e.fingerprint,
-    signature: e.signature,
+    shown: e.shown,
     occurrence: e.occurrence,
     generation: e.generation,
     outcome: e.outcome,

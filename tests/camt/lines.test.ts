@@ -1,8 +1,10 @@
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readCamt } from '../../src/camt/index.js';
+import { LineIndex } from '../../src/camt/xml-reader.js';
 import { bytes, camt053, fixture } from './builder.js';
 
 /**
@@ -53,5 +55,31 @@ describe('lines of statements, entries and details', () => {
     // Five line ends above the first entry (declaration, comment, tag, instruction), four more inside it (CDATA, the Amt tags).
     expect(readLines(bytes(odd)).entries).toEqual([14, 25]);
     expect(readLines(bytes(plain)).entries).toEqual([9, 16]);
+  });
+});
+
+describe('the line table of problems and refusals', () => {
+  /** Line and column of a byte offset, counted the plain way from the file's start (columns in characters). */
+  function plain(data: Buffer, offset: number): { line: number; column: number } {
+    const before = data.subarray(0, Math.min(offset, data.length));
+    const lineStart = before.lastIndexOf(0x0a) + 1;
+    return { line: before.filter((b) => b === 0x0a).length + 1, column: before.subarray(lineStart).toString('utf8').length + (offset - before.length) + 1 };
+  }
+
+  it('answers every offset, in any order, as counting from the start would (it reads only as far as asked)', () => {
+    const text = fc.array(fc.constantFrom('a', '\n', '\r\n', 'é', '€', '<Ntry>', ' '), { maxLength: 400 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(text, fc.array(fc.nat(), { maxLength: 30 }), (t, picks) => {
+        const data = Buffer.from(t, 'utf8');
+        const lines = new LineIndex(data);
+        // Offsets at character starts (where tags begin), plus the end and one past it.
+        const starts = [...t].reduce<number[]>((at, ch) => [...at, at[at.length - 1]! + Buffer.byteLength(ch)], [0]);
+        for (const pick of picks) {
+          const offset = pick % 7 === 0 ? data.length + (pick % 2) : starts[pick % starts.length]!;
+          expect(lines.locate(offset)).toEqual(plain(data, offset));
+          expect(lines.line(offset)).toBe(plain(data, offset).line);
+        }
+      }),
+    );
   });
 });

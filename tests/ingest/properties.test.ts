@@ -12,8 +12,8 @@ import { SOMEONE, aRegion, ingest, statementFile } from './region.js';
  * Property (issue 11): any split, reordering or duplication of the same entries across files
  * ends in the same ledger. The day's entries (some of them identical payments) are reported
  * in camt.054 notifications split at random, files are re-sent at random, the order is
- * shuffled, and the day's camt.053 statement comes at a random place or not at all: the
- * books must equal those of ingesting the statement alone.
+ * shuffled, and the day's camt.053 statement comes at a random place or not at all; the uploads may
+ * be put together into files of several reports: the books must equal those of ingesting the statement alone.
  */
 
 const DAY = '2026-12-10';
@@ -31,6 +31,16 @@ function toEntry(e: { amount: string; ref: string; client: string; creditDebit: 
   };
 }
 
+function bundle(uploads: readonly SimulatedFile[]): SimulatedFile[] {
+  const files: SimulatedFile[] = [];
+  for (const upload of uploads) {
+    const last = files[files.length - 1];
+    if (last && last.kind === upload.kind && last.statements.length < 3) files[files.length - 1] = { ...last, statements: [...last.statements, ...upload.statements] };
+    else files.push(upload);
+  }
+  return files;
+}
+
 async function books(db: Kysely<Database>): Promise<Record<string, string>> {
   const rows = await sql<{ code: string; dp: string; cp: string }>`
     SELECT code, debits_posted::text AS dp, credits_posted::text AS cp FROM account ORDER BY code`.execute(db);
@@ -46,7 +56,8 @@ describe('ingestion converges whatever the split, order and duplication of files
         fc.array(fc.nat(2), { minLength: 4, maxLength: 4 }),
         fc.option(fc.nat(10), { nil: undefined }),
         fc.nat(1000),
-        async (entries, splitAt, resend, statementAt, seed) => {
+        fc.boolean(),
+        async (entries, splitAt, resend, statementAt, seed, bundled) => {
           const all = entries.map(toEntry);
           const statement = statementFile('DAY-10', all, { electronicSequence: 10 });
 
@@ -71,10 +82,14 @@ describe('ingestion converges whatever the split, order and duplication of files
               [uploads[i], uploads[j]] = [uploads[j]!, uploads[i]!];
             }
 
+            // Several reports in one file: neighbouring uploads of one kind put together, up to three reports a file
+            // (a report and its re-send can then share a file: the same report twice in one upload).
+            const files = bundled ? bundle(uploads) : uploads;
+
             const actual = await freshPGlite();
             try {
               await aRegion(actual.db);
-              for (const upload of uploads) expect((await ingest(actual.db, upload)).status).toBe('ingested');
+              for (const upload of files) expect((await ingest(actual.db, upload)).status).toBe('ingested');
               expect(await books(actual.db)).toEqual(expected);
             } finally {
               await actual.close();
