@@ -17,25 +17,33 @@ export type BulkColumn =
  * Table and column names come from our code, never from input. `skipExisting`: the columns of a unique key; a row
  * whose key is there already is left out (`ON CONFLICT … DO NOTHING`), so writing what a replay wrote changes nothing.
  */
-export async function insertColumns(
-  db: Kysely<Database> | Trx,
-  table: string,
-  columns: Readonly<Record<string, BulkColumn>>,
-  options: { overridingIdentity?: boolean; skipExisting?: readonly string[] } = {},
-): Promise<void> {
+export async function insertColumns(db: Kysely<Database> | Trx, table: string, columns: Readonly<Record<string, BulkColumn>>, options: BulkInsertOptions = {}): Promise<void> {
+  await bulkInsert(table, columns, options)?.execute(db);
+}
+
+export interface BulkInsertOptions {
+  readonly overridingIdentity?: boolean;
+  readonly skipExisting?: readonly string[];
+}
+
+/**
+ * The statement of `insertColumns`, made (its parameters encoded) but not sent: null when there are no rows. For
+ * whoever makes the next statement while the connection still runs the one before.
+ */
+export function bulkInsert(table: string, columns: Readonly<Record<string, BulkColumn>>, options: BulkInsertOptions = {}): RawBuilder<unknown> | null {
   const names = Object.keys(columns);
   const rows = columns[names[0]!]?.values.length ?? 0;
-  if (rows === 0) return;
+  if (rows === 0) return null;
   for (const name of names) {
     if (columns[name]!.values.length !== rows) throw new Error(`bulk insert into ${table}: column ${name} has ${columns[name]!.values.length} values, expected ${rows}`);
   }
   const arrays = names.map((name) => arrayOf(columns[name]!));
-  await sql`
+  return sql`
     INSERT INTO ${sql.table(table)} (${sql.join(names.map((n) => sql.ref(n)))})
     ${options.overridingIdentity ? sql`OVERRIDING SYSTEM VALUE` : sql``}
     SELECT * FROM unnest(${sql.join(arrays)})
     ${options.skipExisting ? sql`ON CONFLICT (${sql.join(options.skipExisting.map((n) => sql.ref(n)))}) DO NOTHING` : sql``}
-  `.execute(db);
+  `;
 }
 
 /** The column as one array parameter with its cast: numbers and texts as such, other types as text cast by the server. */

@@ -1,12 +1,12 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { availableAccounts } from '../clients/accounts.js';
-import { insertColumns } from '../db/bulk-insert.js';
+import { bulkInsert } from '../db/bulk-insert.js';
 import type { Trx } from '../db/transaction.js';
 import { balanceOnDate, bookBatch, transferBetween, type LedgerRequest } from '../ledger/index.js';
 import { lockPlannedOutcomes, recordBankOutcomes, type ReturnedItem, type SettledItem } from '../payments/reconcile.js';
 import { sqlState } from '../db/errors.js';
 import { IngestError } from './errors.js';
-import { InOrder } from './in-order.js';
+import { InOrder, type Send } from './in-order.js';
 import type { IdentifiedPlan, IngestPlan, PlannedAlert, PlannedEntry } from './plan.js';
 
 /** Rows per multi-row insert and requests per ledger batch: large enough to keep round trips few. */
@@ -83,10 +83,10 @@ export async function startWriting(trx: Trx, fileId: bigint, identified: Identif
   // Ids first, so that items can name their entry without reading the entries back.
   const entryIds = await reserveIds(trx, 'bank_entry', entries.length);
   const rows = new InOrder();
-  rows.add(() => insertSightings(trx, fileId, seen));
+  rows.add(() => sightingsInsert(trx, fileId, seen));
   for (let from = 0; from < entries.length; from += PART_ROWS) {
     const range = { from, to: Math.min(from + PART_ROWS, entries.length) };
-    rows.add(() => insertEntries(trx, fileId, entries, entryIds, range, statementRows));
+    rows.add(() => entriesInsert(trx, fileId, entries, entryIds, range, statementRows));
   }
   return { statementRows, entryIds, rows };
 }
@@ -139,7 +139,7 @@ async function writeItemsAndBookings(trx: Trx, fileId: bigint, plan: IngestPlan,
   // and requests while the server writes, instead of the two taking turns. All in the file's one transaction.
   for (let from = 0; from < items.length; from += PART_ROWS) {
     const range = { from, to: Math.min(from + PART_ROWS, items.length) };
-    rows.add(() => insertItems(trx, items, entryIds, itemIds, range));
+    rows.add(() => itemsInsert(trx, items, entryIds, itemIds, range));
   }
   // Booked grouped by counter account (stable: in file order within an account): the ledger writes each account it
   // touches once per batch, so a batch of 5,000 receipts for 500 clients updates ~500 account rows, not 5,000.
@@ -246,22 +246,28 @@ interface RowRange {
 
 type Item = { readonly entry: PlannedEntry; readonly entryIndex: number; readonly planned: PlannedEntry['items'][number] };
 
-function insertSightings(trx: Trx, fileId: bigint, seen: readonly { report_key: string; report_kind: string; iban: string; fingerprint: string; seen: number }[]): Promise<void> {
-  return insertColumns(trx, 'bank_entry_sighting', {
+/** The insert made now, sent when its turn comes (`InOrder`). */
+function sendOn(trx: Trx, insert: RawBuilder<unknown> | null): Send {
+  return async () => {
+    await insert?.execute(trx);
+  };
+}
+
+function sightingsInsert(trx: Trx, fileId: bigint, seen: readonly { report_key: string; report_kind: string; iban: string; fingerprint: string; seen: number }[]): Send {
+  return sendOn(trx, bulkInsert('bank_entry_sighting', {
     file_id: { type: 'bigint', values: seen.map(() => fileId) },
     report_key: { type: 'text', values: seen.map((x) => x.report_key) },
     report_kind: { type: 'text', values: seen.map((x) => x.report_kind) },
     iban: { type: 'text', values: seen.map((x) => x.iban) },
     fingerprint: { type: 'text', values: seen.map((x) => x.fingerprint) },
     seen: { type: 'integer', values: seen.map((x) => x.seen) },
-  });
+  }));
 }
 
-function insertEntries(trx: Trx, fileId: bigint, all: IdentifiedPlan['newEntries'], allIds: readonly bigint[], range: RowRange, statementRows: ReadonlyMap<number, bigint>): Promise<void> {
+function entriesInsert(trx: Trx, fileId: bigint, all: IdentifiedPlan['newEntries'], allIds: readonly bigint[], range: RowRange, statementRows: ReadonlyMap<number, bigint>): Send {
   const entries = all.slice(range.from, range.to);
   const booked = (e: IdentifiedPlan['newEntries'][number]) => e.outcome === 'booked';
-  return insertColumns(
-    trx,
+  return sendOn(trx, bulkInsert(
     'bank_entry',
     {
       id: { type: 'bigint', values: allIds.slice(range.from, range.to) },
@@ -289,13 +295,12 @@ function insertEntries(trx: Trx, fileId: bigint, all: IdentifiedPlan['newEntries
       sighting_implied: { type: 'boolean', values: entries.map((e) => e.impliesSighting) },
     },
     { overridingIdentity: true },
-  );
+  ));
 }
 
-function insertItems(trx: Trx, all: readonly Item[], entryIds: readonly bigint[], allIds: readonly bigint[], range: RowRange): Promise<void> {
+function itemsInsert(trx: Trx, all: readonly Item[], entryIds: readonly bigint[], allIds: readonly bigint[], range: RowRange): Send {
   const items = all.slice(range.from, range.to);
-  return insertColumns(
-    trx,
+  return sendOn(trx, bulkInsert(
     'bank_entry_item',
     {
       id: { type: 'bigint', values: allIds.slice(range.from, range.to) },
@@ -323,7 +328,7 @@ function insertItems(trx: Trx, all: readonly Item[], entryIds: readonly bigint[]
       ledger_key: { type: 'text', values: items.map((x) => x.planned.ledgerKey) },
     },
     { overridingIdentity: true },
-  );
+  ));
 }
 
 function describe(entry: PlannedEntry, planned: PlannedEntry['items'][number]): string {
