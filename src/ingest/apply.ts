@@ -2,7 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { availableAccounts } from '../clients/accounts.js';
 import { bulkInsert } from '../db/bulk-insert.js';
 import type { Trx } from '../db/transaction.js';
-import { balanceOnDate, bookBatch, transferBetween, type LedgerRequest } from '../ledger/index.js';
+import { balanceOnDate, bookChecked, checkBatch, transferBetween, type LedgerRequest } from '../ledger/index.js';
 import { lockPlannedOutcomes, recordBankOutcomes, type ReturnedItem, type SettledItem } from '../payments/reconcile.js';
 import { sqlState } from '../db/errors.js';
 import { IngestError } from './errors.js';
@@ -135,12 +135,13 @@ async function writeItemsAndBookings(trx: Trx, fileId: bigint, plan: IngestPlan,
   // Before booking: a payment rejected by the bank since planning makes the plan stale (retried as a whole).
   await lockPlannedOutcomes(trx, settled, returned);
 
-  // The file's rows are written in parts while the ledger books the parts before: node builds the next part's rows
-  // and requests while the server writes, instead of the two taking turns. All in the file's one transaction.
-  for (let from = 0; from < items.length; from += PART_ROWS) {
-    const range = { from, to: Math.min(from + PART_ROWS, items.length) };
-    rows.add(() => itemsInsert(trx, items, entryIds, itemIds, range));
-  }
+  // The item rows are written in parts between the ledger's statements: one part queued with each ledger batch, so
+  // the server writes items while node plans a batch's postings, instead of waiting for it. All in the file's one
+  // transaction; queued all at once, they went out before the first bookings and left those gaps unfilled.
+  const queueItems = (part: number) => {
+    const from = part * PART_ROWS;
+    if (from < items.length) rows.add(() => itemsInsert(trx, items, entryIds, itemIds, { from, to: Math.min(from + PART_ROWS, items.length) }));
+  };
   // Booked grouped by counter account (stable: in file order within an account): the ledger writes each account it
   // touches once per batch, so a batch of 5,000 receipts for 500 clients updates ~500 account rows, not 5,000.
   const order = items.map((x, n) => {
@@ -148,9 +149,7 @@ async function writeItemsAndBookings(trx: Trx, fileId: bigint, plan: IngestPlan,
     return { n, statement, counter: counterAccount(x.planned.decision, statement.suspenseAccountId) };
   });
   order.sort((a, b) => (a.counter < b.counter ? -1 : a.counter > b.counter ? 1 : a.n - b.n));
-  for (let from = 0; from < order.length; from += PART_ROWS) {
-    // The statements after a failed one only fail as well: stop booking, the failure is the reason.
-    if (rows.failed) break;
+  const requestsFrom = (from: number): LedgerRequest[] => {
     const requests: LedgerRequest[] = [];
     for (const { n, statement, counter } of order.slice(from, from + PART_ROWS)) {
       const { entry, planned } = items[n]!;
@@ -167,7 +166,31 @@ async function writeItemsAndBookings(trx: Trx, fileId: bigint, plan: IngestPlan,
         }),
       );
     }
-    const results = await bookBatch(trx, requests);
+    return requests;
+  };
+  let batch = order.length > 0 ? checkBatch(requestsFrom(0)) : null;
+  for (let from = 0; batch; from += PART_ROWS) {
+    // The statements after a failed one only fail as well: stop booking, the failure is the reason.
+    if (rows.failed) break;
+    // One booking per item: part k of the items goes with batch k.
+    queueItems(from / PART_ROWS);
+    const booking = bookChecked(trx, batch);
+    // A failure is taken up below, after the next batch is made: not an unhandled rejection meanwhile.
+    booking.catch(() => undefined);
+    batch = null;
+    if (from + PART_ROWS < order.length) {
+      // The next batch's requests are made and checked while the server books this one (after this turn, once
+      // its first statement is sent). If that fails, this booking is waited for first: nothing of the file's
+      // transaction may still be running when it rolls back.
+      await new Promise(setImmediate);
+      try {
+        batch = checkBatch(requestsFrom(from + PART_ROWS));
+      } catch (error) {
+        await booking.catch(() => undefined);
+        throw error;
+      }
+    }
+    const results = await booking;
     const failed = results.find((r) => r.outcome !== 'booked');
     // Bank facts are always bookable (bank and suspense have no balance rule, a receipt only adds, and what the
     // ledger would reject is planned as an exception): anything else rolls the whole file back rather than booking
@@ -228,7 +251,7 @@ const PART_ROWS = 5_000;
  * Waits until nothing of the file's rows is still queued (nothing may run after the rollback), then names the cause:
  * the first statement that failed, not the ones after it that failed only because the transaction was aborted.
  */
-async function firstCause(rows: InOrder, error: unknown): Promise<unknown> {
+export async function firstCause(rows: InOrder, error: unknown): Promise<unknown> {
   try {
     await rows.settle();
   } catch (queued) {

@@ -6,7 +6,7 @@ import type { Database } from '../db/schema.js';
 import { inTransaction, type Trx } from '../db/transaction.js';
 import { bookBatch, type LedgerRequest } from '../ledger/index.js';
 import { paymentsReturnedBy, undoSettlements } from '../payments/reconcile.js';
-import { applyPlan, lockIngestion, startWriting, type StartedWrite } from './apply.js';
+import { applyPlan, firstCause, lockIngestion, startWriting, type StartedWrite } from './apply.js';
 import { IngestError } from './errors.js';
 import { impliedSightingsOf, planIngest, sightingsOf, stateKey, withCopyFlags, type PlanOptions, type PlanSummary, type PlannedAlert } from './plan.js';
 import { realCount, type Sighting } from './identity.js';
@@ -167,9 +167,9 @@ async function ingestUnderLock(db: Kysely<Database>, fileId: bigint, options: In
         writing.started = await startWriting(trx, fileId, identified);
       });
     } catch (error) {
-      // Nothing queued may run after the rollback.
-      await writing.started?.rows.settle().catch(() => undefined);
-      throw error;
+      // Nothing queued may run after the rollback; a queued statement that failed is the cause (the plan's read
+      // after it failed only because the transaction was aborted).
+      throw writing.started ? await firstCause(writing.started.rows, error) : error;
     }
     if (!writing.started) throw new Error('the plan was made without identifying the entries');
     const alerts = await applyPlan(trx, fileId, plan, writing.started);

@@ -419,8 +419,20 @@ function camtAlerts(document: CamtDocument): PlannedAlert[] {
   return alerts;
 }
 
-/** Entries matched between two turns of the event loop (see `planIngest`). */
-const MATCH_SLICE = 5_000;
+/** Entries handled between two turns of the event loop (`inSlices`). */
+const SLICE = 5_000;
+
+/**
+ * `work(0)` … `work(count - 1)`, with a turn of the event loop after each slice: the statements ingestion queued on
+ * the file's connection are sent, and the next ones made, while node works (one loop over 100,000 entries left the
+ * server idle for its whole length).
+ */
+async function inSlices(count: number, work: (index: number) => void): Promise<void> {
+  for (let from = 0; from < count; from += SLICE) {
+    if (from > 0) await new Promise(setImmediate);
+    for (let i = from; i < Math.min(from + SLICE, count); i++) work(i);
+  }
+}
 
 /** What is known once the file's entries are identified, before they are matched: enough to write statements and entries. */
 export interface IdentifiedPlan {
@@ -429,9 +441,10 @@ export interface IdentifiedPlan {
 }
 
 /**
- * `onIdentified` runs once the entries are identified and every read of the plan is done, before matching: ingestion
- * starts writing statements, sightings and entries there, so the server writes them while node matches. Nothing
- * reads the database after it (a read would wait behind those writes on the file's one connection).
+ * `onIdentified` runs once the entries are identified, before their items are made and matched: ingestion starts
+ * writing statements, sightings and entries there, so the server writes them while node matches. The one read after
+ * it, the match context, reads nothing those writes change (own payments, identifiers, payers, rules); it waits
+ * for at most the statement on the connection, as ingestion queues its rows one statement at a time (`InOrder`).
  */
 export async function planIngest(db: Db, document: CamtDocument, options: PlanOptions = {}, onIdentified?: (identified: IdentifiedPlan) => Promise<void>): Promise<IngestPlan> {
   const accounts = await loadBankAccounts(db, document);
@@ -522,48 +535,51 @@ export async function planIngest(db: Db, document: CamtDocument, options: PlanOp
     statements.push({ statement, iban, reportKind: kind, reportKey: key, bankAccountId: account.account_id, suspenseAccountId: account.suspense_account_id, sightings });
   }
 
-  const itemsByEntry = fresh.map((e) => (e.outcome === 'booked' ? itemsOf(e.entry) : []));
+  const gaps = await sequenceAlerts(db, statements);
+  await onIdentified?.({ statements, newEntries: fresh });
+
+  // From here the server writes what `onIdentified` queued while node makes the items, their tokens and the matches
+  // (`inSlices`); the match context is read in between those statements.
+  const itemsByEntry: EntryItem[][] = [];
   const bsnHashesIn = options.bsnHashesIn ?? (() => []);
   const values = new Set<string>();
   // A receipt's tokens are made once: looked up here, matched on below.
   const tokensByItem = new Map<EntryItem, readonly string[]>();
-  itemsByEntry.flat().forEach((item) => {
-    if (item.creditDebit !== 'CRDT') return;
-    const tokens = tokensOf(item);
-    tokensByItem.set(item, tokens);
-    for (const t of tokens) values.add(t);
-    for (const h of bsnHashesIn(item.remittance ?? '')) values.add(h);
+  await inSlices(fresh.length, (i) => {
+    const e = fresh[i]!;
+    const items = e.outcome === 'booked' ? itemsOf(e.entry) : [];
+    itemsByEntry.push(items);
+    for (const item of items) {
+      if (item.creditDebit !== 'CRDT') continue;
+      const tokens = tokensOf(item);
+      tokensByItem.set(item, tokens);
+      for (const t of tokens) values.add(t);
+      for (const h of bsnHashesIn(item.remittance ?? '')) values.add(h);
+    }
   });
   const context = await loadMatchContext(db, [...values], itemsByEntry.flat(), bsnHashesIn);
-  const gaps = await sequenceAlerts(db, statements);
-  await onIdentified?.({ statements, newEntries: fresh });
-  // Matched in slices with a turn of the event loop between them: the statements `onIdentified` queued are sent, and
-  // the next ones made, while node matches (one 100,000-entry loop kept the server idle for its 0.25 s).
   const newEntries: PlannedEntry[] = [];
-  for (let from = 0; from < fresh.length; from += MATCH_SLICE) {
-    if (from > 0) await new Promise(setImmediate);
-    for (let i = from; i < Math.min(from + MATCH_SLICE, fresh.length); i++) {
-      const e = fresh[i]!;
-      // Each planned entry written out whole: V8 builds a spread-then-extended object property by property.
-      newEntries.push({
-        statementIndex: e.statementIndex,
-        entry: e.entry,
-        iban: e.iban,
-        fingerprint: e.fingerprint,
-        shown: e.shown,
-        occurrence: e.occurrence,
-        generation: e.generation,
-        outcome: e.outcome,
-        exception: e.exception,
-        impliesSighting: e.impliesSighting,
-        items: itemsByEntry[i]!.map((item) => ({
-          item,
-          decision: matchItem(item, context, tokensByItem.get(item)),
-          ledgerKey: `camt/${e.iban}/${e.fingerprint}/${e.occurrence}/${e.generation}/${item.index}`,
-        })),
-      });
-    }
-  }
+  await inSlices(fresh.length, (i) => {
+    const e = fresh[i]!;
+    // Each planned entry written out whole: V8 builds a spread-then-extended object property by property.
+    newEntries.push({
+      statementIndex: e.statementIndex,
+      entry: e.entry,
+      iban: e.iban,
+      fingerprint: e.fingerprint,
+      shown: e.shown,
+      occurrence: e.occurrence,
+      generation: e.generation,
+      outcome: e.outcome,
+      exception: e.exception,
+      impliesSighting: e.impliesSighting,
+      items: itemsByEntry[i]!.map((item) => ({
+        item,
+        decision: matchItem(item, context, tokensByItem.get(item)),
+        ledgerKey: `camt/${e.iban}/${e.fingerprint}/${e.occurrence}/${e.generation}/${item.index}`,
+      })),
+    });
+  });
 
   const alerts = [...camtAlerts(document), ...reportedAgain, ...gaps];
   return { messageName: document.messageName, statements, newEntries, alerts, summary: summarise(document, newEntries) };

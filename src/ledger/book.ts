@@ -57,8 +57,32 @@ interface Planned {
  * affects another's.
  */
 export async function bookBatch(trx: Trx, requests: readonly LedgerRequest[]): Promise<LedgerResult[]> {
-  const results: LedgerResult[] = new Array<LedgerResult>(requests.length);
-  const valid: { index: number; request: LedgerRequest; canonical: CanonicalRequest; json: string; hash: string }[] = [];
+  return bookChecked(trx, checkBatch(requests));
+}
+
+interface CheckedRequest {
+  readonly index: number;
+  readonly request: LedgerRequest;
+  readonly canonical: CanonicalRequest;
+  readonly json: string;
+  readonly hash: string;
+}
+
+/** Requests validated and hashed, with the rejections: what `bookChecked` books. */
+export interface CheckedBatch {
+  readonly size: number;
+  readonly rejected: readonly (readonly [index: number, result: LedgerResult])[];
+  readonly valid: readonly CheckedRequest[];
+}
+
+/**
+ * The first step of `bookBatch`, without the database: each request validated (a rejection answers it) and its
+ * content hashed. Made apart so that a caller booking batch after batch on one connection checks the next batch
+ * while the server still books the one before.
+ */
+export function checkBatch(requests: readonly LedgerRequest[]): CheckedBatch {
+  const rejected: (readonly [number, LedgerResult])[] = [];
+  const valid: CheckedRequest[] = [];
   requests.forEach((request, index) => {
     try {
       validateRequest(request);
@@ -67,9 +91,16 @@ export async function bookBatch(trx: Trx, requests: readonly LedgerRequest[]): P
       valid.push({ index, request, canonical, json, hash: contentHash(json) });
     } catch (error) {
       if (!(error instanceof LedgerError)) throw error;
-      results[index] = { outcome: 'rejected', idempotencyKey: String(request?.idempotencyKey), error };
+      rejected.push([index, { outcome: 'rejected', idempotencyKey: String(request?.idempotencyKey), error }]);
     }
   });
+  return { size: requests.length, rejected, valid };
+}
+
+/** `bookBatch` of requests checked already (`checkBatch`). */
+export async function bookChecked(trx: Trx, { size, rejected, valid }: CheckedBatch): Promise<LedgerResult[]> {
+  const results: LedgerResult[] = new Array<LedgerResult>(size);
+  for (const [index, result] of rejected) results[index] = result;
   if (valid.length === 0) return results;
 
   // The journal is append-only, so what a reservation or transfer booked, and which keys are booked already, can be
