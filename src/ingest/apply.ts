@@ -277,20 +277,21 @@ function sendOn(trx: Trx, insert: RawBuilder<unknown> | null): Send {
 }
 
 function sightingsInsert(trx: Trx, fileId: bigint, seen: readonly { report_key: string; report_kind: string; iban: string; fingerprint: string; seen: number }[]): Send {
-  return sendOn(trx, bulkInsert('bank_entry_sighting', {
+  const insert = bulkInsert('bank_entry_sighting', {
     file_id: { type: 'bigint', values: seen.map(() => fileId) },
     report_key: { type: 'text', values: seen.map((x) => x.report_key) },
     report_kind: { type: 'text', values: seen.map((x) => x.report_kind) },
     iban: { type: 'text', values: seen.map((x) => x.iban) },
     fingerprint: { type: 'text', values: seen.map((x) => x.fingerprint) },
     seen: { type: 'integer', values: seen.map((x) => x.seen) },
-  }));
+  });
+  return sendOn(trx, insert);
 }
 
 function entriesInsert(trx: Trx, fileId: bigint, all: IdentifiedPlan['newEntries'], allIds: readonly bigint[], range: RowRange, statementRows: ReadonlyMap<number, bigint>): Send {
   const entries = all.slice(range.from, range.to);
   const booked = (e: IdentifiedPlan['newEntries'][number]) => e.outcome === 'booked';
-  return sendOn(trx, bulkInsert(
+  const insert = bulkInsert(
     'bank_entry',
     {
       id: { type: 'bigint', values: allIds.slice(range.from, range.to) },
@@ -318,12 +319,13 @@ function entriesInsert(trx: Trx, fileId: bigint, all: IdentifiedPlan['newEntries
       sighting_implied: { type: 'boolean', values: entries.map((e) => e.impliesSighting) },
     },
     { overridingIdentity: true },
-  ));
+  );
+  return sendOn(trx, insert);
 }
 
 function itemsInsert(trx: Trx, all: readonly Item[], entryIds: readonly bigint[], allIds: readonly bigint[], range: RowRange): Send {
   const items = all.slice(range.from, range.to);
-  return sendOn(trx, bulkInsert(
+  const insert = bulkInsert(
     'bank_entry_item',
     {
       id: { type: 'bigint', values: allIds.slice(range.from, range.to) },
@@ -351,7 +353,8 @@ function itemsInsert(trx: Trx, all: readonly Item[], entryIds: readonly bigint[]
       ledger_key: { type: 'text', values: items.map((x) => x.planned.ledgerKey) },
     },
     { overridingIdentity: true },
-  ));
+  );
+  return sendOn(trx, insert);
 }
 
 function describe(entry: PlannedEntry, planned: PlannedEntry['items'][number]): string {

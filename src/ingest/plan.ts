@@ -233,14 +233,14 @@ interface Shown {
   readonly perReport: ShownEntry[][];
 }
 
+const emptyState = (): KnownState => ({ sightings: [], entries: [], generations: new Map() });
+
 /**
  * What is known of the fingerprints a file shows: sightings, the entries that stand, generations. The traits
  * a known entry's items hold (EndToEndIds, return codes) are read only for the fingerprints where some entry of
  * the file is not simply a known entry again (same signature, which includes the EndToEndIds, and AcctSvcrRef):
  * a re-sent file reads no items at all.
  */
-const emptyState = (): KnownState => ({ sightings: [], entries: [], generations: new Map() });
-
 async function loadKnownState(db: Db, shown: Map<string, Shown>): Promise<Map<string, KnownState>> {
   // Only fingerprints with something stored get a state (`stateOf`): for a new statement, nearly none.
   const state = new Map<string, KnownState>();
